@@ -1,0 +1,160 @@
+# namecache: a user-space dentry cache for path lookups (LD_PRELOAD shim).
+#
+#   make                 build build/lib/libnamecache.so and build/bin/namecache
+#   make check           run every test suite; the last line is "N passed, N failed"
+#   make demo            install missing Debian packages (as root), build, and run
+#                        `git status` on a generated repository under the cache
+#   make bench           run the benchmarks and write docs/benchmarks.md
+#   make install         PREFIX=/usr/local DESTDIR= (bin, lib, header, man, .pc)
+#   make SANITIZE=address,undefined check-c   the C tests under sanitizers
+#   make style | lint    clang-format check | cppcheck and clang-tidy
+#
+# Overrides go on the command line or in config.mak.  V=1 shows commands.
+
+-include config.mak
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WERROR ?= -Werror
+SANITIZE ?=
+TEST_TIMEOUT ?= 60
+
+VERSION := $(shell sed -n 's/^\#define NAMECACHE_VERSION "\(.*\)"/\1/p' include/namecache.h)
+
+B ?= build
+OBJ := $(B)/obj
+SHIM := $(B)/lib/libnamecache.so
+CLI := $(B)/bin/namecache
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+PKGS := ck libxxhash
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBDIR := $(shell pkg-config --variable=libdir ck 2>/dev/null)
+# Concurrency Kit and xxhash are linked statically and their symbols kept
+# out of the shim's dynamic symbol table (--exclude-libs), so they can never
+# override an application's own copies.
+STATIC_LIBS := $(PKG_LIBDIR)/libck.a $(PKG_LIBDIR)/libxxhash.a
+
+WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-missing-field-initializers
+ifneq ($(SANITIZE),)
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+# The shim must see glibc's real names: no _FILE_OFFSET_BITS (it would
+# rename open to open64), no fortification (it would redirect calls to
+# __*_chk), and no deletion of NULL checks glibc's nonnull attributes
+# would otherwise license.
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -U_FILE_OFFSET_BITS -U_FORTIFY_SOURCE \
+	-Iinclude $(PKG_CFLAGS) $(WARNINGS) -MMD -MP
+SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
+	-fno-delete-null-pointer-checks -ftls-model=initial-exec \
+	-DNC_LIBDIR='"$(LIBDIR)"'
+SHIM_LDFLAGS := -shared -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,noexecstack \
+	-Wl,--no-undefined
+
+COMMON_SRC := $(wildcard src/common/*.c)
+SHIM_SRC := $(wildcard src/shim/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+
+COMMON_OBJ := $(COMMON_SRC:src/%.c=$(OBJ)/%.o)
+SHIM_OBJ := $(SHIM_SRC:src/%.c=$(OBJ)/%.o)
+CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
+
+.PHONY: all check check-c check-bats demo bench install uninstall clean \
+	style format lint
+.SUFFIXES:
+
+all: $(SHIM) $(CLI)
+
+$(OBJ)/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(SHIM_CFLAGS) $(SANFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(SHIM): $(SHIM_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $^ \
+		$(STATIC_LIBS) -ldl
+
+$(CLI): $(CLI_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/namecache.pc: contrib/namecache.pc.in include/namecache.h
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		$< > $@
+
+include tests/tests.mk
+
+check: all
+	$(Q)tests/run-tests.sh $(TEST_BINS) -- $(BATS_SUITES)
+
+check-c: all $(TEST_BINS)
+	$(Q)tests/run-tests.sh $(TEST_BINS)
+
+check-bats: all
+	$(Q)tests/run-tests.sh -- $(BATS_SUITES)
+
+demo:
+	$(Q)contrib/demo.sh
+
+bench: all
+	$(Q)tests/bench/run.sh
+
+install: all $(B)/namecache.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/namecache
+	install -m 755 $(SHIM) $(DESTDIR)$(LIBDIR)/libnamecache.so
+	install -m 644 include/namecache.h $(DESTDIR)$(INCLUDEDIR)/namecache.h
+	install -m 644 man/namecache.1 $(DESTDIR)$(MANDIR)/man1/namecache.1
+	install -m 644 man/namecache.3 $(DESTDIR)$(MANDIR)/man3/namecache.3
+	install -m 644 $(B)/namecache.pc $(DESTDIR)$(PKGCONFIGDIR)/namecache.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/namecache $(DESTDIR)$(LIBDIR)/libnamecache.so \
+		$(DESTDIR)$(INCLUDEDIR)/namecache.h \
+		$(DESTDIR)$(MANDIR)/man1/namecache.1 \
+		$(DESTDIR)$(MANDIR)/man3/namecache.3 \
+		$(DESTDIR)$(PKGCONFIGDIR)/namecache.pc
+
+clean:
+	rm -rf $(B)
+
+STYLE_FILES = $(wildcard src/*/*.c src/*/*.h include/*.h tests/c/*.c tests/c/*.h)
+
+style:
+	$(Q)clang-format --dry-run --Werror $(STYLE_FILES)
+
+format:
+	$(Q)clang-format -i $(STYLE_FILES)
+
+lint:
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --std=c11 -D_GNU_SOURCE -D__x86_64__ \
+		--suppress=missingIncludeSystem -Iinclude src
+	$(Q)clang-tidy --quiet $(wildcard src/*/*.c) -- $(BASE_CFLAGS)
+
+-include $(wildcard $(OBJ)/*/*.d $(B)/tests/*.d)

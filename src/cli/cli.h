@@ -1,0 +1,25 @@
+/* The namecache command-line tool: subcommands and shared helpers. */
+#ifndef NC_CLI_H
+#define NC_CLI_H
+
+#include <stdio.h>
+
+#define NC_EXIT_USAGE 2
+
+/* Print "namecache: <msg>\n" to stderr. */
+void nc__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int nc__cmd_run(int argc, char **argv);
+int nc__cmd_stats(int argc, char **argv);
+
+/*
+ * Aggregate statistics records from @in into a report on @out.
+ * Returns the number of records read, -1 on a read error.
+ */
+struct nc__report;
+struct nc__report *nc__report_new(void);
+int nc__report_read(struct nc__report *r, FILE *in);
+void nc__report_print(const struct nc__report *r, FILE *out);
+void nc__report_free(struct nc__report *r);
+
+#endif /* NC_CLI_H */

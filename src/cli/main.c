@@ -1,0 +1,70 @@
+/*
+ * namecache(1): run commands under the path-lookup cache and report on it.
+ *
+ *   namecache run [--stats] [--mode strict|relaxed|off] [--] CMD [ARGS...]
+ *   namecache stats [FILE...]
+ *   namecache --help | --version
+ *
+ * Errors are one line on stderr, "namecache: what failed", and exit
+ * status 2 for usage errors; `run` otherwise exits with the command's
+ * status (128+N when a signal N killed it).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../include/namecache.h"
+#include "cli.h"
+
+static const char usage[] =
+	"usage: namecache run [--stats] [--mode strict|relaxed|off] [--] CMD "
+	"[ARGS...]\n"
+	"       namecache stats [FILE...]\n"
+	"       namecache --help | --version\n"
+	"\n"
+	"  run     run CMD and all its descendants with the namecache shim\n"
+	"          preloaded; exit with CMD's status\n"
+	"    --stats        after CMD ends, print call statistics aggregated\n"
+	"                   over every process of the tree to stderr\n"
+	"    --mode MODE    strict (default), relaxed or off\n"
+	"  stats   aggregate statistics records (from NAMECACHE_STATS) and\n"
+	"          print the table; FILE - or no FILE reads stdin\n"
+	"\n"
+	"Environment: NAMECACHE_MODE, NAMECACHE_STATS, NAMECACHE_LOG,\n"
+	"NAMECACHE_MAX_STALE_US; see namecache(1).\n";
+
+void nc__err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("namecache: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		fputs(usage, stderr);
+		return NC_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
+	    !strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("namecache %s\n", NAMECACHE_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return nc__cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "stats"))
+		return nc__cmd_stats(argc - 1, argv + 1);
+	nc__err("unknown command '%s' (see namecache --help)", cmd);
+	return NC_EXIT_USAGE;
+}

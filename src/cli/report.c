@@ -1,0 +1,166 @@
+/*
+ * Aggregating statistics records into the --stats table.
+ *
+ * A process image writes one record; an image that execs writes one, and
+ * its successor another with the same pid, so "processes" counts distinct
+ * pids.  Lines that are not records of a known version are counted and
+ * reported, never silently mixed in.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/record.h"
+#include "cli.h"
+
+struct nc__report {
+	uint64_t n[NC_FAM_COUNT][NC_OUT_COUNT];
+	int64_t *pids;
+	size_t npids, cap;
+	size_t records, bad;
+};
+
+struct nc__report *nc__report_new(void)
+{
+	return calloc(1, sizeof(struct nc__report));
+}
+
+void nc__report_free(struct nc__report *r)
+{
+	if (r)
+		free(r->pids);
+	free(r);
+}
+
+static int add_pid(struct nc__report *r, int64_t pid)
+{
+	if (r->npids == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		int64_t *p = realloc(r->pids, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		r->pids = p;
+		r->cap = cap;
+	}
+	r->pids[r->npids++] = pid;
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static size_t distinct_pids(const struct nc__report *r)
+{
+	size_t n = 0;
+
+	qsort(r->pids, r->npids, sizeof(*r->pids), cmp_i64);
+	for (size_t i = 0; i < r->npids; i++)
+		if (i == 0 || r->pids[i] != r->pids[i - 1])
+			n++;
+	return n;
+}
+
+int nc__report_read(struct nc__report *r, FILE *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	while (getline(&line, &cap, in) > 0) {
+		struct nc__record rec;
+
+		if (nc__record_parse(line, &rec) < 0) {
+			r->bad++;
+			continue;
+		}
+		for (int f = 0; f < NC_FAM_COUNT; f++)
+			for (int o = 0; o < NC_OUT_COUNT; o++)
+				r->n[f][o] += rec.n[f][o];
+		if (add_pid(r, rec.pid) < 0) {
+			free(line);
+			return -1;
+		}
+		r->records++;
+		n++;
+	}
+	free(line);
+	return ferror(in) ? -1 : n;
+}
+
+void nc__report_print(const struct nc__report *r, FILE *out)
+{
+	uint64_t tot[NC_OUT_COUNT] = { 0 };
+	uint64_t calls = 0;
+
+	for (int f = 0; f < NC_FAM_COUNT; f++)
+		for (int o = 0; o < NC_OUT_COUNT; o++) {
+			tot[o] += r->n[f][o];
+			calls += r->n[f][o];
+		}
+	fprintf(out, "namecache: %zu processes, %" PRIu64 " calls\n",
+		distinct_pids(r), calls);
+	if (r->bad)
+		fprintf(out, "namecache: %zu lines were not statistics "
+			     "records and were skipped\n",
+			r->bad);
+	fprintf(out, "%-10s %12s %12s %12s %12s\n", "family", "calls", "ok",
+		"ENOENT", "other");
+	for (int f = 0; f < NC_FAM_COUNT; f++) {
+		const uint64_t *n = r->n[f];
+		uint64_t c = n[NC_OUT_OK] + n[NC_OUT_ENOENT] + n[NC_OUT_ERR];
+
+		if (!c)
+			continue;
+		fprintf(out,
+			"%-10s %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+			" %12" PRIu64 "\n",
+			nc__family_name(f), c, n[NC_OUT_OK], n[NC_OUT_ENOENT],
+			n[NC_OUT_ERR]);
+	}
+	fprintf(out,
+		"%-10s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+		"\n",
+		"total", calls, tot[NC_OUT_OK], tot[NC_OUT_ENOENT],
+		tot[NC_OUT_ERR]);
+}
+
+int nc__cmd_stats(int argc, char **argv)
+{
+	struct nc__report *r = nc__report_new();
+	int rc = 0;
+
+	if (!r) {
+		nc__err("out of memory");
+		return 1;
+	}
+	if (argc < 2 && nc__report_read(r, stdin) < 0) {
+		nc__err("stats: cannot read standard input");
+		rc = 1;
+	}
+	for (int i = 1; i < argc && rc == 0; i++) {
+		FILE *f = strcmp(argv[i], "-") ? fopen(argv[i], "r") : stdin;
+
+		if (!f) {
+			nc__err("stats: cannot open %s: %s", argv[i],
+				strerror(errno));
+			rc = 1;
+			break;
+		}
+		if (nc__report_read(r, f) < 0) {
+			nc__err("stats: cannot read %s", argv[i]);
+			rc = 1;
+		}
+		if (f != stdin)
+			fclose(f);
+	}
+	if (rc == 0)
+		nc__report_print(r, stdout);
+	nc__report_free(r);
+	return rc;
+}

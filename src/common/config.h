@@ -1,0 +1,55 @@
+/*
+ * Configuration from the environment, shared by the shim and the CLI.
+ *
+ * The shim reads it once per process image; the CLI validates the same
+ * variables before it starts a command, so that a bad value is reported
+ * once, with exit status 2, instead of by every process of a build.
+ *
+ *   NAMECACHE_MODE          strict (default) | relaxed | off
+ *   NAMECACHE_STATS         absolute path: append a statistics record per
+ *                           process image (record.h)
+ *   NAMECACHE_LOG           absolute path: append diagnostic lines
+ *   NAMECACHE_MAX_STALE_US  relaxed mode's bound on staleness, microseconds
+ *
+ * An empty value means "unset".  Any other bad value is an error: one line
+ * naming the variable and what was expected.
+ */
+#ifndef NC_CONFIG_H
+#define NC_CONFIG_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "util.h"
+
+enum nc_mode { NC_MODE_STRICT, NC_MODE_RELAXED, NC_MODE_OFF };
+
+#define NC_ENV_MODE "NAMECACHE_MODE"
+#define NC_ENV_STATS "NAMECACHE_STATS"
+#define NC_ENV_LOG "NAMECACHE_LOG"
+#define NC_ENV_MAX_STALE "NAMECACHE_MAX_STALE_US"
+
+#define NC_MAX_STALE_DEFAULT_US 100000ULL
+#define NC_MAX_STALE_LIMIT_US 60000000ULL
+
+struct nc__config {
+	int mode;
+	uint64_t max_stale_us;
+	char stats_path[PATH_MAX]; /* "" when unset */
+	char log_path[PATH_MAX];   /* "" when unset */
+};
+
+/* The mode named @s, or -1. */
+int nc__mode_parse(const char *s);
+const char *nc__mode_name(int mode);
+
+/*
+ * Fill @c from @get (getenv, or a lookup in an envp array).  On a bad value
+ * returns -1 with @c still usable (the bad setting at its safe default:
+ * mode off, no stats/log file) and one line without '\n' in @err.
+ * Async-signal-safe when @get is.
+ */
+int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
+		    struct nc__buf *err);
+
+#endif /* NC_CONFIG_H */

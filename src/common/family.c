@@ -1,0 +1,26 @@
+/* Report names of the call families (see family.h). */
+#include "family.h"
+
+#include <string.h>
+
+static const char *const family_names[NC_FAM_COUNT] = {
+#define NC__FAMILY_NAME(id, name, lookup) [NC_FAM_##id] = name,
+	NC_FAMILIES(NC__FAMILY_NAME)
+#undef NC__FAMILY_NAME
+};
+
+const char *nc__family_name(int fam)
+{
+	if (fam < 0 || fam >= NC_FAM_COUNT)
+		return NULL;
+	return family_names[fam];
+}
+
+int nc__family_lookup(const char *name, unsigned long len)
+{
+	for (int i = 0; i < NC_FAM_COUNT; i++)
+		if (strlen(family_names[i]) == len &&
+		    memcmp(family_names[i], name, len) == 0)
+			return i;
+	return -1;
+}

@@ -1,0 +1,68 @@
+/*
+ * Call families: the unit in which namecache counts and reports calls.
+ *
+ * A family groups every glibc entry point that asks the kernel the same
+ * question: stat(), stat64(), __xstat() and fstatat() without
+ * AT_SYMLINK_NOFOLLOW are all "stat"; open(), openat(), __open_2() and
+ * creat() are all "open".  The shim's interception table (src/shim/
+ * intercept.h) names the family of each entry point; the statistics record
+ * (src/common/record.h) and the CLI's table are keyed by the names below.
+ *
+ * The order is the order of the report.  Appending is compatible with older
+ * records (they are keyed by name, not by position); renaming is not.
+ */
+#ifndef NC_FAMILY_H
+#define NC_FAMILY_H
+
+/* NC_FAMILY(id, name, is_lookup) */
+#define NC_FAMILIES(X)                                                          \
+	X(STAT, "stat", 1)                                                      \
+	X(LSTAT, "lstat", 1)                                                    \
+	X(STATX, "statx", 1)                                                    \
+	X(ACCESS, "access", 1)                                                  \
+	X(READLINK, "readlink", 1)                                              \
+	X(REALPATH, "realpath", 1)                                              \
+	X(OPEN, "open", 1)                                                      \
+	X(FOPEN, "fopen", 1)                                                    \
+	X(UNLINK, "unlink", 0)                                                  \
+	X(RMDIR, "rmdir", 0)                                                    \
+	X(RENAME, "rename", 0)                                                  \
+	X(MKDIR, "mkdir", 0)                                                    \
+	X(MKNOD, "mknod", 0)                                                    \
+	X(LINK, "link", 0)                                                      \
+	X(SYMLINK, "symlink", 0)                                                \
+	X(CHMOD, "chmod", 0)                                                    \
+	X(CHOWN, "chown", 0)                                                    \
+	X(UTIME, "utime", 0)                                                    \
+	X(TRUNCATE, "truncate", 0)                                              \
+	X(MKTEMP, "mktemp", 0)                                                  \
+	X(BIND, "bind", 0)                                                      \
+	X(CHDIR, "chdir", 0)                                                    \
+	X(CHROOT, "chroot", 0)
+
+enum nc_family {
+	NC_FAM_NONE = -1, /* not counted (exec, _exit, _Fork) */
+#define NC__FAMILY_ENUM(id, name, lookup) NC_FAM_##id,
+	NC_FAMILIES(NC__FAMILY_ENUM)
+#undef NC__FAMILY_ENUM
+	NC_FAM_COUNT
+};
+
+/*
+ * What a call returned, as the statistics see it.  A call is exactly one of
+ * these; "calls" in the report is their sum.
+ */
+enum nc_outcome {
+	NC_OUT_OK,     /* the call succeeded */
+	NC_OUT_ENOENT, /* failed with ENOENT */
+	NC_OUT_ERR,    /* failed with any other errno */
+	NC_OUT_COUNT
+};
+
+/* The family's report name ("stat"), or NULL when out of range. */
+const char *nc__family_name(int fam);
+
+/* The family whose report name is @name, or -1. */
+int nc__family_lookup(const char *name, unsigned long len);
+
+#endif /* NC_FAMILY_H */

@@ -1,0 +1,139 @@
+/*
+ * Statistics record formatting and parsing (see record.h).
+ *
+ * The formatter runs inside the shim at _exit() or exec time, so it uses
+ * only the async-signal-safe nc__buf helpers.  The parser runs in the CLI.
+ */
+#include "record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Copy @s into the record field, replacing bytes that would break the
+ * line format (space, control characters, '=') with '?'. */
+static void put_word(struct nc__buf *b, const char *s)
+{
+	if (!*s) {
+		nc__buf_chr(b, '?');
+		return;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		nc__buf_chr(b, (c <= ' ' || c == '=' || c == 0x7f) ? '?' : (char)c);
+	}
+}
+
+size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r)
+{
+	struct nc__buf b;
+
+	nc__buf_init(&b, buf, cap);
+	nc__buf_str(&b, NC_RECORD_MAGIC " ");
+	nc__buf_u64(&b, NC_RECORD_VERSION);
+	nc__buf_str(&b, " pid=");
+	nc__buf_i64(&b, r->pid);
+	nc__buf_str(&b, " ppid=");
+	nc__buf_i64(&b, r->ppid);
+	nc__buf_str(&b, " comm=");
+	put_word(&b, r->comm);
+	nc__buf_str(&b, " mode=");
+	put_word(&b, r->mode);
+	nc__buf_str(&b, " end=");
+	put_word(&b, r->end);
+	for (int f = 0; f < NC_FAM_COUNT; f++) {
+		const uint64_t *n = r->n[f];
+
+		if (!n[NC_OUT_OK] && !n[NC_OUT_ENOENT] && !n[NC_OUT_ERR])
+			continue;
+		nc__buf_chr(&b, ' ');
+		nc__buf_str(&b, nc__family_name(f));
+		nc__buf_chr(&b, '=');
+		nc__buf_u64(&b, n[NC_OUT_OK]);
+		nc__buf_chr(&b, ',');
+		nc__buf_u64(&b, n[NC_OUT_ENOENT]);
+		nc__buf_chr(&b, ',');
+		nc__buf_u64(&b, n[NC_OUT_ERR]);
+	}
+	nc__buf_chr(&b, '\n');
+	return b.overflow ? 0 : b.len;
+}
+
+static void copy_field(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* Parse "a,b,c[,...]" into three counters. */
+static int parse_counts(const char *s, size_t n, uint64_t out[NC_OUT_COUNT])
+{
+	char tmp[96];
+	char *p, *end;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	p = tmp;
+	for (int i = 0; i < NC_OUT_COUNT; i++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		out[i] = strtoull(p, &end, 10);
+		if (i + 1 < NC_OUT_COUNT && *end != ',')
+			return -1;
+		p = end + 1;
+	}
+	return 0;
+}
+
+int nc__record_parse(const char *line, struct nc__record *r)
+{
+	const char *p = line;
+	size_t mlen = strlen(NC_RECORD_MAGIC);
+	char *end;
+	unsigned long ver;
+
+	memset(r, 0, sizeof(*r));
+	if (strncmp(p, NC_RECORD_MAGIC, mlen) != 0 || p[mlen] != ' ')
+		return -1;
+	p += mlen + 1;
+	ver = strtoul(p, &end, 10);
+	if (end == p || ver != NC_RECORD_VERSION)
+		return -1;
+	p = end;
+	while (*p == ' ') {
+		const char *key = ++p, *eq, *val;
+		size_t klen, vlen;
+		int fam;
+
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+		eq = memchr(key, '=', (size_t)(p - key));
+		if (!eq)
+			return -1;
+		klen = (size_t)(eq - key);
+		val = eq + 1;
+		vlen = (size_t)(p - val);
+		if (klen == 3 && !memcmp(key, "pid", 3))
+			r->pid = strtoll(val, NULL, 10);
+		else if (klen == 4 && !memcmp(key, "ppid", 4))
+			r->ppid = strtoll(val, NULL, 10);
+		else if (klen == 4 && !memcmp(key, "comm", 4))
+			copy_field(r->comm, sizeof(r->comm), val, vlen);
+		else if (klen == 4 && !memcmp(key, "mode", 4))
+			copy_field(r->mode, sizeof(r->mode), val, vlen);
+		else if (klen == 3 && !memcmp(key, "end", 3))
+			copy_field(r->end, sizeof(r->end), val, vlen);
+		else if ((fam = nc__family_lookup(key, klen)) >= 0 &&
+			 parse_counts(val, vlen, r->n[fam]) < 0)
+			return -1;
+	}
+	if (*p != '\0' && *p != '\n')
+		return -1;
+	return r->pid > 0 ? 0 : -1;
+}

@@ -1,0 +1,47 @@
+/*
+ * The statistics record: one text line per process image.
+ *
+ * A process under the shim appends one record to the file named by
+ * NAMECACHE_STATS when its image ends (exit, _exit, or just before a
+ * successful exec replaces it).  `namecache run --stats` and `namecache
+ * stats` read such files and aggregate them.
+ *
+ *   namecache-stats 1 pid=4242 ppid=4200 comm=cc1 mode=strict end=exit \
+ *       stat=120,3,0 lstat=88,0,1 open=40,12,0
+ *
+ * Tokens are separated by one space; the line ends with '\n' and is written
+ * with one write() to an O_APPEND file, so records of concurrent processes
+ * never interleave.  Family values are "ok,enoent,other"; a family with no
+ * calls is omitted.  Readers ignore keys they do not know and values past
+ * the third, so newer writers stay readable.
+ */
+#ifndef NC_RECORD_H
+#define NC_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "family.h"
+
+#define NC_RECORD_MAGIC "namecache-stats"
+#define NC_RECORD_VERSION 1
+#define NC_RECORD_MAX 4096 /* one line; fits one atomic append */
+
+struct nc__record {
+	int64_t pid;
+	int64_t ppid;
+	char comm[32];
+	char mode[16];
+	char end[8];
+	uint64_t n[NC_FAM_COUNT][NC_OUT_COUNT];
+};
+
+/* Format @r as one line (with '\n') into @buf; returns the length, 0 if
+ * it does not fit. */
+size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r);
+
+/* Parse one line (without or with '\n').  Returns 0, or -1 if it is not a
+ * record of a version this build understands. */
+int nc__record_parse(const char *line, struct nc__record *r);
+
+#endif /* NC_RECORD_H */

@@ -1,0 +1,45 @@
+/*
+ * Small helpers shared by the shim and the CLI.
+ *
+ * Everything here is async-signal-safe: the shim formats its statistics
+ * record and its log lines from _exit() and exec wrappers, which may run in
+ * a signal handler or in a vfork child, so no stdio and no allocation.
+ */
+#ifndef NC_UTIL_H
+#define NC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define NC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define NC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A bounded string builder over a caller's buffer.  Appends that do not fit
+ * set @overflow and are dropped whole; the buffer stays NUL-terminated.
+ */
+struct nc__buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	int overflow;
+};
+
+void nc__buf_init(struct nc__buf *b, char *mem, size_t cap);
+void nc__buf_str(struct nc__buf *b, const char *s);
+void nc__buf_mem(struct nc__buf *b, const char *s, size_t n);
+void nc__buf_u64(struct nc__buf *b, uint64_t v);
+void nc__buf_i64(struct nc__buf *b, int64_t v);
+void nc__buf_chr(struct nc__buf *b, char c);
+
+/*
+ * Parse a whole decimal string into *out.  Returns 0, or -1 when @s is
+ * empty, has anything but digits, or exceeds @max.
+ */
+int nc__parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* write() all of @n bytes to @fd, retrying on EINTR; errno is preserved. */
+void nc__write_all(int fd, const char *s, size_t n);
+
+#endif /* NC_UTIL_H */

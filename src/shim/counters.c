@@ -1,0 +1,95 @@
+/*
+ * Per-thread call counters.
+ *
+ * What protects what:
+ *   - A thread counts only into its own block (nc__tls_ctr), with plain
+ *     single-instruction increments: no lock, no shared cache line, and a
+ *     signal handler on the same thread cannot tear an increment.
+ *   - Blocks come from a pool mapped once per process and claimed with an
+ *     atomic fetch-add on pool_next; they are never freed or reused, so a
+ *     reader summing them (nc__ctr_snapshot) can never see a block change
+ *     owner.  Threads beyond the pool share nc__ctr_overflow with atomic
+ *     adds: slower, still exact.
+ *   - The snapshot reads other threads' counters with relaxed atomic
+ *     loads; a count racing with it lands in this snapshot or the next.
+ *
+ * The pool is mmap'ed, not malloc'ed: claiming happens on a wrapper path,
+ * which may be a signal handler, a vfork child or a malloc's own init.
+ */
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "shim.h"
+
+#define POOL_BLOCKS 1024
+
+NC_TLS struct nc__ctr_block *nc__tls_ctr;
+struct nc__ctr_block nc__ctr_overflow;
+
+static struct nc__ctr_block *pool;
+static unsigned pool_next;
+
+static struct nc__ctr_block *pool_map(void)
+{
+	struct nc__ctr_block *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	struct nc__ctr_block *expect = NULL;
+	void *m;
+
+	if (p)
+		return p;
+	m = (void *)syscall(SYS_mmap, NULL,
+			    sizeof(struct nc__ctr_block) * POOL_BLOCKS,
+			    PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&pool, &expect, m, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		syscall(SYS_munmap, m,
+			sizeof(struct nc__ctr_block) * POOL_BLOCKS);
+		return expect;
+	}
+	return m;
+}
+
+struct nc__ctr_block *nc__ctr_claim(void)
+{
+	int saved = errno;
+	struct nc__ctr_block *p = pool_map();
+	struct nc__ctr_block *b = &nc__ctr_overflow;
+
+	if (p) {
+		unsigned i = __atomic_fetch_add(&pool_next, 1,
+						__ATOMIC_RELAXED);
+
+		if (i < POOL_BLOCKS)
+			b = &p[i];
+	}
+	nc__tls_ctr = b;
+	errno = saved;
+	return b;
+}
+
+static void add_block(uint64_t out[NC_FAM_COUNT][NC_OUT_COUNT],
+		      const struct nc__ctr_block *b)
+{
+	for (int f = 0; f < NC_FAM_COUNT; f++)
+		for (int o = 0; o < NC_OUT_COUNT; o++)
+			out[f][o] +=
+				__atomic_load_n(&b->n[f][o], __ATOMIC_RELAXED);
+}
+
+void nc__ctr_snapshot(uint64_t out[NC_FAM_COUNT][NC_OUT_COUNT])
+{
+	struct nc__ctr_block *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	unsigned n = __atomic_load_n(&pool_next, __ATOMIC_RELAXED);
+
+	for (int f = 0; f < NC_FAM_COUNT; f++)
+		for (int o = 0; o < NC_OUT_COUNT; o++)
+			out[f][o] = 0;
+	if (n > POOL_BLOCKS)
+		n = POOL_BLOCKS;
+	for (unsigned i = 0; p && i < n; i++)
+		add_block(out, &p[i]);
+	add_block(out, &nc__ctr_overflow);
+}

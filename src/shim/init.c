@@ -1,0 +1,184 @@
+/*
+ * Shim life cycle: configuration, constructor, fork, end of image.
+ *
+ * Initialisation is lazy and idempotent.  The constructor resolves every
+ * real symbol and reads the environment once; a wrapper called before the
+ * constructor (another preloaded library's constructor runs first when it
+ * comes later in LD_PRELOAD) passes straight through: counting needs no
+ * initialisation, and the real function is resolved on demand (real.c).
+ *
+ * state: 0 = not started, 1 = one thread is reading the environment,
+ * 2 = configuration published.  Only the thread that moves 0 -> 1 writes
+ * cfg; everybody else reads cfg only after seeing 2 (acquire).  Nobody
+ * waits for 1 -> 2: a caller that finds 1 proceeds without configuration,
+ * because it may be the initialising thread itself, re-entered from a
+ * signal handler.
+ *
+ * Statistics records (record.h) are written when the image ends: from the
+ * destructor (exit()), from the _exit()/_Exit() wrappers, and before exec
+ * replaces the image (wrap_proc.c).  reported[] holds what was already
+ * written, so an exec that fails and a later exit never count a call
+ * twice, and a fork child starts from zero.  A process killed by a signal
+ * writes no record (documented in docs/statistics.md).
+ */
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "../common/config.h"
+#include "../common/record.h"
+#include "real.h"
+
+static struct nc__config cfg;
+static int state;
+static uint64_t reported[NC_FAM_COUNT][NC_OUT_COUNT];
+static int flushing;
+
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
+
+static void append_line(const char *path, const char *line, size_t n)
+{
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+			      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		return;
+	nc__write_all(fd, line, n);
+	syscall(SYS_close, fd);
+}
+
+void nc__log(int to_stderr, const char *msg)
+{
+	char line[512];
+	struct nc__buf b;
+	int saved = errno;
+
+	nc__buf_init(&b, line, sizeof(line) - 1);
+	nc__buf_str(&b, "namecache[");
+	nc__buf_i64(&b, (int64_t)syscall(SYS_getpid));
+	nc__buf_str(&b, "]: ");
+	nc__buf_str(&b, msg);
+	if (b.overflow) /* keep the message, cut: one line at most */
+		b.len = sizeof(line) - 2;
+	line[b.len++] = '\n';
+	if (to_stderr)
+		nc__write_all(2, line, b.len);
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2 && cfg.log_path[0])
+		append_line(cfg.log_path, line, b.len);
+	errno = saved;
+}
+
+void nc__init(void)
+{
+	char ebuf[256];
+	struct nc__buf err;
+	int expect = 0;
+	int saved = errno;
+
+	if (NC_LIKELY(__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2))
+		return;
+	if (!__atomic_compare_exchange_n(&state, &expect, 1, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	nc__buf_init(&err, ebuf, sizeof(ebuf));
+	if (nc__config_load(&cfg, env_get, &err) < 0) {
+		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+		nc__buf_str(&err, "; the cache is off for this process");
+		nc__log(1, ebuf);
+	} else {
+		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+	}
+	errno = saved;
+}
+
+static void set_word(char *dst, size_t cap, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+void nc__stats_flush(const char *end)
+{
+	uint64_t now[NC_FAM_COUNT][NC_OUT_COUNT];
+	struct nc__record rec;
+	char line[NC_RECORD_MAX];
+	size_t len;
+	int saved = errno;
+
+	nc__init();
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 ||
+	    !cfg.stats_path[0])
+		goto out;
+	if (__atomic_exchange_n(&flushing, 1, __ATOMIC_ACQUIRE))
+		goto out; /* another thread is writing this image's record */
+
+	memset(&rec, 0, sizeof(rec));
+	nc__ctr_snapshot(now);
+	for (int f = 0; f < NC_FAM_COUNT; f++)
+		for (int o = 0; o < NC_OUT_COUNT; o++) {
+			rec.n[f][o] = now[f][o] - reported[f][o];
+			reported[f][o] = now[f][o];
+		}
+	rec.pid = (int64_t)syscall(SYS_getpid);
+	rec.ppid = (int64_t)syscall(SYS_getppid);
+	set_word(rec.comm, sizeof(rec.comm), program_invocation_short_name);
+	set_word(rec.mode, sizeof(rec.mode), nc__mode_name(cfg.mode));
+	set_word(rec.end, sizeof(rec.end), end);
+	len = nc__record_format(line, sizeof(line), &rec);
+	if (len) {
+		int fd = (int)syscall(SYS_openat, AT_FDCWD, cfg.stats_path,
+				      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+				      0666);
+
+		if (fd >= 0) {
+			nc__write_all(fd, line, len);
+			syscall(SYS_close, fd);
+		} else {
+			char msg[PATH_MAX + 64];
+			struct nc__buf b;
+			const char *e = strerrorname_np(errno);
+
+			nc__buf_init(&b, msg, sizeof(msg));
+			nc__buf_str(&b, "cannot append statistics to ");
+			nc__buf_str(&b, cfg.stats_path);
+			nc__buf_str(&b, ": ");
+			nc__buf_str(&b, e ? e : "error");
+			nc__log(1, msg);
+		}
+	}
+	__atomic_store_n(&flushing, 0, __ATOMIC_RELEASE);
+out:
+	errno = saved;
+}
+
+void nc__proc_child(void)
+{
+	uint64_t now[NC_FAM_COUNT][NC_OUT_COUNT];
+
+	nc__ctr_snapshot(now);
+	memcpy(reported, now, sizeof(reported));
+	__atomic_store_n(&flushing, 0, __ATOMIC_RELAXED);
+}
+
+__attribute__((constructor)) static void nc_constructor(void)
+{
+	int saved = errno;
+
+	nc__real_resolve_all();
+	nc__init();
+	pthread_atfork(NULL, NULL, nc__proc_child);
+	errno = saved;
+}
+
+__attribute__((destructor)) static void nc_destructor(void)
+{
+	nc__stats_flush("exit");
+}

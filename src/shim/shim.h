@@ -1,0 +1,128 @@
+/*
+ * Internal interface of the LD_PRELOAD shim.
+ *
+ * The shim is built with -fvisibility=hidden: only NC_EXPORT functions (the
+ * intercepted libc entry points and the public nc_ API) leave the library.
+ * Internal functions are nc__ and hidden; everything else is static.
+ *
+ * Rules every wrapper follows (interposer-pitfalls in docs/internals.md):
+ *   - errno: on the fast path the shim never writes errno; every slow path
+ *     that may clobber it (symbol resolution, counter allocation, init)
+ *     saves and restores it, so the caller sees exactly the real call's.
+ *   - no malloc, no lock, no stdio on the wrapper path: wrappers run in
+ *     signal handlers, vfork children and other libraries' constructors.
+ *   - never call a wrapped function by name: use NC_REAL() or raw syscalls.
+ */
+#ifndef NC_SHIM_H
+#define NC_SHIM_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "../common/family.h"
+#include "../common/util.h"
+
+#define NC_EXPORT __attribute__((visibility("default")))
+#define NC_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* Prototypes glibc no longer declares (it still exports the symbols). */
+int __xstat(int ver, const char *path, struct stat *buf);
+int __xstat64(int ver, const char *path, struct stat64 *buf);
+int __lxstat(int ver, const char *path, struct stat *buf);
+int __lxstat64(int ver, const char *path, struct stat64 *buf);
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *buf,
+	       int flags);
+int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *buf,
+		 int flags);
+int __xmknod(int ver, const char *path, mode_t mode, dev_t *dev);
+int __xmknodat(int ver, int dirfd, const char *path, mode_t mode, dev_t *dev);
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+ssize_t __readlink_chk(const char *path, char *buf, size_t len, size_t buflen);
+ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t len,
+			 size_t buflen);
+char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
+
+#ifndef __OPEN_NEEDS_MODE
+#define __OPEN_NEEDS_MODE(f)                                                    \
+	(((f) & O_CREAT) != 0 || ((f) & __O_TMPFILE) == __O_TMPFILE)
+#endif
+
+/* ---- counters.c: per-thread call statistics ---------------------------- */
+
+struct nc__ctr_block {
+	uint64_t n[NC_FAM_COUNT][NC_OUT_COUNT];
+};
+
+extern NC_TLS struct nc__ctr_block *nc__tls_ctr;
+extern struct nc__ctr_block nc__ctr_overflow;
+
+struct nc__ctr_block *nc__ctr_claim(void);
+void nc__ctr_snapshot(uint64_t out[NC_FAM_COUNT][NC_OUT_COUNT]);
+
+/*
+ * Count one call.  The block is this thread's own, so a plain increment
+ * suffices between threads; it is one instruction, so a signal handler on
+ * the same thread cannot tear it.  The shared overflow block (threads past
+ * the pool) uses an atomic add.
+ */
+static inline void nc__ctr_add(uint64_t *c, int shared)
+{
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+	if (NC_LIKELY(!shared)) {
+		__asm__ volatile("addq $1, %0" : "+m"(*c));
+		return;
+	}
+#endif
+	(void)shared;
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+/* Count a call of family @fam that @failed (errno still the call's). */
+static inline void nc__count(int fam, int failed)
+{
+	struct nc__ctr_block *b = nc__tls_ctr;
+	int out = NC_OUT_OK;
+
+	if (fam < 0)
+		return;
+	if (failed)
+		out = errno == ENOENT ? NC_OUT_ENOENT : NC_OUT_ERR;
+	if (NC_UNLIKELY(!b))
+		b = nc__ctr_claim();
+	nc__ctr_add(&b->n[fam][out], b == &nc__ctr_overflow);
+}
+
+/* ---- init.c: configuration, process life cycle ------------------------- */
+
+/* Idempotent; safe from any wrapper, constructor or signal handler. */
+void nc__init(void);
+
+/*
+ * Append this image's statistics record (if NAMECACHE_STATS is set) and
+ * mark its counts reported.  @end is "exit", "_exit" or "exec".
+ * Async-signal-safe; errno preserved.
+ */
+void nc__stats_flush(const char *end);
+
+/* A new process (fork child): counts so far belong to the parent. */
+void nc__proc_child(void);
+
+/* Append one diagnostic line to NAMECACHE_LOG (and stderr if @tty). */
+void nc__log(int to_stderr, const char *msg);
+
+#endif /* NC_SHIM_H */

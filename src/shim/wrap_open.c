@@ -1,0 +1,69 @@
+/*
+ * open(), open64(), openat(), openat64(): the variadic members of the open
+ * family, written by hand because the mode argument exists only when the
+ * flags need one.
+ *
+ * The mode is read exactly when glibc reads it, __OPEN_NEEDS_MODE(flags):
+ * O_CREAT, or O_TMPFILE (which includes O_DIRECTORY, so test all its bits;
+ * several shims tested O_CREAT only and broke O_TMPFILE).  It is read as
+ * an int, the type it has after default argument promotion.
+ */
+#include <stdarg.h>
+
+#include "real.h"
+
+#define NC__OPEN_MODE(flags, last, mode)                                        \
+	do {                                                                    \
+		if (__OPEN_NEEDS_MODE(flags)) {                                 \
+			va_list ap;                                             \
+			va_start(ap, last);                                     \
+			mode = (mode_t)va_arg(ap, int);                         \
+			va_end(ap);                                             \
+		}                                                               \
+	} while (0)
+
+static int finish(int r)
+{
+	nc__count(NC_FAM_OPEN, r < 0);
+	return r;
+}
+
+NC_EXPORT int open(const char *path, int flags, ...)
+{
+	nc__fn_open fn = NC_REAL(open);
+	mode_t mode = 0;
+
+	NC__OPEN_MODE(flags, flags, mode);
+	return finish(fn ? fn(path, flags, mode)
+			 : nc__fb_openat_mode(AT_FDCWD, path, flags, mode));
+}
+
+NC_EXPORT int open64(const char *path, int flags, ...)
+{
+	nc__fn_open64 fn = NC_REAL(open64);
+	mode_t mode = 0;
+
+	NC__OPEN_MODE(flags, flags, mode);
+	return finish(fn ? fn(path, flags, mode)
+			 : nc__fb_openat_mode(AT_FDCWD, path, flags, mode));
+}
+
+NC_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	nc__fn_openat fn = NC_REAL(openat);
+	mode_t mode = 0;
+
+	NC__OPEN_MODE(flags, flags, mode);
+	return finish(fn ? fn(dirfd, path, flags, mode)
+			 : nc__fb_openat_mode(dirfd, path, flags, mode));
+}
+
+NC_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	nc__fn_openat64 fn = NC_REAL(openat64);
+	mode_t mode = 0;
+
+	NC__OPEN_MODE(flags, flags, mode);
+	return finish(fn ? fn(dirfd, path, flags, mode)
+			 : nc__fb_openat_mode(dirfd, path, flags, mode));
+}

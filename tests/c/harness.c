@@ -1,0 +1,73 @@
+/* The C test harness's runner (see harness.h). */
+#include "harness.h"
+
+struct nc_test nc_tests[NC_TEST_MAX];
+int nc_ntests;
+
+static int selected(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int run_one(const struct nc_test *t, unsigned timeout)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "# fork: %s\n", strerror(errno));
+		return 0;
+	}
+	if (pid == 0) {
+		alarm(timeout);
+		t->fn();
+		fflush(NULL);
+		exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "# %s: killed by signal %d%s\n", t->name,
+			WTERMSIG(st),
+			WTERMSIG(st) == SIGALRM ? " (timeout)" : "");
+		return 0;
+	}
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+int nc_test_main(int argc, char **argv)
+{
+	const char *env = getenv("NC_TEST_TIMEOUT");
+	unsigned timeout = env ? (unsigned)atoi(env) : 60;
+	int n = 0, failed = 0;
+
+	if (argc == 2 && strcmp(argv[1], "-l") == 0) {
+		for (int i = 0; i < nc_ntests; i++)
+			printf("%s\n", nc_tests[i].name);
+		return 0;
+	}
+	for (int i = 0; i < nc_ntests; i++)
+		n += selected(nc_tests[i].name, argc, argv);
+	printf("1..%d\n", n);
+	n = 0;
+	for (int i = 0; i < nc_ntests; i++) {
+		int ok;
+
+		if (!selected(nc_tests[i].name, argc, argv))
+			continue;
+		ok = run_one(&nc_tests[i], timeout ? timeout : 60);
+		printf("%sok %d - %s\n", ok ? "" : "not ", ++n,
+		       nc_tests[i].name);
+		fflush(stdout);
+		failed += !ok;
+	}
+	return failed ? 1 : 0;
+}
