@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# The build's promises: the shim exports exactly the intercepted functions
+# and the public nc_ API (Concurrency Kit and xxhash are linked in with
+# their symbols hidden), and `make install` produces a tree a program can
+# build against with pkg-config.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup() {
+	top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	build=${NC_BUILD:-$top/build}
+	shim=${NC_SHIM:-$build/lib/libnamecache.so}
+}
+
+@test "the shim exports every row of the interception table and nothing internal" {
+	run "$build/tests/list-entries"
+	assert_success
+	[ "${#lines[@]}" -gt 100 ]
+	printf '%s\n' "${lines[@]}" | sort >"$BATS_TEST_TMPDIR/table"
+	for f in nc_version nc_stat nc_lstat nc_access nc_readlink nc_realpath; do
+		echo "$f"
+	done >>"$BATS_TEST_TMPDIR/table"
+	sort -o "$BATS_TEST_TMPDIR/table" "$BATS_TEST_TMPDIR/table"
+	nm -D --defined-only "$shim" | awk '{print $3}' | sort >"$BATS_TEST_TMPDIR/exports"
+	run diff "$BATS_TEST_TMPDIR/table" "$BATS_TEST_TMPDIR/exports"
+	assert_success
+	assert_output ""
+}
+
+@test "no Concurrency Kit, xxhash or nc__ symbol is visible in the shim" {
+	run nm -D "$shim"
+	assert_success
+	refute_output --regexp '(^| )(ck_|XXH|nc__)'
+}
+
+@test "every issue-listed entry point is intercepted" {
+	nm -D --defined-only "$shim" | awk '{print $3}' >"$BATS_TEST_TMPDIR/exports"
+	for f in open open64 openat openat64 __open_2 __open64_2 __openat_2 \
+		__openat64_2 creat creat64 fopen fopen64 freopen freopen64 stat \
+		stat64 lstat lstat64 fstatat fstatat64 __xstat __xstat64 __lxstat \
+		__lxstat64 __fxstatat __fxstatat64 statx access faccessat \
+		euidaccess eaccess readlink readlinkat __readlink_chk \
+		__readlinkat_chk realpath __realpath_chk canonicalize_file_name \
+		unlink unlinkat remove rmdir rename renameat renameat2 mkdir \
+		mkdirat mknod mknodat mkfifo link linkat symlink symlinkat chmod \
+		fchmodat chown lchown fchownat utime utimes utimensat truncate \
+		chdir fchdir chroot execve _exit; do
+		grep -qx -- "$f" "$BATS_TEST_TMPDIR/exports" || fail "$f is not exported"
+	done
+}
+
+@test "make install puts bin, lib, header, man pages and a pkg-config file under DESTDIR" {
+	dest=$BATS_TEST_TMPDIR/dest
+	run make -C "$top" -s B="$build" install DESTDIR="$dest" PREFIX=/opt/nc
+	assert_success
+	for f in bin/namecache lib/libnamecache.so include/namecache.h \
+		share/man/man1/namecache.1 share/man/man3/namecache.3 \
+		lib/pkgconfig/namecache.pc; do
+		[ -f "$dest/opt/nc/$f" ] || fail "missing $f"
+	done
+	[ -x "$dest/opt/nc/bin/namecache" ]
+	run grep -x 'libdir=/opt/nc/lib' "$dest/opt/nc/lib/pkgconfig/namecache.pc"
+	assert_success
+}
+
+@test "a program builds against the installed library with pkg-config and gets libc's answers" {
+	dest=$BATS_TEST_TMPDIR/dest
+	make -C "$top" -s B="$build" install DESTDIR="$dest" PREFIX=/opt/nc
+	sed -i "s|^prefix=.*|prefix=$dest/opt/nc|; s|^libdir=.*|libdir=$dest/opt/nc/lib|; s|^includedir=.*|includedir=$dest/opt/nc/include|" \
+		"$dest/opt/nc/lib/pkgconfig/namecache.pc"
+	cat >"$BATS_TEST_TMPDIR/prog.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <namecache.h>
+int main(void)
+{
+	struct stat a, b;
+	char buf[4096];
+	if (nc_stat("/", &a, 0) || stat("/", &b) || a.st_ino != b.st_ino)
+		return 1;
+	errno = 0;
+	if (nc_stat("/nonexistent-namecache", &a, 0) != -1 || errno != ENOENT)
+		return 2;
+	if (nc_stat("/", &a, NC_CACHED_ONLY) != -1 || errno != EAGAIN)
+		return 3;
+	if (nc_stat("/", &a, 0x80) != -1 || errno != EINVAL)
+		return 4;
+	if (!nc_realpath("/usr/../etc", buf, 0) || strcmp(buf, "/etc"))
+		return 5;
+	printf("%s\n", nc_version());
+	return 0;
+}
+C
+	export PKG_CONFIG_PATH=$dest/opt/nc/lib/pkgconfig
+	run sh -c 'cc -o "$1/prog" "$1/prog.c" $(pkg-config --cflags --libs namecache)' _ "$BATS_TEST_TMPDIR"
+	assert_success
+	LD_LIBRARY_PATH=$dest/opt/nc/lib run "$BATS_TEST_TMPDIR/prog"
+	assert_success
+	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+$'
+}
