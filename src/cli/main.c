@@ -17,21 +17,21 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: namecache run [--stats] [--mode strict|relaxed|off] [--] CMD "
-	"[ARGS...]\n"
-	"       namecache stats [FILE...]\n"
-	"       namecache --help | --version\n"
-	"\n"
-	"  run     run CMD and all its descendants with the namecache shim\n"
-	"          preloaded; exit with CMD's status\n"
-	"    --stats        after CMD ends, print call statistics aggregated\n"
-	"                   over every process of the tree to stderr\n"
-	"    --mode MODE    strict (default), relaxed or off\n"
-	"  stats   aggregate statistics records (from NAMECACHE_STATS) and\n"
-	"          print the table; FILE - or no FILE reads stdin\n"
-	"\n"
-	"Environment: NAMECACHE_MODE, NAMECACHE_STATS, NAMECACHE_LOG,\n"
-	"NAMECACHE_MAX_STALE_US; see namecache(1).\n";
+    "usage: namecache run [--stats] [--mode strict|relaxed|off] [--] CMD "
+    "[ARGS...]\n"
+    "       namecache stats [FILE...]\n"
+    "       namecache --help | --version\n"
+    "\n"
+    "  run     run CMD and all its descendants with the namecache shim\n"
+    "          preloaded; exit with CMD's status\n"
+    "    --stats        after CMD ends, print call statistics aggregated\n"
+    "                   over every process of the tree to stderr\n"
+    "    --mode MODE    strict (default), relaxed or off\n"
+    "  stats   aggregate statistics records (from NAMECACHE_STATS) and\n"
+    "          print the table; FILE - or no FILE reads stdin\n"
+    "\n"
+    "Environment: NAMECACHE_MODE, NAMECACHE_STATS, NAMECACHE_LOG,\n"
+    "NAMECACHE_MAX_STALE_US; see namecache(1).\n";
 
 void nc__err(const char *fmt, ...)
 {

@@ -95,7 +95,7 @@ int nc__report_read(struct nc__report *r, FILE *in)
 
 void nc__report_print(const struct nc__report *r, FILE *out)
 {
-	uint64_t tot[NC_OUT_COUNT] = { 0 };
+	uint64_t tot[NC_OUT_COUNT] = {0};
 	uint64_t calls = 0;
 
 	for (int f = 0; f < NC_FAM_COUNT; f++)
@@ -106,8 +106,9 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 	fprintf(out, "namecache: %zu processes, %" PRIu64 " calls\n",
 		distinct_pids(r), calls);
 	if (r->bad)
-		fprintf(out, "namecache: %zu lines were not statistics "
-			     "records and were skipped\n",
+		fprintf(out,
+			"namecache: %zu lines were not statistics "
+			"records and were skipped\n",
 			r->bad);
 	fprintf(out, "%-10s %12s %12s %12s %12s\n", "family", "calls", "ok",
 		"ENOENT", "other");

@@ -35,8 +35,8 @@
 
 static volatile sig_atomic_t child_pid;
 
-static const int forwarded[] = { SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
-				 SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
+static const int forwarded[] = {SIGHUP,	 SIGINT,  SIGQUIT, SIGTERM,
+				SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
 
 static void forward(int sig, siginfo_t *si, void *ctx)
 {
@@ -65,7 +65,8 @@ static int find_shim(char *out, size_t cap)
 				return 0;
 		}
 	}
-	if ((size_t)snprintf(out, cap, "%s/%s", NC_LIBDIR, NC_SHIM_NAME) < cap &&
+	if ((size_t)snprintf(out, cap, "%s/%s", NC_LIBDIR, NC_SHIM_NAME) <
+		cap &&
 	    access(out, R_OK) == 0)
 		return 0;
 	nc__err("cannot find %s (looked next to the namecache binary and in "

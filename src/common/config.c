@@ -4,9 +4,9 @@
 #include <string.h>
 
 static const char *const mode_names[] = {
-	[NC_MODE_STRICT] = "strict",
-	[NC_MODE_RELAXED] = "relaxed",
-	[NC_MODE_OFF] = "off",
+    [NC_MODE_STRICT] = "strict",
+    [NC_MODE_RELAXED] = "relaxed",
+    [NC_MODE_OFF] = "off",
 };
 
 int nc__mode_parse(const char *s)

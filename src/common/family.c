@@ -5,7 +5,7 @@
 
 static const char *const family_names[NC_FAM_COUNT] = {
 #define NC__FAMILY_NAME(id, name, lookup) [NC_FAM_##id] = name,
-	NC_FAMILIES(NC__FAMILY_NAME)
+    NC_FAMILIES(NC__FAMILY_NAME)
 #undef NC__FAMILY_NAME
 };
 

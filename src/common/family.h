@@ -15,29 +15,29 @@
 #define NC_FAMILY_H
 
 /* NC_FAMILY(id, name, is_lookup) */
-#define NC_FAMILIES(X)                                                          \
-	X(STAT, "stat", 1)                                                      \
-	X(LSTAT, "lstat", 1)                                                    \
-	X(STATX, "statx", 1)                                                    \
-	X(ACCESS, "access", 1)                                                  \
-	X(READLINK, "readlink", 1)                                              \
-	X(REALPATH, "realpath", 1)                                              \
-	X(OPEN, "open", 1)                                                      \
-	X(FOPEN, "fopen", 1)                                                    \
-	X(UNLINK, "unlink", 0)                                                  \
-	X(RMDIR, "rmdir", 0)                                                    \
-	X(RENAME, "rename", 0)                                                  \
-	X(MKDIR, "mkdir", 0)                                                    \
-	X(MKNOD, "mknod", 0)                                                    \
-	X(LINK, "link", 0)                                                      \
-	X(SYMLINK, "symlink", 0)                                                \
-	X(CHMOD, "chmod", 0)                                                    \
-	X(CHOWN, "chown", 0)                                                    \
-	X(UTIME, "utime", 0)                                                    \
-	X(TRUNCATE, "truncate", 0)                                              \
-	X(MKTEMP, "mktemp", 0)                                                  \
-	X(BIND, "bind", 0)                                                      \
-	X(CHDIR, "chdir", 0)                                                    \
+#define NC_FAMILIES(X)             \
+	X(STAT, "stat", 1)         \
+	X(LSTAT, "lstat", 1)       \
+	X(STATX, "statx", 1)       \
+	X(ACCESS, "access", 1)     \
+	X(READLINK, "readlink", 1) \
+	X(REALPATH, "realpath", 1) \
+	X(OPEN, "open", 1)         \
+	X(FOPEN, "fopen", 1)       \
+	X(UNLINK, "unlink", 0)     \
+	X(RMDIR, "rmdir", 0)       \
+	X(RENAME, "rename", 0)     \
+	X(MKDIR, "mkdir", 0)       \
+	X(MKNOD, "mknod", 0)       \
+	X(LINK, "link", 0)         \
+	X(SYMLINK, "symlink", 0)   \
+	X(CHMOD, "chmod", 0)       \
+	X(CHOWN, "chown", 0)       \
+	X(UTIME, "utime", 0)       \
+	X(TRUNCATE, "truncate", 0) \
+	X(MKTEMP, "mktemp", 0)     \
+	X(BIND, "bind", 0)         \
+	X(CHDIR, "chdir", 0)       \
 	X(CHROOT, "chroot", 0)
 
 enum nc_family {
@@ -45,7 +45,7 @@ enum nc_family {
 #define NC__FAMILY_ENUM(id, name, lookup) NC_FAM_##id,
 	NC_FAMILIES(NC__FAMILY_ENUM)
 #undef NC__FAMILY_ENUM
-	NC_FAM_COUNT
+	    NC_FAM_COUNT
 };
 
 /*

@@ -22,7 +22,8 @@ static void put_word(struct nc__buf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		nc__buf_chr(b, (c <= ' ' || c == '=' || c == 0x7f) ? '?' : (char)c);
+		nc__buf_chr(b, (c <= ' ' || c == '=' || c == 0x7f) ? '?'
+								   : (char)c);
 	}
 }
 

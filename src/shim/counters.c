@@ -59,8 +59,8 @@ struct nc__ctr_block *nc__ctr_claim(void)
 	struct nc__ctr_block *b = &nc__ctr_overflow;
 
 	if (p) {
-		unsigned i = __atomic_fetch_add(&pool_next, 1,
-						__ATOMIC_RELAXED);
+		unsigned i =
+		    __atomic_fetch_add(&pool_next, 1, __ATOMIC_RELAXED);
 
 		if (i < POOL_BLOCKS)
 			b = &p[i];
@@ -76,7 +76,7 @@ static void add_block(uint64_t out[NC_FAM_COUNT][NC_OUT_COUNT],
 	for (int f = 0; f < NC_FAM_COUNT; f++)
 		for (int o = 0; o < NC_OUT_COUNT; o++)
 			out[f][o] +=
-				__atomic_load_n(&b->n[f][o], __ATOMIC_RELAXED);
+			    __atomic_load_n(&b->n[f][o], __ATOMIC_RELAXED);
 }
 
 void nc__ctr_snapshot(uint64_t out[NC_FAM_COUNT][NC_OUT_COUNT])

@@ -52,8 +52,7 @@ int nc__fb_fstatat(int dirfd, const char *path, struct stat *buf, int flags)
 	return fb_fstatat(dirfd, path, buf, flags);
 }
 
-int nc__fb_fstatat64(int dirfd, const char *path, struct stat64 *buf,
-		     int flags)
+int nc__fb_fstatat64(int dirfd, const char *path, struct stat64 *buf, int flags)
 {
 	return fb_fstatat(dirfd, path, buf, flags);
 }
@@ -70,14 +69,14 @@ int nc__fb___xstat64(int ver, const char *path, struct stat64 *buf)
 
 int nc__fb___lxstat(int ver, const char *path, struct stat *buf)
 {
-	return bad_ver(ver) ?: fb_fstatat(AT_FDCWD, path, buf,
-					  AT_SYMLINK_NOFOLLOW);
+	return bad_ver(ver)
+		   ?: fb_fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
 }
 
 int nc__fb___lxstat64(int ver, const char *path, struct stat64 *buf)
 {
-	return bad_ver(ver) ?: fb_fstatat(AT_FDCWD, path, buf,
-					  AT_SYMLINK_NOFOLLOW);
+	return bad_ver(ver)
+		   ?: fb_fstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
 }
 
 int nc__fb___fxstatat(int ver, int dirfd, const char *path, struct stat *buf,
@@ -127,10 +126,12 @@ int nc__fb_openat_mode(int dirfd, const char *path, int flags, mode_t mode)
 
 int nc__fb_creat(const char *path, mode_t mode)
 {
-	return nc__fb_openat_mode(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	return nc__fb_openat_mode(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC,
+				  mode);
 }
 
 int nc__fb_creat64(const char *path, mode_t mode)
 {
-	return nc__fb_openat_mode(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	return nc__fb_openat_mode(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC,
+				  mode);
 }

@@ -98,6 +98,8 @@ static void set_word(char *dst, size_t cap, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
+	if (!cap)
+		return;
 	if (n >= cap)
 		n = cap - 1;
 	if (n)

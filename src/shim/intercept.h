@@ -31,8 +31,8 @@
 #ifndef NC_INTERCEPT_H
 #define NC_INTERCEPT_H
 
-#define NC__AT_FAM(flags, nofollow_fam, follow_fam)                             \
-	(((flags) & AT_SYMLINK_NOFOLLOW) ? (nofollow_fam) : (follow_fam))
+#define NC__AT_FAM(flags, nofollow_fam, follow_fam) \
+	(((flags)&AT_SYMLINK_NOFOLLOW) ? (nofollow_fam) : (follow_fam))
 
 /* clang-format off */
 #define NC_INTERCEPTS(X)                                                        \

@@ -23,9 +23,9 @@
 void *nc__real_slot[NC_SYM_COUNT];
 
 const char *const nc__sym_name[NC_SYM_COUNT] = {
-#define NC__SYM_NAME(how, fb, fam, ret, name, params, args)                     \
+#define NC__SYM_NAME(how, fb, fam, ret, name, params, args) \
 	[NC_SYM_##name] = #name,
-	NC_INTERCEPTS(NC__SYM_NAME)
+    NC_INTERCEPTS(NC__SYM_NAME)
 #undef NC__SYM_NAME
 };
 

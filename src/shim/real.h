@@ -21,10 +21,10 @@ enum nc__sym {
 #define NC__SYM_ENUM(how, fb, fam, ret, name, params, args) NC_SYM_##name,
 	NC_INTERCEPTS(NC__SYM_ENUM)
 #undef NC__SYM_ENUM
-	NC_SYM_COUNT
+	    NC_SYM_COUNT
 };
 
-#define NC__SYM_TYPE(how, fb, fam, ret, name, params, args)                     \
+#define NC__SYM_TYPE(how, fb, fam, ret, name, params, args) \
 	typedef ret(*nc__fn_##name) params;
 NC_INTERCEPTS(NC__SYM_TYPE)
 #undef NC__SYM_TYPE
@@ -55,12 +55,12 @@ static inline void *nc__real(int sym)
  */
 #define NC__FB_DECL_NC_FB(ret, name, params) ret nc__fb_##name params;
 #define NC__FB_DECL_NC_NOFB(ret, name, params)
-#define NC__FB_DECL_NC_GEN_INT(fb, ret, name, params)                          \
+#define NC__FB_DECL_NC_GEN_INT(fb, ret, name, params) \
 	NC__FB_DECL_##fb(ret, name, params)
-#define NC__FB_DECL_NC_GEN_PTR(fb, ret, name, params)                          \
+#define NC__FB_DECL_NC_GEN_PTR(fb, ret, name, params) \
 	NC__FB_DECL_##fb(ret, name, params)
 #define NC__FB_DECL_NC_CUSTOM(fb, ret, name, params)
-#define NC__FB_DECL(how, fb, fam, ret, name, params, args)                      \
+#define NC__FB_DECL(how, fb, fam, ret, name, params, args) \
 	NC__FB_DECL_##how(fb, ret, name, params)
 NC_INTERCEPTS(NC__FB_DECL)
 #undef NC__FB_DECL

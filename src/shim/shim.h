@@ -58,8 +58,8 @@ ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t len,
 char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
 
 #ifndef __OPEN_NEEDS_MODE
-#define __OPEN_NEEDS_MODE(f)                                                    \
-	(((f) & O_CREAT) != 0 || ((f) & __O_TMPFILE) == __O_TMPFILE)
+#define __OPEN_NEEDS_MODE(f) \
+	(((f)&O_CREAT) != 0 || ((f)&__O_TMPFILE) == __O_TMPFILE)
 #endif
 
 /* ---- counters.c: per-thread call statistics ---------------------------- */

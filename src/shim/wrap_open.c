@@ -12,14 +12,14 @@
 
 #include "real.h"
 
-#define NC__OPEN_MODE(flags, last, mode)                                        \
-	do {                                                                    \
-		if (__OPEN_NEEDS_MODE(flags)) {                                 \
-			va_list ap;                                             \
-			va_start(ap, last);                                     \
-			mode = (mode_t)va_arg(ap, int);                         \
-			va_end(ap);                                             \
-		}                                                               \
+#define NC__OPEN_MODE(flags, last, mode)                \
+	do {                                            \
+		if (__OPEN_NEEDS_MODE(flags)) {         \
+			va_list ap;                     \
+			va_start(ap, last);             \
+			mode = (mode_t)va_arg(ap, int); \
+			va_end(ap);                     \
+		}                                       \
 	} while (0)
 
 static int finish(int r)

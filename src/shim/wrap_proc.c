@@ -57,8 +57,7 @@ NC_EXPORT int execvp(const char *file, char *const argv[])
 	return fn(file, argv);
 }
 
-NC_EXPORT int execvpe(const char *file, char *const argv[],
-		      char *const envp[])
+NC_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	nc__fn_execvpe fn = NC_REAL(execvpe);
 
@@ -99,27 +98,27 @@ NC_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
  * children), then take the execv path.  More than INT_MAX arguments is
  * E2BIG, as in glibc.
  */
-#define NC__COUNT_ARGS(arg, argc)                                               \
-	do {                                                                    \
-		va_list ap;                                                     \
-		va_start(ap, arg);                                              \
-		for (argc = 1; va_arg(ap, const char *); argc++)                \
-			if (argc == INT_MAX) {                                  \
-				va_end(ap);                                     \
-				errno = E2BIG;                                  \
-				return -1;                                      \
-			}                                                       \
-		va_end(ap);                                                     \
+#define NC__COUNT_ARGS(arg, argc)                                \
+	do {                                                     \
+		va_list ap;                                      \
+		va_start(ap, arg);                               \
+		for (argc = 1; va_arg(ap, const char *); argc++) \
+			if (argc == INT_MAX) {                   \
+				va_end(ap);                      \
+				errno = E2BIG;                   \
+				return -1;                       \
+			}                                        \
+		va_end(ap);                                      \
 	} while (0)
 
-#define NC__COLLECT_ARGS(arg, argc, argv)                                       \
-	do {                                                                    \
-		va_list ap;                                                     \
-		va_start(ap, arg);                                              \
-		argv[0] = (char *)arg;                                          \
-		for (long i_ = 1; i_ <= argc; i_++)                             \
-			argv[i_] = va_arg(ap, char *);                          \
-		va_end(ap);                                                     \
+#define NC__COLLECT_ARGS(arg, argc, argv)              \
+	do {                                           \
+		va_list ap;                            \
+		va_start(ap, arg);                     \
+		argv[0] = (char *)arg;                 \
+		for (long i_ = 1; i_ <= argc; i_++)    \
+			argv[i_] = va_arg(ap, char *); \
+		va_end(ap);                            \
 	} while (0)
 
 NC_EXPORT int execl(const char *path, const char *arg, ...)

@@ -20,22 +20,23 @@
 #define NC__CALL_NC_FB(name, args, fail) nc__fb_##name args
 #define NC__CALL_NC_NOFB(name, args, fail) (errno = ENOSYS, (fail))
 
-#define NC__WRAPPER(fb, fam, ret, name, params, args, fail, failed)             \
-	NC_EXPORT ret name params                                               \
-	{                                                                       \
-		nc__fn_##name fn = NC_REAL(name);                               \
-		ret r = NC_LIKELY(fn != NULL) ? fn args                         \
-					      : NC__CALL_##fb(name, args, fail); \
-		nc__count((fam), (failed));                                     \
-		return r;                                                       \
+#define NC__WRAPPER(fb, fam, ret, name, params, args, fail, failed) \
+	NC_EXPORT ret name params                                   \
+	{                                                           \
+		nc__fn_##name fn = NC_REAL(name);                   \
+		ret r = NC_LIKELY(fn != NULL)                       \
+			    ? fn args                               \
+			    : NC__CALL_##fb(name, args, fail);      \
+		nc__count((fam), (failed));                         \
+		return r;                                           \
 	}
 
-#define NC__DEF_NC_GEN_INT(fb, fam, ret, name, params, args)                    \
+#define NC__DEF_NC_GEN_INT(fb, fam, ret, name, params, args) \
 	NC__WRAPPER(fb, fam, ret, name, params, args, (ret)-1, r < 0)
-#define NC__DEF_NC_GEN_PTR(fb, fam, ret, name, params, args)                    \
+#define NC__DEF_NC_GEN_PTR(fb, fam, ret, name, params, args) \
 	NC__WRAPPER(fb, fam, ret, name, params, args, (ret)NULL, r == NULL)
 #define NC__DEF_NC_CUSTOM(fb, fam, ret, name, params, args)
 
-#define NC__DEF(how, fb, fam, ret, name, params, args)                          \
+#define NC__DEF(how, fb, fam, ret, name, params, args) \
 	NC__DEF_##how(fb, fam, ret, name, params, args)
 NC_INTERCEPTS(NC__DEF)

@@ -32,57 +32,57 @@ struct nc_test {
 extern struct nc_test nc_tests[NC_TEST_MAX];
 extern int nc_ntests;
 
-#define TEST(name)                                                              \
-	static void test_##name(void);                                          \
-	__attribute__((constructor)) static void register_##name(void)          \
-	{                                                                       \
-		if (nc_ntests < NC_TEST_MAX)                                    \
-			nc_tests[nc_ntests++] =                                 \
-				(struct nc_test){ #name, test_##name };         \
-	}                                                                       \
+#define TEST(name)                                                     \
+	static void test_##name(void);                                 \
+	__attribute__((constructor)) static void register_##name(void) \
+	{                                                              \
+		if (nc_ntests < NC_TEST_MAX)                           \
+			nc_tests[nc_ntests++] =                        \
+			    (struct nc_test){#name, test_##name};      \
+	}                                                              \
 	static void test_##name(void)
 
-#define NC_FAIL(...)                                                            \
-	do {                                                                    \
-		fprintf(stderr, "# %s:%d: ", __FILE__, __LINE__);               \
-		fprintf(stderr, __VA_ARGS__);                                   \
-		fputc('\n', stderr);                                            \
-		exit(1);                                                        \
+#define NC_FAIL(...)                                              \
+	do {                                                      \
+		fprintf(stderr, "# %s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                     \
+		fputc('\n', stderr);                              \
+		exit(1);                                          \
 	} while (0)
 
-#define ASSERT(cond)                                                            \
-	do {                                                                    \
-		if (!(cond))                                                    \
-			NC_FAIL("assertion failed: %s", #cond);                 \
+#define ASSERT(cond)                                            \
+	do {                                                    \
+		if (!(cond))                                    \
+			NC_FAIL("assertion failed: %s", #cond); \
 	} while (0)
 
-#define ASSERT_EQ(a, b)                                                         \
-	do {                                                                    \
-		long long a_ = (long long)(a), b_ = (long long)(b);             \
-		if (a_ != b_)                                                   \
-			NC_FAIL("%s == %s: %lld != %lld", #a, #b, a_, b_);      \
+#define ASSERT_EQ(a, b)                                                    \
+	do {                                                               \
+		long long a_ = (long long)(a), b_ = (long long)(b);        \
+		if (a_ != b_)                                              \
+			NC_FAIL("%s == %s: %lld != %lld", #a, #b, a_, b_); \
 	} while (0)
 
-#define ASSERT_NE(a, b)                                                         \
-	do {                                                                    \
-		long long a_ = (long long)(a), b_ = (long long)(b);             \
-		if (a_ == b_)                                                   \
-			NC_FAIL("%s != %s: both %lld", #a, #b, a_);             \
+#define ASSERT_NE(a, b)                                             \
+	do {                                                        \
+		long long a_ = (long long)(a), b_ = (long long)(b); \
+		if (a_ == b_)                                       \
+			NC_FAIL("%s != %s: both %lld", #a, #b, a_); \
 	} while (0)
 
-#define ASSERT_STREQ(a, b)                                                      \
-	do {                                                                    \
-		const char *a_ = (a), *b_ = (b);                                \
-		if (!a_ || !b_ || strcmp(a_, b_) != 0)                          \
-			NC_FAIL("%s == %s: \"%s\" != \"%s\"", #a, #b,           \
-				a_ ? a_ : "(null)", b_ ? b_ : "(null)");        \
+#define ASSERT_STREQ(a, b)                                               \
+	do {                                                             \
+		const char *a_ = (a), *b_ = (b);                         \
+		if (!a_ || !b_ || strcmp(a_, b_) != 0)                   \
+			NC_FAIL("%s == %s: \"%s\" != \"%s\"", #a, #b,    \
+				a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
 	} while (0)
 
 /* A system call that must succeed in test set-up. */
-#define CHECK(call)                                                             \
-	do {                                                                    \
-		if ((call) < 0)                                                 \
-			NC_FAIL("%s: %s", #call, strerror(errno));              \
+#define CHECK(call)                                                \
+	do {                                                       \
+		if ((call) < 0)                                    \
+			NC_FAIL("%s: %s", #call, strerror(errno)); \
 	} while (0)
 
 int nc_test_main(int argc, char **argv);

@@ -6,7 +6,7 @@
 
 TEST(record_roundtrip)
 {
-	struct nc__record r = { 0 }, back;
+	struct nc__record r = {0}, back;
 	char line[NC_RECORD_MAX];
 	size_t n;
 
@@ -48,14 +48,14 @@ TEST(record_rejects_garbage)
 		  -1);
 	/* Unknown keys and extra values are tolerated (newer writers). */
 	ASSERT_EQ(nc__record_parse(
-			  "namecache-stats 1 pid=5 hits=3 stat=1,2,3,4\n", &r),
+		      "namecache-stats 1 pid=5 hits=3 stat=1,2,3,4\n", &r),
 		  0);
 	ASSERT_EQ(r.n[NC_FAM_STAT][NC_OUT_ERR], 3);
 }
 
 TEST(record_too_small_buffer)
 {
-	struct nc__record r = { 0 };
+	struct nc__record r = {0};
 	char line[16];
 
 	r.pid = 1;
@@ -86,7 +86,7 @@ static int load(const char *const *env, struct nc__config *c, char *err,
 
 TEST(config_defaults)
 {
-	const char *const env[] = { "NAMECACHE_MODE=", NULL };
+	const char *const env[] = {"NAMECACHE_MODE=", NULL};
 	struct nc__config c;
 	char err[256];
 
@@ -99,10 +99,9 @@ TEST(config_defaults)
 
 TEST(config_values)
 {
-	const char *const env[] = { "NAMECACHE_MODE=relaxed",
-				    "NAMECACHE_STATS=/tmp/s",
-				    "NAMECACHE_LOG=/tmp/l",
-				    "NAMECACHE_MAX_STALE_US=2500", NULL };
+	const char *const env[] = {
+	    "NAMECACHE_MODE=relaxed", "NAMECACHE_STATS=/tmp/s",
+	    "NAMECACHE_LOG=/tmp/l", "NAMECACHE_MAX_STALE_US=2500", NULL};
 	struct nc__config c;
 	char err[256];
 
@@ -115,11 +114,11 @@ TEST(config_values)
 
 TEST(config_errors_are_one_line_and_turn_cache_off)
 {
-	const char *const bad_mode[] = { "NAMECACHE_MODE=fast", NULL };
-	const char *const bad_stats[] = { "NAMECACHE_STATS=rel/path", NULL };
-	const char *const bad_stale[] = { "NAMECACHE_MAX_STALE_US=-1",
-					  "NAMECACHE_MODE=relaxed", NULL };
-	const char *const ctl[] = { "NAMECACHE_MODE=a\nb", NULL };
+	const char *const bad_mode[] = {"NAMECACHE_MODE=fast", NULL};
+	const char *const bad_stats[] = {"NAMECACHE_STATS=rel/path", NULL};
+	const char *const bad_stale[] = {"NAMECACHE_MAX_STALE_US=-1",
+					 "NAMECACHE_MODE=relaxed", NULL};
+	const char *const ctl[] = {"NAMECACHE_MODE=a\nb", NULL};
 	struct nc__config c;
 	char err[256];
 
