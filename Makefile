@@ -69,15 +69,17 @@ SHIM_LDFLAGS := -shared -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,noexecstack \
 	-Wl,--no-undefined
 
 COMMON_SRC := $(wildcard src/common/*.c)
+CACHE_SRC := $(wildcard src/cache/*.c)
 SHIM_SRC := $(wildcard src/shim/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 
 COMMON_OBJ := $(COMMON_SRC:src/%.c=$(OBJ)/%.o)
+CACHE_OBJ := $(CACHE_SRC:src/%.c=$(OBJ)/%.o)
 SHIM_OBJ := $(SHIM_SRC:src/%.c=$(OBJ)/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
 
-.PHONY: all check check-c check-bats demo bench install uninstall clean \
-	style format lint
+.PHONY: all check check-c check-bats check-tsan check-valgrind demo bench \
+	install uninstall clean style format lint
 .SUFFIXES:
 
 all: $(SHIM) $(CLI)
@@ -87,7 +89,7 @@ $(OBJ)/%.o: src/%.c
 	$(call say,CC,$@)
 	$(Q)$(CC) $(SHIM_CFLAGS) $(SANFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(SHIM): $(SHIM_OBJ) $(COMMON_OBJ)
+$(SHIM): $(SHIM_OBJ) $(CACHE_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $^ \
@@ -115,6 +117,17 @@ check-c: all $(TEST_BINS)
 
 check-bats: all
 	$(Q)tests/run-tests.sh -- $(BATS_SUITES)
+
+# The concurrent unit tests under ThreadSanitizer and valgrind.
+check-tsan:
+	$(Q)$(MAKE) -s B=$(B)-tsan SANITIZE=thread $(B)-tsan/tests/unit_dcache
+	$(Q)TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
+		tests/run-tests.sh $(B)-tsan/tests/unit_dcache
+
+check-valgrind: $(UNIT_BINS)
+	$(Q)for t in $(UNIT_BINS); do \
+		valgrind -q --error-exitcode=99 --trace-children=yes $$t || exit 1; \
+	done
 
 demo:
 	$(Q)contrib/demo.sh

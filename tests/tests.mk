@@ -13,10 +13,11 @@ HARNESS := tests/c/harness.c
 UNIT_SRC := $(wildcard tests/c/unit_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/c/%.c=$(TB)/%)
 
-$(TB)/unit_%: tests/c/unit_%.c $(HARNESS) $(COMMON_OBJ)
+$(TB)/unit_%: tests/c/unit_%.c $(HARNESS) $(COMMON_OBJ) $(CACHE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $(SANFLAGS) -O1 -o $@ $^ -lpthread
+	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) $(SANFLAGS) -O1 -o $@ $^ \
+		$(STATIC_LIBS) -lpthread
 
 # Tests of the shim as a whole: programs run with and without it.
 SHIM_TEST_SRC := $(wildcard tests/c/shim_*.c)

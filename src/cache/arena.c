@@ -1,0 +1,169 @@
+/*
+ * Arena creation, validation, pools and flush (see arena.h, dentry.h).
+ *
+ * All functions but nc__arena_attach() and the inline readers are writer
+ * side: the caller holds the writer role.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "dentry.h"
+#include "table.h"
+
+#define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
+#define PAGE_ALIGN(x) (((x) + 4095) & ~(uint64_t)4095)
+
+static uint32_t table_max_log2(uint32_t dentries)
+{
+	uint32_t l = 4;
+
+	/* Room for twice as many slots as dentries: load factor <= 1/2. */
+	while (l < 31 && (1ull << l) < 2ull * dentries)
+		l++;
+	return l;
+}
+
+int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
+{
+	uint64_t dentry_off = ALIGN64(sizeof(struct nc_arena_hdr));
+	uint64_t str_off, tables_off, tables_size, size;
+	struct nc_arena_hdr *h;
+	void *m;
+
+	if (!p->dentries || p->dentries >= NC_NONE || !p->strbytes)
+		return -EINVAL;
+	str_off = ALIGN64(dentry_off +
+			  (uint64_t)p->dentries * sizeof(struct nc_dentry));
+	tables_off = ALIGN64(str_off + p->strbytes);
+	/* Every table up to the largest fits: the sum of a doubling series
+	 * is below twice its last term. */
+	tables_size = 2 * 8 * (1ull << table_max_log2(p->dentries));
+	size = PAGE_ALIGN(tables_off + tables_size);
+
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	h = m;
+	h->magic = NC_ARENA_MAGIC;
+	h->version = NC_ARENA_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->size = size;
+	h->generation = 1;
+	h->dentry_off = (uint32_t)dentry_off;
+	h->dentry_max = p->dentries;
+	h->dentry_free = NC_NONE;
+	h->str_off = str_off;
+	h->str_size = p->strbytes;
+	h->tables_off = tables_off;
+	h->tables_size = tables_size;
+	h->next_ident = 1;
+	if (nc__arena_attach(a, m, size) < 0) {
+		munmap(m, size);
+		return -EINVAL;
+	}
+	nc__table_reset(a, p->table_min_log2 ? p->table_min_log2 : 10);
+	return 0;
+}
+
+void nc__arena_destroy(struct nc_arena *a)
+{
+	if (a->base)
+		munmap(a->base, a->size);
+	memset(a, 0, sizeof(*a));
+}
+
+int nc__arena_attach(struct nc_arena *a, void *base, size_t size)
+{
+	const struct nc_arena_hdr *h = base;
+	uint64_t dentry_end;
+
+	if (size < sizeof(*h) || h->magic != NC_ARENA_MAGIC ||
+	    h->version != NC_ARENA_VERSION || h->hdr_size != sizeof(*h) ||
+	    h->size > size)
+		return -EINVAL;
+	dentry_end = (uint64_t)h->dentry_off +
+		     (uint64_t)h->dentry_max * sizeof(struct nc_dentry);
+	if (h->dentry_off < sizeof(*h) || h->dentry_max >= NC_NONE ||
+	    dentry_end > h->str_off || h->str_off > h->size ||
+	    h->str_size > h->size - h->str_off ||
+	    h->str_off + h->str_size > h->tables_off ||
+	    h->tables_off > h->size || h->tables_size > h->size - h->tables_off)
+		return -EINVAL;
+	a->hdr = base;
+	a->base = base;
+	a->size = size;
+	a->dentry_max = h->dentry_max;
+	a->str_off = h->str_off;
+	a->str_size = h->str_size;
+	a->tables_off = h->tables_off;
+	a->tables_size = h->tables_size;
+	return 0;
+}
+
+uint64_t nc__str_store(struct nc_arena *a, const char *s, size_t n)
+{
+	struct nc_arena_hdr *h = a->hdr;
+	uint64_t off = h->str_used;
+
+	if (n > a->str_size - off)
+		return UINT64_MAX;
+	memcpy(a->base + a->str_off + off, s, n);
+	h->str_used = off + n;
+	return off;
+}
+
+struct nc_dentry *nc__dentry_alloc(struct nc_arena *a, uint32_t *idx)
+{
+	struct nc_arena_hdr *h = a->hdr;
+	struct nc_dentry *d;
+	uint32_t i = h->dentry_free;
+	ck_sequence_t seq;
+
+	if (i != NC_NONE) {
+		d = nc__dentry_at(a, i);
+		h->dentry_free = d->next_free;
+	} else if (h->dentry_used < a->dentry_max) {
+		i = h->dentry_used++;
+		d = nc__dentry_at(a, i);
+	} else {
+		return NULL;
+	}
+	nc__d_write_begin(d);
+	seq = d->seq;
+	memset(d, 0, sizeof(*d));
+	d->seq = seq;
+	d->ident = h->next_ident++;
+	d->gen = h->generation;
+	d->parent = NC_NONE;
+	d->next_free = NC_NONE;
+	d->wd = -1;
+	memset(d->acc_real, NC_ACC_UNKNOWN, sizeof(d->acc_real));
+	memset(d->acc_eff, NC_ACC_UNKNOWN, sizeof(d->acc_eff));
+	*idx = i;
+	return d;
+}
+
+void nc__dentry_kill(struct nc_arena *a, struct nc_dentry *d, uint32_t idx)
+{
+	nc__d_write_begin(d);
+	ck_pr_store_32(&d->flags, 0);
+	d->next_free = a->hdr->dentry_free;
+	nc__d_write_end(d);
+	a->hdr->dentry_free = idx;
+}
+
+void nc__arena_flush(struct nc_arena *a)
+{
+	struct nc_arena_hdr *h = a->hdr;
+
+	/* Readers re-check the generation at the end of every walk: after
+	 * this store nothing filled before it can be returned. */
+	ck_pr_store_64(&h->generation, h->generation + 1);
+	ck_pr_fence_store();
+	h->dentry_used = 0;
+	h->dentry_free = NC_NONE;
+	h->str_used = 0;
+	nc__table_reset(a, 10);
+}

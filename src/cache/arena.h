@@ -1,0 +1,107 @@
+/*
+ * The arena: all of a cache's state in one offset-addressed region.
+ *
+ * The cache lives in a single mapping that holds no raw pointers: every
+ * reference is an offset or an index from the start of the region, checked
+ * against the bounds recorded at attach time before it is followed.  The
+ * same bytes can therefore be mapped at any address, and read-only, by
+ * another process (the shared mode), and corrupt contents can only make a
+ * lookup fail validation, never make it read outside the mapping.
+ *
+ * Layout (all offsets from the base, 64-byte aligned):
+ *
+ *   header   struct nc_arena_hdr
+ *   dentries dentry_max x struct nc_dentry
+ *   strings  str_size bytes: names and symlink targets, bump-allocated
+ *   tables   room for the hash table and every larger table it grows into
+ *
+ * What protects what:
+ *   - Everything is written by one writer at a time (the owner of the
+ *     writer lock in-process; the daemon in shared mode).  Readers take no
+ *     lock and write nothing.
+ *   - hdr->generation: bumped by a flush.  A dentry is live only if its
+ *     gen equals the generation a reader sampled when its walk began, and
+ *     the walk re-checks the generation at its end.
+ *   - hdr->table_desc: the current hash table (offset, size, probe bound)
+ *     in one 64-bit word, so a reader always sees a consistent triple.
+ *   - Each dentry: its own seqcount (dentry.h).
+ *   - Pools are reset only by a flush; memory is never unmapped while the
+ *     cache exists, so a reader that raced with a reset reads stale but
+ *     mapped bytes, which the seqcount and generation checks reject.
+ */
+#ifndef NC_ARENA_H
+#define NC_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NC_ARENA_MAGIC 0x314e524143454e4eULL /* "NNECARN1", little-endian */
+#define NC_ARENA_VERSION 1
+#define NC_NONE UINT32_MAX
+
+struct nc_arena_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t size; /* bytes in the mapping */
+
+	uint64_t generation; /* see above */
+	uint32_t drain_seq;  /* coherence protocol (notify.c) */
+	uint32_t flags;
+
+	uint32_t dentry_off, dentry_max; /* pool bounds */
+	uint32_t dentry_used;		 /* bump pointer (writer) */
+	uint32_t dentry_free;		 /* free list head (writer) */
+	uint64_t str_off, str_size;
+	uint64_t str_used; /* bump pointer (writer) */
+	uint64_t tables_off, tables_size;
+	uint64_t tables_used; /* bump pointer (writer) */
+	uint64_t table_desc;  /* off/8 << 24 | log2 size << 16 | max probe */
+	uint32_t table_live;  /* live slots in the current table (writer) */
+	uint32_t table_dead;  /* tombstones in the current table (writer) */
+	uint64_t next_ident;  /* dentry identities (writer) */
+};
+
+struct nc_arena {
+	struct nc_arena_hdr *hdr;
+	unsigned char *base;
+	size_t size;
+	/* Bounds validated at attach, used for every reader access. */
+	uint32_t dentry_max;
+	uint64_t str_off, str_size;
+	uint64_t tables_off, tables_size;
+};
+
+struct nc_arena_params {
+	uint32_t dentries; /* pool size */
+	uint64_t strbytes; /* string pool size */
+	uint32_t table_min_log2;
+};
+
+/* Map a new, empty arena.  Returns 0 or -errno. */
+int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p);
+void nc__arena_destroy(struct nc_arena *a);
+
+/*
+ * Validate a mapped region's header and fill @a's bounds from it.
+ * Returns 0 or -EINVAL when the header is not self-consistent.
+ */
+int nc__arena_attach(struct nc_arena *a, void *base, size_t size);
+
+/* Writer: drop everything (generation bump, pools reset). */
+void nc__arena_flush(struct nc_arena *a);
+
+/* Writer: store @n bytes, return their offset in the string pool, or
+ * UINT64_MAX when the pool is full. */
+uint64_t nc__str_store(struct nc_arena *a, const char *s, size_t n);
+
+/* Reader: the @n bytes at string offset @off, or NULL if out of bounds. */
+static inline const char *nc__str_at(const struct nc_arena *a, uint64_t off,
+				     size_t n)
+{
+	if (off > a->str_size || n > a->str_size - off)
+		return NULL;
+	return (const char *)a->base + a->str_off + off;
+}
+
+#endif /* NC_ARENA_H */

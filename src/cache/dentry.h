@@ -1,0 +1,119 @@
+/*
+ * Dentries: what the cache knows about one name in one directory.
+ *
+ * A dentry is identified by (parent identity, name).  Its identity is a
+ * 64-bit number the writer never reuses; a child records its parent's
+ * identity, and the hash key is XXH3(name, seed = parent identity).  When
+ * a directory's dentry dies (renamed, removed, its permissions changed),
+ * the dentry that replaces it gets a new identity, so every child of the
+ * old one becomes unreachable at once, without visiting it: the same
+ * effect as the kernel's d_invalidate() on a subtree, for the price of
+ * never finding those children again.
+ *
+ * A positive dentry holds the attributes of the object the name denotes
+ * (lstat(): for a symlink, the link itself), plus the link's target if it
+ * is one.  A negative dentry holds the errno a lookup of the name gets
+ * (ENOENT).  Either may hold memoized access() verdicts.
+ *
+ * Concurrency: the seqcount `seq` covers every other field.  The writer
+ * brackets each change with nc__d_write_begin/end.  A reader samples seq
+ * with nc__d_read_begin (odd -> give up: the writer may have died in
+ * shared mode, so never spin), copies what it needs, then checks
+ * nc__d_read_retry; only a copy validated that way is used.  Fields read
+ * before validation are only used to decide where to look next (bounds
+ * checked), never returned.
+ */
+#ifndef NC_DENTRY_H
+#define NC_DENTRY_H
+
+#include <ck_pr.h>
+#include <ck_sequence.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "arena.h"
+
+enum {
+	NC_D_LIVE = 1u << 0,	 /* in use and reachable */
+	NC_D_NEG = 1u << 1,	 /* negative: neg_errno holds the answer */
+	NC_D_STAT = 1u << 2,	 /* st holds lstat() of the object */
+	NC_D_DIR = 1u << 3,	 /* a directory */
+	NC_D_LNK = 1u << 4,	 /* a symlink; target below if NC_D_TARGET */
+	NC_D_TARGET = 1u << 5,	 /* target_off/target_len valid */
+	NC_D_WATCHED = 1u << 6,	 /* children may be cached (dir is watched) */
+	NC_D_ROOT = 1u << 7,	 /* the root of the walk ("/") */
+	NC_D_MOUNT = 1u << 8,	 /* st_dev differs from the parent's */
+	NC_D_STATX = 1u << 9,	 /* stx holds statx(stx_req_mask) */
+	NC_D_NOCACHE = 1u << 10, /* children must not be cached */
+};
+
+/* access() verdicts, per mode (0..7 = F_OK..R_OK|W_OK|X_OK). */
+#define NC_ACC_UNKNOWN 0xff
+
+struct nc_dentry {
+	ck_sequence_t seq;
+	uint32_t flags;
+	uint64_t ident;	       /* never 0 for a live dentry */
+	uint64_t parent_ident; /* 0 for the root */
+	uint64_t hash;	       /* XXH3(name, parent_ident) */
+	uint64_t gen;	       /* arena generation at fill */
+	uint32_t parent;       /* parent's index (for "..") */
+	uint32_t next_free;    /* writer's free list */
+	uint64_t name_off;
+	uint64_t target_off;
+	uint16_t name_len;
+	uint16_t target_len;
+	int32_t neg_errno;
+	int32_t wd;	       /* watch descriptor if NC_D_WATCHED */
+	uint32_t stx_req_mask; /* mask the statx fill asked for */
+	uint8_t acc_real[8];   /* access(): 0 ok, else errno */
+	uint8_t acc_eff[8];    /* euidaccess()/AT_EACCESS */
+	struct stat st;	       /* NC_D_STAT */
+	struct statx stx;      /* NC_D_STATX */
+};
+
+static inline struct nc_dentry *nc__dentry_at(const struct nc_arena *a,
+					      uint32_t idx)
+{
+	if (idx >= a->dentry_max)
+		return NULL;
+	return (struct nc_dentry *)(a->base + a->hdr->dentry_off) + idx;
+}
+
+/* Non-blocking seqcount read: false when a write is in progress. */
+static inline bool nc__d_read_begin(const struct nc_dentry *d, unsigned *v)
+{
+	unsigned s = ck_pr_load_uint(&d->seq.sequence);
+
+	if (s & 1)
+		return false;
+	ck_pr_fence_load();
+	*v = s;
+	return true;
+}
+
+/* True when the copy read since nc__d_read_begin(@v) is invalid. */
+static inline bool nc__d_read_retry(const struct nc_dentry *d, unsigned v)
+{
+	return ck_sequence_read_retry(&d->seq, v);
+}
+
+static inline void nc__d_write_begin(struct nc_dentry *d)
+{
+	ck_sequence_write_begin(&d->seq);
+}
+
+static inline void nc__d_write_end(struct nc_dentry *d)
+{
+	ck_sequence_write_end(&d->seq);
+}
+
+/* Writer: a fresh dentry (seq odd: being written), or NULL when full. */
+struct nc_dentry *nc__dentry_alloc(struct nc_arena *a, uint32_t *idx);
+
+/* Writer: kill @d (seq bumped, flags cleared) and put it on the free list.
+ * The caller has removed it from the table. */
+void nc__dentry_kill(struct nc_arena *a, struct nc_dentry *d, uint32_t idx);
+
+#endif /* NC_DENTRY_H */
