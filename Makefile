@@ -168,6 +168,10 @@ lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 -D_GNU_SOURCE -D__x86_64__ \
 		--suppress=missingIncludeSystem -Iinclude src
-	$(Q)clang-tidy --quiet $(wildcard src/*/*.c) -- $(BASE_CFLAGS)
+	@# One file per run: clang-tidy 14 carries analyzer state between the
+	@# files of one invocation (a false va_list report in src/cli/main.c).
+	$(Q)for f in $(wildcard src/*/*.c); do \
+		clang-tidy --quiet $$f -- $(BASE_CFLAGS) -MF /dev/null || exit 1; \
+	done
 
 -include $(wildcard $(OBJ)/*/*.d $(B)/tests/*.d)

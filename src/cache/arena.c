@@ -38,7 +38,7 @@ int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 	tables_off = ALIGN64(str_off + p->strbytes);
 	/* Every table up to the largest fits: the sum of a doubling series
 	 * is below twice its last term. */
-	tables_size = 2 * 8 * (1ull << table_max_log2(p->dentries));
+	tables_size = 16ull << table_max_log2(p->dentries);
 	size = PAGE_ALIGN(tables_off + tables_size);
 
 	m = mmap(NULL, size, PROT_READ | PROT_WRITE,

@@ -150,7 +150,8 @@ void nc__table_reset(struct nc_arena *a, unsigned log2)
 	a->hdr->tables_used = 0;
 	a->hdr->table_live = 0;
 	a->hdr->table_dead = 0;
-	if (carve(a, log2, &t) < 0)
-		carve(a, 4, &t);
+	/* The area always holds the smallest table (arena.c sizes it). */
+	if (carve(a, log2, &t) < 0 && carve(a, 4, &t) < 0)
+		return;
 	publish(a, &t);
 }

@@ -35,13 +35,13 @@ static const char usage[] =
 
 void nc__err(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("namecache: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "namecache: %s\n", msg);
 }
 
 int main(int argc, char **argv)
