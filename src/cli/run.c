@@ -75,10 +75,35 @@ static int find_shim(char *out, size_t cap)
 	return -1;
 }
 
+/* Does the LD_PRELOAD list @old already name the file @shim (whatever
+ * the spelling of its path)? */
+static int preloads(const char *old, const struct stat *shim)
+{
+	char entry[PATH_MAX];
+
+	while (old && *old) {
+		size_t n = strcspn(old, " :");
+		struct stat st;
+
+		if (n && n < sizeof(entry)) {
+			memcpy(entry, old, n);
+			entry[n] = '\0';
+			if (stat(entry, &st) == 0 &&
+			    st.st_dev == shim->st_dev &&
+			    st.st_ino == shim->st_ino)
+				return 1;
+		}
+		old += n;
+		old += strspn(old, " :");
+	}
+	return 0;
+}
+
 /* LD_PRELOAD = shim, then whatever the caller already preloads. */
 static int set_preload(const char *shim)
 {
 	const char *old = getenv("LD_PRELOAD");
+	struct stat sst;
 	char *val;
 	int rc;
 
@@ -88,7 +113,7 @@ static int set_preload(const char *shim)
 			shim);
 		return -1;
 	}
-	if (old && *old && strstr(old, shim))
+	if (stat(shim, &sst) == 0 && preloads(old, &sst))
 		return 0;
 	if (old && *old) {
 		if (asprintf(&val, "%s %s", shim, old) < 0)
@@ -98,6 +123,24 @@ static int set_preload(const char *shim)
 		return rc;
 	}
 	return setenv("LD_PRELOAD", shim, 1);
+}
+
+/*
+ * A NAMECACHE_STATS file that cannot be appended to is said once, here,
+ * and taken out of the command's environment, rather than reported by
+ * every process of the tree; the command still runs.
+ */
+static void check_stats_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0) {
+		nc__err("cannot append statistics to %s: %s", path,
+			strerror(errno));
+		unsetenv(NC_ENV_STATS);
+		return;
+	}
+	close(fd);
 }
 
 static const char *env_get(const char *name)
@@ -272,6 +315,8 @@ int nc__cmd_run(int argc, char **argv)
 		nc__err("%s", ebuf);
 		return NC_EXIT_USAGE;
 	}
+	if (cfg.stats_path[0] && !stats)
+		check_stats_file(cfg.stats_path);
 	if (find_shim(shim, sizeof(shim)) < 0 || set_preload(shim) < 0)
 		return 1;
 	if (!stats) {
