@@ -15,7 +15,7 @@
 #include "cli.h"
 
 struct nc__report {
-	uint64_t n[NC_FAM_COUNT][NC_OUT_COUNT];
+	struct nc__counts c;
 	int64_t *pids;
 	size_t npids, cap;
 	size_t records, bad;
@@ -79,9 +79,13 @@ int nc__report_read(struct nc__report *r, FILE *in)
 			r->bad++;
 			continue;
 		}
-		for (int f = 0; f < NC_FAM_COUNT; f++)
-			for (int o = 0; o < NC_OUT_COUNT; o++)
-				r->n[f][o] += rec.n[f][o];
+		{
+			uint64_t *acc = (uint64_t *)&r->c;
+			const uint64_t *rc = (const uint64_t *)&rec.c;
+
+			for (size_t i = 0; i < NC_COUNTS_WORDS; i++)
+				acc[i] += rc[i];
+		}
 		if (add_pid(r, rec.pid) < 0) {
 			free(line);
 			return -1;
@@ -93,16 +97,32 @@ int nc__report_read(struct nc__report *r, FILE *in)
 	return ferror(in) ? -1 : n;
 }
 
+static void print_row(FILE *out, const char *name, uint64_t calls,
+		      const uint64_t *n, uint64_t hits)
+{
+	fprintf(out,
+		"%-10s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+		" %12" PRIu64 " %6.1f%%\n",
+		name, calls, n[NC_OUT_OK], n[NC_OUT_ENOENT], n[NC_OUT_ERR],
+		hits, calls ? 100.0 * (double)hits / (double)calls : 0.0);
+}
+
 void nc__report_print(const struct nc__report *r, FILE *out)
 {
+	const struct nc__counts *c = &r->c;
 	uint64_t tot[NC_OUT_COUNT] = {0};
-	uint64_t calls = 0;
+	uint64_t calls = 0, hits = 0;
+	int doubts = 0;
 
-	for (int f = 0; f < NC_FAM_COUNT; f++)
+	for (int f = 0; f < NC_FAM_COUNT; f++) {
 		for (int o = 0; o < NC_OUT_COUNT; o++) {
-			tot[o] += r->n[f][o];
-			calls += r->n[f][o];
+			tot[o] += c->n[f][o];
+			calls += c->n[f][o];
 		}
+		hits += c->hit[f];
+		for (int d = 0; d < NC_DOUBT_COUNT; d++)
+			doubts |= c->doubt[f][d] != 0;
+	}
 	fprintf(out, "namecache: %zu processes, %" PRIu64 " calls\n",
 		distinct_pids(r), calls);
 	if (r->bad)
@@ -110,25 +130,34 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 			"namecache: %zu lines were not statistics "
 			"records and were skipped\n",
 			r->bad);
-	fprintf(out, "%-10s %12s %12s %12s %12s\n", "family", "calls", "ok",
-		"ENOENT", "other");
+	fprintf(out, "%-10s %12s %12s %12s %12s %12s %7s\n", "family", "calls",
+		"ok", "ENOENT", "other", "hits", "hit%");
 	for (int f = 0; f < NC_FAM_COUNT; f++) {
-		const uint64_t *n = r->n[f];
-		uint64_t c = n[NC_OUT_OK] + n[NC_OUT_ENOENT] + n[NC_OUT_ERR];
+		const uint64_t *n = c->n[f];
+		uint64_t fc = n[NC_OUT_OK] + n[NC_OUT_ENOENT] + n[NC_OUT_ERR];
 
-		if (!c)
-			continue;
-		fprintf(out,
-			"%-10s %12" PRIu64 " %12" PRIu64 " %12" PRIu64
-			" %12" PRIu64 "\n",
-			nc__family_name(f), c, n[NC_OUT_OK], n[NC_OUT_ENOENT],
-			n[NC_OUT_ERR]);
+		if (fc)
+			print_row(out, nc__family_name(f), fc, n, c->hit[f]);
 	}
-	fprintf(out,
-		"%-10s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
-		"\n",
-		"total", calls, tot[NC_OUT_OK], tot[NC_OUT_ENOENT],
-		tot[NC_OUT_ERR]);
+	print_row(out, "total", calls, tot, hits);
+	if (!doubts)
+		return;
+	fprintf(out, "lookups not answered from the cache, by reason:\n");
+	for (int f = 0; f < NC_FAM_COUNT; f++) {
+		const char *sep = "";
+
+		for (int d = 0; d < NC_DOUBT_COUNT; d++)
+			if (c->doubt[f][d]) {
+				if (!*sep)
+					fprintf(out, "%-10s",
+						nc__family_name(f));
+				fprintf(out, "%s %s %" PRIu64, sep,
+					nc__doubt_name(d), c->doubt[f][d]);
+				sep = ",";
+			}
+		if (*sep)
+			fputc('\n', out);
+	}
 }
 
 int nc__cmd_stats(int argc, char **argv)

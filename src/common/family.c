@@ -24,3 +24,25 @@ int nc__family_lookup(const char *name, unsigned long len)
 			return i;
 	return -1;
 }
+
+static const char *const doubt_names[NC_DOUBT_COUNT] = {
+#define NC__DOUBT_NAME(id, name) [NC_DOUBT_##id] = name,
+    NC_DOUBTS(NC__DOUBT_NAME)
+#undef NC__DOUBT_NAME
+};
+
+const char *nc__doubt_name(int doubt)
+{
+	if (doubt < 0 || doubt >= NC_DOUBT_COUNT)
+		return NULL;
+	return doubt_names[doubt];
+}
+
+int nc__doubt_lookup(const char *name, unsigned long len)
+{
+	for (int i = 0; i < NC_DOUBT_COUNT; i++)
+		if (strlen(doubt_names[i]) == len &&
+		    memcmp(doubt_names[i], name, len) == 0)
+			return i;
+	return -1;
+}

@@ -14,6 +14,8 @@
 #ifndef NC_FAMILY_H
 #define NC_FAMILY_H
 
+#include <stdint.h>
+
 /* NC_FAMILY(id, name, is_lookup) */
 #define NC_FAMILIES(X)             \
 	X(STAT, "stat", 1)         \
@@ -41,7 +43,9 @@
 	X(CHROOT, "chroot", 0)
 
 enum nc_family {
-	NC_FAM_NONE = -1, /* not counted (exec, _exit, _Fork) */
+	NC_FAM_CRED = -3, /* not counted; credentials or root changed: flush */
+	NC_FAM_WAIT = -2, /* not counted; a child ended (relaxed mode checks) */
+	NC_FAM_NONE = -1, /* not counted (exec, _exit, _Fork, close) */
 #define NC__FAMILY_ENUM(id, name, lookup) NC_FAM_##id,
 	NC_FAMILIES(NC__FAMILY_ENUM)
 #undef NC__FAMILY_ENUM
@@ -58,6 +62,40 @@ enum nc_outcome {
 	NC_OUT_ERR,    /* failed with any other errno */
 	NC_OUT_COUNT
 };
+
+/*
+ * Why a lookup was not answered from the cache.  "cold" is a plain miss
+ * (not cached yet); the others are doubts: the cache held something but
+ * could not prove it current, or does not serve that call.
+ */
+#define NC_DOUBTS(X)                                                         \
+	X(MODE, "off")	      /* cache off or unusable in this process */    \
+	X(ARGS, "args")	      /* dirfd, flags or path shape not served */    \
+	X(COLD, "cold")	      /* not cached yet */                           \
+	X(EXISTS, "exists")   /* open of an existing file: needs the fd */   \
+	X(BUSY, "busy")	      /* another thread holds the writer role */     \
+	X(CHANGED, "changed") /* concurrent change (seqcount, generation) */ \
+	X(EVENTS, "events")   /* changes queued and not drained */           \
+	X(VERDICT, "verdict") /* access/statx answer not memoized yet */
+
+enum nc_doubt {
+#define NC__DOUBT_ENUM(id, name) NC_DOUBT_##id,
+	NC_DOUBTS(NC__DOUBT_ENUM)
+#undef NC__DOUBT_ENUM
+	    NC_DOUBT_COUNT
+};
+
+/* Everything counted about calls, per family. */
+struct nc__counts {
+	uint64_t n[NC_FAM_COUNT][NC_OUT_COUNT]; /* outcome of each call */
+	uint64_t hit[NC_FAM_COUNT];		/* answered by the cache */
+	uint64_t doubt[NC_FAM_COUNT][NC_DOUBT_COUNT]; /* why not */
+};
+
+#define NC_COUNTS_WORDS (sizeof(struct nc__counts) / sizeof(uint64_t))
+
+const char *nc__doubt_name(int doubt);
+int nc__doubt_lookup(const char *name, unsigned long len);
 
 /* The family's report name ("stat"), or NULL when out of range. */
 const char *nc__family_name(int fam);

@@ -45,7 +45,8 @@ size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r)
 	nc__buf_str(&b, " end=");
 	put_word(&b, r->end);
 	for (int f = 0; f < NC_FAM_COUNT; f++) {
-		const uint64_t *n = r->n[f];
+		const uint64_t *n = r->c.n[f];
+		int any = 0;
 
 		if (!n[NC_OUT_OK] && !n[NC_OUT_ENOENT] && !n[NC_OUT_ERR])
 			continue;
@@ -57,6 +58,21 @@ size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r)
 		nc__buf_u64(&b, n[NC_OUT_ENOENT]);
 		nc__buf_chr(&b, ',');
 		nc__buf_u64(&b, n[NC_OUT_ERR]);
+		nc__buf_chr(&b, ',');
+		nc__buf_u64(&b, r->c.hit[f]);
+		for (int d = 0; d < NC_DOUBT_COUNT; d++) {
+			if (!r->c.doubt[f][d])
+				continue;
+			nc__buf_str(&b, any ? "," : " doubt.");
+			if (!any) {
+				nc__buf_str(&b, nc__family_name(f));
+				nc__buf_chr(&b, '=');
+			}
+			nc__buf_str(&b, nc__doubt_name(d));
+			nc__buf_chr(&b, ':');
+			nc__buf_u64(&b, r->c.doubt[f][d]);
+			any = 1;
+		}
 	}
 	nc__buf_chr(&b, '\n');
 	return b.overflow ? 0 : b.len;
@@ -70,10 +86,10 @@ static void copy_field(char *dst, size_t cap, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
-/* Parse "a,b,c[,...]" into three counters. */
-static int parse_counts(const char *s, size_t n, uint64_t out[NC_OUT_COUNT])
+/* Parse "ok,enoent,other[,hits[,...]]" for family @f. */
+static int parse_counts(const char *s, size_t n, struct nc__counts *c, int f)
 {
-	char tmp[96];
+	char tmp[128];
 	char *p, *end;
 
 	if (n == 0 || n >= sizeof(tmp))
@@ -81,13 +97,45 @@ static int parse_counts(const char *s, size_t n, uint64_t out[NC_OUT_COUNT])
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	p = tmp;
-	for (int i = 0; i < NC_OUT_COUNT; i++) {
+	for (int i = 0; i <= NC_OUT_COUNT; i++) {
+		uint64_t v;
+
 		if (*p < '0' || *p > '9')
-			return -1;
-		out[i] = strtoull(p, &end, 10);
-		if (i + 1 < NC_OUT_COUNT && *end != ',')
-			return -1;
+			return i == NC_OUT_COUNT && !p[-1] ? 0 : -1;
+		v = strtoull(p, &end, 10);
+		if (i < NC_OUT_COUNT)
+			c->n[f][i] = v;
+		else
+			c->hit[f] = v;
+		if (*end != ',')
+			return i >= NC_OUT_COUNT - 1 && !*end ? 0 : -1;
 		p = end + 1;
+	}
+	return 0;
+}
+
+/* Parse "reason:n,reason:n" for family @f (unknown reasons skipped). */
+static int parse_doubts(const char *s, size_t n, struct nc__counts *c, int f)
+{
+	const char *end = s + n;
+
+	while (s < end) {
+		const char *colon = memchr(s, ':', (size_t)(end - s));
+		const char *comma;
+		char *num;
+		int d;
+
+		if (!colon)
+			return -1;
+		comma = memchr(colon, ',', (size_t)(end - colon));
+		if (!comma)
+			comma = end;
+		d = nc__doubt_lookup(s, (unsigned long)(colon - s));
+		if (colon[1] < '0' || colon[1] > '9')
+			return -1;
+		if (d >= 0)
+			c->doubt[f][d] = strtoull(colon + 1, &num, 10);
+		s = comma + 1;
 	}
 	return 0;
 }
@@ -130,8 +178,12 @@ int nc__record_parse(const char *line, struct nc__record *r)
 			copy_field(r->mode, sizeof(r->mode), val, vlen);
 		else if (klen == 3 && !memcmp(key, "end", 3))
 			copy_field(r->end, sizeof(r->end), val, vlen);
-		else if ((fam = nc__family_lookup(key, klen)) >= 0 &&
-			 parse_counts(val, vlen, r->n[fam]) < 0)
+		else if (klen > 6 && !memcmp(key, "doubt.", 6)) {
+			fam = nc__family_lookup(key + 6, klen - 6);
+			if (fam >= 0 && parse_doubts(val, vlen, &r->c, fam) < 0)
+				return -1;
+		} else if ((fam = nc__family_lookup(key, klen)) >= 0 &&
+			   parse_counts(val, vlen, &r->c, fam) < 0)
 			return -1;
 	}
 	if (*p != '\0' && *p != '\n')

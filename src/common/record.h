@@ -11,9 +11,10 @@
  *
  * Tokens are separated by one space; the line ends with '\n' and is written
  * with one write() to an O_APPEND file, so records of concurrent processes
- * never interleave.  Family values are "ok,enoent,other"; a family with no
- * calls is omitted.  Readers ignore keys they do not know and values past
- * the third, so newer writers stay readable.
+ * never interleave.  Family values are "ok,enoent,other,hits"; a family
+ * with no calls is omitted.  Lookups not answered from the cache are
+ * counted by reason in "doubt.FAMILY=reason:n,reason:n".  Readers ignore keys
+ * they do not know and values past the third, so newer writers stay readable.
  */
 #ifndef NC_RECORD_H
 #define NC_RECORD_H
@@ -33,7 +34,7 @@ struct nc__record {
 	char comm[32];
 	char mode[16];
 	char end[8];
-	uint64_t n[NC_FAM_COUNT][NC_OUT_COUNT];
+	struct nc__counts c;
 };
 
 /* Format @r as one line (with '\n') into @buf; returns the length, 0 if

@@ -16,6 +16,7 @@
  * The pool is mmap'ed, not malloc'ed: claiming happens on a wrapper path,
  * which may be a signal handler, a vfork child or a malloc's own init.
  */
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -70,23 +71,21 @@ struct nc__ctr_block *nc__ctr_claim(void)
 	return b;
 }
 
-static void add_block(uint64_t out[NC_FAM_COUNT][NC_OUT_COUNT],
-		      const struct nc__ctr_block *b)
+static void add_block(struct nc__counts *out, const struct nc__ctr_block *b)
 {
-	for (int f = 0; f < NC_FAM_COUNT; f++)
-		for (int o = 0; o < NC_OUT_COUNT; o++)
-			out[f][o] +=
-			    __atomic_load_n(&b->n[f][o], __ATOMIC_RELAXED);
+	uint64_t *o = (uint64_t *)out;
+	const uint64_t *in = (const uint64_t *)&b->c;
+
+	for (size_t i = 0; i < NC_COUNTS_WORDS; i++)
+		o[i] += __atomic_load_n(&in[i], __ATOMIC_RELAXED);
 }
 
-void nc__ctr_snapshot(uint64_t out[NC_FAM_COUNT][NC_OUT_COUNT])
+void nc__ctr_snapshot(struct nc__counts *out)
 {
 	struct nc__ctr_block *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
 	unsigned n = __atomic_load_n(&pool_next, __ATOMIC_RELAXED);
 
-	for (int f = 0; f < NC_FAM_COUNT; f++)
-		for (int o = 0; o < NC_OUT_COUNT; o++)
-			out[f][o] = 0;
+	memset(out, 0, sizeof(*out));
 	if (n > POOL_BLOCKS)
 		n = POOL_BLOCKS;
 	for (unsigned i = 0; p && i < n; i++)

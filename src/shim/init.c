@@ -27,11 +27,12 @@
 
 #include "../common/config.h"
 #include "../common/record.h"
+#include "../cache/cache.h"
 #include "real.h"
 
 static struct nc__config cfg;
 static int state;
-static uint64_t reported[NC_FAM_COUNT][NC_OUT_COUNT];
+static struct nc__counts reported;
 static int flushing;
 
 static const char *env_get(const char *name)
@@ -85,10 +86,12 @@ void nc__init(void)
 		return;
 	nc__buf_init(&err, ebuf, sizeof(ebuf));
 	if (nc__config_load(&cfg, env_get, &err) < 0) {
+		nc__cache_configure(cfg.mode, cfg.max_stale_us);
 		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 		nc__buf_str(&err, "; the cache is off for this process");
 		nc__log(1, ebuf);
 	} else {
+		nc__cache_configure(cfg.mode, cfg.max_stale_us);
 		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 	}
 	errno = saved;
@@ -109,7 +112,7 @@ static void set_word(char *dst, size_t cap, const char *s)
 
 void nc__stats_flush(const char *end)
 {
-	uint64_t now[NC_FAM_COUNT][NC_OUT_COUNT];
+	struct nc__counts now;
 	struct nc__record rec;
 	char line[NC_RECORD_MAX];
 	size_t len;
@@ -123,12 +126,17 @@ void nc__stats_flush(const char *end)
 		goto out; /* another thread is writing this image's record */
 
 	memset(&rec, 0, sizeof(rec));
-	nc__ctr_snapshot(now);
-	for (int f = 0; f < NC_FAM_COUNT; f++)
-		for (int o = 0; o < NC_OUT_COUNT; o++) {
-			rec.n[f][o] = now[f][o] - reported[f][o];
-			reported[f][o] = now[f][o];
+	nc__ctr_snapshot(&now);
+	{
+		const uint64_t *nw = (const uint64_t *)&now;
+		uint64_t *rep = (uint64_t *)&reported;
+		uint64_t *out = (uint64_t *)&rec.c;
+
+		for (size_t i = 0; i < NC_COUNTS_WORDS; i++) {
+			out[i] = nw[i] - rep[i];
+			rep[i] = nw[i];
 		}
+	}
 	rec.pid = (int64_t)syscall(SYS_getpid);
 	rec.ppid = (int64_t)syscall(SYS_getppid);
 	set_word(rec.comm, sizeof(rec.comm), program_invocation_short_name);
@@ -163,11 +171,9 @@ out:
 
 void nc__proc_child(void)
 {
-	uint64_t now[NC_FAM_COUNT][NC_OUT_COUNT];
-
-	nc__ctr_snapshot(now);
-	memcpy(reported, now, sizeof(reported));
+	nc__ctr_snapshot(&reported);
 	__atomic_store_n(&flushing, 0, __ATOMIC_RELAXED);
+	nc__cache_fork_child();
 }
 
 __attribute__((constructor)) static void nc_constructor(void)
@@ -176,6 +182,7 @@ __attribute__((constructor)) static void nc_constructor(void)
 
 	nc__real_resolve_all();
 	nc__init();
+	nc__cache_chain(nc__real_chain_is_libc());
 	pthread_atfork(NULL, NULL, nc__proc_child);
 	errno = saved;
 }

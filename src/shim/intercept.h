@@ -37,70 +37,70 @@
 /* clang-format off */
 #define NC_INTERCEPTS(X)                                                        \
 /* stat family (glibc >= 2.33 names) */                                        \
-X(NC_GEN_INT, NC_FB, NC_FAM_STAT, int, stat,                                   \
+X(NC_CUSTOM, NC_FB, NC_FAM_STAT, int, stat,                                   \
   (const char *path, struct stat *buf), (path, buf))                           \
-X(NC_GEN_INT, NC_FB, NC_FAM_STAT, int, stat64,                                 \
+X(NC_CUSTOM, NC_FB, NC_FAM_STAT, int, stat64,                                 \
   (const char *path, struct stat64 *buf), (path, buf))                         \
-X(NC_GEN_INT, NC_FB, NC_FAM_LSTAT, int, lstat,                                 \
+X(NC_CUSTOM, NC_FB, NC_FAM_LSTAT, int, lstat,                                 \
   (const char *path, struct stat *buf), (path, buf))                           \
-X(NC_GEN_INT, NC_FB, NC_FAM_LSTAT, int, lstat64,                               \
+X(NC_CUSTOM, NC_FB, NC_FAM_LSTAT, int, lstat64,                               \
   (const char *path, struct stat64 *buf), (path, buf))                         \
-X(NC_GEN_INT, NC_FB, NC__AT_FAM(flags, NC_FAM_LSTAT, NC_FAM_STAT), int,        \
+X(NC_CUSTOM, NC_FB, NC__AT_FAM(flags, NC_FAM_LSTAT, NC_FAM_STAT), int,        \
   fstatat, (int dirfd, const char *path, struct stat *buf, int flags),         \
   (dirfd, path, buf, flags))                                                   \
-X(NC_GEN_INT, NC_FB, NC__AT_FAM(flags, NC_FAM_LSTAT, NC_FAM_STAT), int,        \
+X(NC_CUSTOM, NC_FB, NC__AT_FAM(flags, NC_FAM_LSTAT, NC_FAM_STAT), int,        \
   fstatat64, (int dirfd, const char *path, struct stat64 *buf, int flags),     \
   (dirfd, path, buf, flags))                                                   \
 /* stat family (pre-2.33 names, still imported by older binaries) */           \
-X(NC_GEN_INT, NC_FB, NC_FAM_STAT, int, __xstat,                                \
+X(NC_CUSTOM, NC_FB, NC_FAM_STAT, int, __xstat,                                \
   (int ver, const char *path, struct stat *buf), (ver, path, buf))             \
-X(NC_GEN_INT, NC_FB, NC_FAM_STAT, int, __xstat64,                              \
+X(NC_CUSTOM, NC_FB, NC_FAM_STAT, int, __xstat64,                              \
   (int ver, const char *path, struct stat64 *buf), (ver, path, buf))           \
-X(NC_GEN_INT, NC_FB, NC_FAM_LSTAT, int, __lxstat,                              \
+X(NC_CUSTOM, NC_FB, NC_FAM_LSTAT, int, __lxstat,                              \
   (int ver, const char *path, struct stat *buf), (ver, path, buf))             \
-X(NC_GEN_INT, NC_FB, NC_FAM_LSTAT, int, __lxstat64,                            \
+X(NC_CUSTOM, NC_FB, NC_FAM_LSTAT, int, __lxstat64,                            \
   (int ver, const char *path, struct stat64 *buf), (ver, path, buf))           \
-X(NC_GEN_INT, NC_FB, NC__AT_FAM(flags, NC_FAM_LSTAT, NC_FAM_STAT), int,        \
+X(NC_CUSTOM, NC_FB, NC__AT_FAM(flags, NC_FAM_LSTAT, NC_FAM_STAT), int,        \
   __fxstatat,                                                                  \
   (int ver, int dirfd, const char *path, struct stat *buf, int flags),         \
   (ver, dirfd, path, buf, flags))                                              \
-X(NC_GEN_INT, NC_FB, NC__AT_FAM(flags, NC_FAM_LSTAT, NC_FAM_STAT), int,        \
+X(NC_CUSTOM, NC_FB, NC__AT_FAM(flags, NC_FAM_LSTAT, NC_FAM_STAT), int,        \
   __fxstatat64,                                                                \
   (int ver, int dirfd, const char *path, struct stat64 *buf, int flags),       \
   (ver, dirfd, path, buf, flags))                                              \
-X(NC_GEN_INT, NC_FB, NC_FAM_STATX, int, statx,                                 \
+X(NC_CUSTOM, NC_FB, NC_FAM_STATX, int, statx,                                 \
   (int dirfd, const char *path, int flags, unsigned int mask,                  \
    struct statx *buf),                                                         \
   (dirfd, path, flags, mask, buf))                                             \
 /* access */                                                                   \
-X(NC_GEN_INT, NC_FB, NC_FAM_ACCESS, int, access,                               \
+X(NC_CUSTOM, NC_FB, NC_FAM_ACCESS, int, access,                               \
   (const char *path, int mode), (path, mode))                                  \
-X(NC_GEN_INT, NC_FB, NC_FAM_ACCESS, int, faccessat,                            \
+X(NC_CUSTOM, NC_FB, NC_FAM_ACCESS, int, faccessat,                            \
   (int dirfd, const char *path, int mode, int flags),                          \
   (dirfd, path, mode, flags))                                                  \
-X(NC_GEN_INT, NC_NOFB, NC_FAM_ACCESS, int, euidaccess,                         \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_ACCESS, int, euidaccess,                         \
   (const char *path, int mode), (path, mode))                                  \
-X(NC_GEN_INT, NC_NOFB, NC_FAM_ACCESS, int, eaccess,                            \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_ACCESS, int, eaccess,                            \
   (const char *path, int mode), (path, mode))                                  \
 /* readlink */                                                                 \
-X(NC_GEN_INT, NC_FB, NC_FAM_READLINK, ssize_t, readlink,                       \
+X(NC_CUSTOM, NC_FB, NC_FAM_READLINK, ssize_t, readlink,                       \
   (const char *path, char *buf, size_t len), (path, buf, len))                 \
-X(NC_GEN_INT, NC_FB, NC_FAM_READLINK, ssize_t, readlinkat,                     \
+X(NC_CUSTOM, NC_FB, NC_FAM_READLINK, ssize_t, readlinkat,                     \
   (int dirfd, const char *path, char *buf, size_t len),                        \
   (dirfd, path, buf, len))                                                     \
-X(NC_GEN_INT, NC_NOFB, NC_FAM_READLINK, ssize_t, __readlink_chk,               \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_READLINK, ssize_t, __readlink_chk,               \
   (const char *path, char *buf, size_t len, size_t buflen),                    \
   (path, buf, len, buflen))                                                    \
-X(NC_GEN_INT, NC_NOFB, NC_FAM_READLINK, ssize_t, __readlinkat_chk,             \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_READLINK, ssize_t, __readlinkat_chk,             \
   (int dirfd, const char *path, char *buf, size_t len, size_t buflen),         \
   (dirfd, path, buf, len, buflen))                                             \
 /* realpath */                                                                 \
-X(NC_GEN_PTR, NC_NOFB, NC_FAM_REALPATH, char *, realpath,                      \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_REALPATH, char *, realpath,                      \
   (const char *path, char *resolved), (path, resolved))                        \
-X(NC_GEN_PTR, NC_NOFB, NC_FAM_REALPATH, char *, __realpath_chk,              \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_REALPATH, char *, __realpath_chk,              \
   (const char *path, char *resolved, size_t resolvedlen),                      \
   (path, resolved, resolvedlen))                                               \
-X(NC_GEN_PTR, NC_NOFB, NC_FAM_REALPATH, char *, canonicalize_file_name,        \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_REALPATH, char *, canonicalize_file_name,        \
   (const char *path), (path))                                                  \
 /* open: the variadic ones are written by hand (wrap_open.c) */               \
 X(NC_CUSTOM, NC_FB, NC_FAM_OPEN, int, open,                                    \
@@ -111,22 +111,22 @@ X(NC_CUSTOM, NC_FB, NC_FAM_OPEN, int, openat,                                  \
   (int dirfd, const char *path, int flags, ...), ())                           \
 X(NC_CUSTOM, NC_FB, NC_FAM_OPEN, int, openat64,                                \
   (int dirfd, const char *path, int flags, ...), ())                           \
-X(NC_GEN_INT, NC_NOFB, NC_FAM_OPEN, int, __open_2,                             \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_OPEN, int, __open_2,                             \
   (const char *path, int flags), (path, flags))                                \
-X(NC_GEN_INT, NC_NOFB, NC_FAM_OPEN, int, __open64_2,                           \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_OPEN, int, __open64_2,                           \
   (const char *path, int flags), (path, flags))                                \
-X(NC_GEN_INT, NC_NOFB, NC_FAM_OPEN, int, __openat_2,                           \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_OPEN, int, __openat_2,                           \
   (int dirfd, const char *path, int flags), (dirfd, path, flags))              \
-X(NC_GEN_INT, NC_NOFB, NC_FAM_OPEN, int, __openat64_2,                         \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_OPEN, int, __openat64_2,                         \
   (int dirfd, const char *path, int flags), (dirfd, path, flags))              \
 X(NC_GEN_INT, NC_FB, NC_FAM_OPEN, int, creat,                                  \
   (const char *path, mode_t mode), (path, mode))                               \
 X(NC_GEN_INT, NC_FB, NC_FAM_OPEN, int, creat64,                                \
   (const char *path, mode_t mode), (path, mode))                               \
 /* fopen */                                                                    \
-X(NC_GEN_PTR, NC_NOFB, NC_FAM_FOPEN, FILE *, fopen,                            \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_FOPEN, FILE *, fopen,                            \
   (const char *path, const char *mode), (path, mode))                          \
-X(NC_GEN_PTR, NC_NOFB, NC_FAM_FOPEN, FILE *, fopen64,                          \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_FOPEN, FILE *, fopen64,                          \
   (const char *path, const char *mode), (path, mode))                          \
 X(NC_GEN_PTR, NC_NOFB, NC_FAM_FOPEN, FILE *, freopen,                          \
   (const char *path, const char *mode, FILE *stream), (path, mode, stream))    \
@@ -250,6 +250,55 @@ X(NC_GEN_INT, NC_NOFB, NC_FAM_CHDIR, int, fchdir,                              \
   (int fd), (fd))                                                              \
 X(NC_GEN_INT, NC_NOFB, NC_FAM_CHROOT, int, chroot,                             \
   (const char *path), (path))                                                  \
+/* calls after which relaxed mode checks for changes (a child ended) */      \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_WAIT, pid_t, wait, (int *status), (status))      \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_WAIT, pid_t, waitpid,                            \
+  (pid_t pid, int *status, int options), (pid, status, options))               \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_WAIT, pid_t, wait3,                              \
+  (int *status, int options, struct rusage *ru), (status, options, ru))        \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_WAIT, pid_t, wait4,                              \
+  (pid_t pid, int *status, int options, struct rusage *ru),                    \
+  (pid, status, options, ru))                                                  \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_WAIT, int, waitid,                               \
+  (idtype_t idtype, id_t id, siginfo_t *info, int options),                    \
+  (idtype, id, info, options))                                                 \
+/* calls that change whose permissions apply, or the namespace: flush */     \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setuid, (uid_t uid), (uid))           \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, seteuid, (uid_t uid), (uid))          \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setreuid, (uid_t ru, uid_t eu), (ru, eu)) \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setresuid,                            \
+  (uid_t ru, uid_t eu, uid_t su), (ru, eu, su))                                      \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setgid, (gid_t gid), (gid))           \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setegid, (gid_t gid), (gid))          \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setregid, (gid_t rg, gid_t eg), (rg, eg)) \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setresgid,                            \
+  (gid_t rg, gid_t eg, gid_t sg), (rg, eg, sg))                                      \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setgroups,                            \
+  (size_t size, const gid_t *list), (size, list))                              \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, unshare, (int flags), (flags))        \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setns, (int fd, int nstype),          \
+  (fd, nstype))                                                                \
+/* glibc functions that chdir internally, bypassing the chdir wrapper */     \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, nftw,                                  \
+  (const char *dir, __nftw_func_t fn, int fds, int flags), ())                 \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, nftw64,                                \
+  (const char *dir, __nftw64_func_t fn, int fds, int flags), ())               \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, FTS *, fts_open,                            \
+  (char *const *argv, int options,                                             \
+   int (*compar)(const FTSENT **, const FTSENT **)), ())                       \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, FTS64 *, fts64_open,                        \
+  (char *const *argv, int options,                                             \
+   int (*compar)(const FTSENT64 **, const FTSENT64 **)), ())                   \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, fts_close, (FTS *ftsp), ())            \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, fts64_close, (FTS64 *ftsp), ())        \
+/* descriptors: the program may close or replace ours (wrap_proc.c) */       \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, close, (int fd), ())                   \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, close_range,                           \
+  (unsigned int first, unsigned int last, int flags), ())                      \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, void, closefrom, (int lowfd), ())           \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, dup2, (int oldfd, int newfd), ())      \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, dup3,                                  \
+  (int oldfd, int newfd, int flags), ())                                       \
 /* process life cycle: statistics survive exec and _exit (wrap_proc.c) */     \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, execve,                                \
   (const char *path, char *const argv[], char *const envp[]), ())              \
@@ -272,7 +321,8 @@ X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, execle,                                \
   (const char *path, const char *arg, ...), ())                                \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, void, _exit, (int status), ())              \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, void, _Exit, (int status), ())              \
-X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, pid_t, _Fork, (void), ())
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, pid_t, _Fork, (void), ())                  \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, pid_t, fork, (void), ())
 /* clang-format on */
 
 #endif /* NC_INTERCEPT_H */

@@ -53,3 +53,34 @@ void nc__real_resolve_all(void)
 		if (!__atomic_load_n(&nc__real_slot[i], __ATOMIC_ACQUIRE))
 			nc__real_resolve(i);
 }
+
+/*
+ * Is the next definition of every lookup the C library's own?  When
+ * another interposer comes after us in the search order (fakeroot, a
+ * tracer), its answers may differ from the kernel's, and the cache, which
+ * fills itself with raw system calls, would bypass it.  The cache then
+ * stays off and every call goes down the chain.  Called from the
+ * constructor: dlopen() may allocate.
+ */
+int nc__real_chain_is_libc(void)
+{
+	static const char *const names[] = {
+	    "stat",	"lstat",      "fstatat",  "statx",
+	    "__xstat",	"__lxstat",   "access",	  "faccessat",
+	    "readlink", "readlinkat", "realpath", "open",
+	    "openat",	"fopen",      "__open_2", "euidaccess",
+	};
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	int ok = libc != NULL;
+
+	for (unsigned i = 0; ok && i < sizeof(names) / sizeof(names[0]); i++) {
+		void *mine = dlsym(libc, names[i]);
+		void *next = dlsym(RTLD_NEXT, names[i]);
+
+		if (mine != next)
+			ok = 0;
+	}
+	if (libc)
+		dlclose(libc);
+	return ok;
+}

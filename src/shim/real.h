@@ -37,6 +37,7 @@ extern const char *const nc__sym_name[NC_SYM_COUNT];
 
 void *nc__real_resolve(int sym);
 void nc__real_resolve_all(void);
+int nc__real_chain_is_libc(void);
 
 static inline void *nc__real(int sym)
 {
@@ -50,8 +51,8 @@ static inline void *nc__real(int sym)
 #define NC_REAL(name) ((nc__fn_##name)nc__real(NC_SYM_##name))
 
 /*
- * fallback.c: raw-syscall equivalents for the generated rows marked NC_FB.
- * Hand-written (NC_CUSTOM) wrappers marked NC_FB use nc__fb_openat_mode().
+ * fallback.c: raw-syscall equivalents for the rows marked NC_FB (the
+ * variadic open wrappers use nc__fb_openat_mode() instead).
  */
 #define NC__FB_DECL_NC_FB(ret, name, params) ret nc__fb_##name params;
 #define NC__FB_DECL_NC_NOFB(ret, name, params)
@@ -59,7 +60,8 @@ static inline void *nc__real(int sym)
 	NC__FB_DECL_##fb(ret, name, params)
 #define NC__FB_DECL_NC_GEN_PTR(fb, ret, name, params) \
 	NC__FB_DECL_##fb(ret, name, params)
-#define NC__FB_DECL_NC_CUSTOM(fb, ret, name, params)
+#define NC__FB_DECL_NC_CUSTOM(fb, ret, name, params) \
+	NC__FB_DECL_##fb(ret, name, params)
 #define NC__FB_DECL(how, fb, fam, ret, name, params, args) \
 	NC__FB_DECL_##how(fb, ret, name, params)
 NC_INTERCEPTS(NC__FB_DECL)

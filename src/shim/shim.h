@@ -21,12 +21,18 @@
 #endif
 
 #include <errno.h>
+#include <grp.h>
+#include <sched.h>
 #include <fcntl.h>
+#include <fts.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <utime.h>
@@ -57,6 +63,17 @@ ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t len,
 			 size_t buflen);
 char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
 
+/*
+ * Is @p NULL?  glibc declares most of these arguments nonnull, which lets
+ * GCC delete or warn about a NULL check; the empty asm hides the pointer's
+ * provenance so the check stays (research: interposer pitfalls §3).
+ */
+static inline int nc__is_null(const void *p)
+{
+	__asm__("" : "+r"(p));
+	return p == NULL;
+}
+
 #ifndef __OPEN_NEEDS_MODE
 #define __OPEN_NEEDS_MODE(f) \
 	(((f)&O_CREAT) != 0 || ((f)&__O_TMPFILE) == __O_TMPFILE)
@@ -65,14 +82,14 @@ char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
 /* ---- counters.c: per-thread call statistics ---------------------------- */
 
 struct nc__ctr_block {
-	uint64_t n[NC_FAM_COUNT][NC_OUT_COUNT];
+	struct nc__counts c;
 };
 
 extern NC_TLS struct nc__ctr_block *nc__tls_ctr;
 extern struct nc__ctr_block nc__ctr_overflow;
 
 struct nc__ctr_block *nc__ctr_claim(void);
-void nc__ctr_snapshot(uint64_t out[NC_FAM_COUNT][NC_OUT_COUNT]);
+void nc__ctr_snapshot(struct nc__counts *out);
 
 /*
  * Count one call.  The block is this thread's own, so a plain increment
@@ -104,8 +121,37 @@ static inline void nc__count(int fam, int failed)
 		out = errno == ENOENT ? NC_OUT_ENOENT : NC_OUT_ERR;
 	if (NC_UNLIKELY(!b))
 		b = nc__ctr_claim();
-	nc__ctr_add(&b->n[fam][out], b == &nc__ctr_overflow);
+	nc__ctr_add(&b->c.n[fam][out], b == &nc__ctr_overflow);
 }
+
+/* A call of family @fam answered by the cache (errno already the answer's). */
+static inline void nc__count_hit(int fam, int failed)
+{
+	struct nc__ctr_block *b;
+
+	nc__count(fam, failed);
+	b = nc__tls_ctr;
+	nc__ctr_add(&b->c.hit[fam], b == &nc__ctr_overflow);
+}
+
+/* A call of family @fam the cache did not answer, and why. */
+static inline void nc__count_doubt(int fam, int doubt)
+{
+	struct nc__ctr_block *b = nc__tls_ctr;
+
+	if (NC_UNLIKELY(!b))
+		b = nc__ctr_claim();
+	if ((unsigned)doubt < NC_DOUBT_COUNT)
+		nc__ctr_add(&b->c.doubt[fam][doubt], b == &nc__ctr_overflow);
+}
+
+/* wrap_lookup.c: -1 (errno set, counted) if the cache answers an open's
+ * failure, else 0 (the doubt is counted; the caller opens for real). */
+int nc__open_query(int dirfd, const char *path, int flags);
+
+/* After a call of family @fam (including the pseudo-families CRED and
+ * WAIT): tell the cache what the call may have changed. */
+void nc__after(int fam);
 
 /* ---- init.c: configuration, process life cycle ------------------------- */
 

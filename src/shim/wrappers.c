@@ -15,6 +15,7 @@
  */
 #include <sys/statfs.h>
 
+#include "../cache/cache.h"
 #include "real.h"
 
 #define NC__CALL_NC_FB(name, args, fail) nc__fb_##name args
@@ -28,6 +29,8 @@
 			    ? fn args                               \
 			    : NC__CALL_##fb(name, args, fail);      \
 		nc__count((fam), (failed));                         \
+		if ((fam) > NC_FAM_FOPEN || (fam) < NC_FAM_NONE)    \
+			nc__after(fam);                             \
 		return r;                                           \
 	}
 
@@ -40,3 +43,22 @@
 #define NC__DEF(how, fb, fam, ret, name, params, args) \
 	NC__DEF_##how(fb, fam, ret, name, params, args)
 NC_INTERCEPTS(NC__DEF)
+
+void nc__after(int fam)
+{
+	int saved = errno;
+
+	switch (fam) {
+	case NC_FAM_CHDIR:
+		nc__cache_cwd_changed();
+		break;
+	case NC_FAM_CHROOT:
+	case NC_FAM_CRED:
+		nc__cache_flush_all();
+		break;
+	default: /* a mutation, or a child that ended (relaxed mode) */
+		nc__cache_mutated();
+		break;
+	}
+	errno = saved;
+}

@@ -1,0 +1,500 @@
+/*
+ * The in-process cache: start-up, queries, and the process life cycle
+ * (see cache.h for the interface, cache_int.h for what protects what).
+ *
+ * A query is answered in this order, the kernel's "try quickly and check":
+ *
+ *   1. s = drain_seq (odd: a drain is running, pass through), g = the
+ *      arena generation;
+ *   2. walk the path lock-free (walk.c) and copy the answer out of the
+ *      final dentry under its seqcount;
+ *   3. only now, for a would-be hit, ask the kernel whether anything
+ *      changed (nc__coherent: one epoll_wait(0) in strict mode); if
+ *      events are queued, drain them and start again (once);
+ *   4. if drain_seq and the generation are still s and g, the copy is the
+ *      answer: it reflects every change whose system call returned before
+ *      step 3, hence before the lookup began.
+ *
+ * Misses do not pay for step 3.  A miss may fill (fill.c) under the writer
+ * try-lock and walk once more; it never loops and never waits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cache_int.h"
+#include "dcache.h"
+#include "walk.h"
+
+struct nc__cache nc__c = {.ifd = -1, .efd = -1, .mfd = -1};
+
+static int cfg_mode = 0; /* NC_MODE_STRICT */
+static int cfg_chain;	 /* 0: not known yet, 1: libc, 2: another library */
+static uint64_t cfg_stale_ns = 100000000;
+
+#define ARENA_DENTRIES (128u * 1024)
+#define ARENA_STRINGS (8ull << 20)
+
+void nc__cache_configure(int mode, uint64_t max_stale_us)
+{
+	cfg_mode = mode;
+	cfg_stale_ns = max_stale_us * 1000;
+}
+
+void nc__cache_chain(int libc)
+{
+	__atomic_store_n(&cfg_chain, libc ? 1 : 2, __ATOMIC_RELEASE);
+}
+
+int nc__writer_trylock(void)
+{
+	int expect = 0;
+
+	return __atomic_compare_exchange_n(&nc__c.writer, &expect, 1, 0,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void nc__writer_unlock(void)
+{
+	__atomic_store_n(&nc__c.writer, 0, __ATOMIC_RELEASE);
+}
+
+/* Bring the cache up (first query of this image, or after a fork). */
+static void start(void)
+{
+	struct nc_arena_params p = {.dentries = ARENA_DENTRIES,
+				    .strbytes = ARENA_STRINGS,
+				    .table_min_log2 = 10};
+	int expect = NC_ST_NONE;
+	int chain = __atomic_load_n(&cfg_chain, __ATOMIC_ACQUIRE);
+
+	/* Before our constructor ran, pass through (and try again later). */
+	if (chain == 0)
+		return;
+	if (!__atomic_compare_exchange_n(&nc__c.state, &expect, NC_ST_STARTING,
+					 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	if (cfg_mode == 2 /* off */ || chain != 1)
+		goto off;
+	nc__c.mode = cfg_mode;
+	nc__c.max_stale_ns = cfg_stale_ns;
+	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
+		goto off;
+	if (nc__notify_open() < 0)
+		goto off;
+	nc__c.cwd_ident = 0;
+	nc__c.cwd_admit = 0;
+	nc__c.flush_pending = 0;
+	nc__c.writer = 0;
+	nc__arena_flush(&nc__c.arena);
+	if (nc__fill_root() < 0)
+		goto off;
+	__atomic_store_n(&nc__c.state, NC_ST_READY, __ATOMIC_RELEASE);
+	return;
+off:
+	nc__notify_close();
+	__atomic_store_n(&nc__c.state, NC_ST_OFF, __ATOMIC_RELEASE);
+}
+
+/* ---- answers ------------------------------------------------------- */
+
+struct answer {
+	long ret;
+	int err;
+	size_t n; /* bytes in buf (readlink, realpath) */
+	struct stat st;
+	struct statx stx;
+	char buf[PATH_MAX];
+};
+
+/* The absolute path of dentry @idx, validated dentry by dentry. */
+static int build_path(const struct nc_arena *a, uint64_t gen, uint32_t idx,
+		      struct answer *ans)
+{
+	char *end = ans->buf + sizeof(ans->buf) - 1, *p = end;
+
+	*p = '\0';
+	for (int depth = 0; depth < PATH_MAX / 2; depth++) {
+		const struct nc_dentry *d = nc__dentry_at(a, idx);
+		const char *name;
+		uint32_t flags, parent;
+		uint16_t n;
+		unsigned seq;
+
+		if (!d || !nc__d_read_begin(d, &seq))
+			return -1;
+		flags = ck_pr_load_32(&d->flags);
+		parent = ck_pr_load_32(&d->parent);
+		n = ck_pr_load_16(&d->name_len);
+		name = nc__str_at(a, ck_pr_load_64(&d->name_off), n);
+		if (!(flags & NC_D_LIVE) || ck_pr_load_64(&d->gen) != gen)
+			return -1;
+		if (flags & NC_D_ROOT) {
+			if (nc__d_read_retry(d, seq))
+				return -1;
+			if (p == end)
+				*--p = '/';
+			ans->n = (size_t)(end - p);
+			memmove(ans->buf, p, ans->n + 1);
+			return 0;
+		}
+		if (!name || (size_t)(p - ans->buf) < (size_t)n + 1)
+			return -1;
+		p -= n;
+		memcpy(p, name, n);
+		*--p = '/';
+		if (nc__d_read_retry(d, seq))
+			return -1;
+		idx = parent;
+	}
+	return -1;
+}
+
+/* Compute the answer from a finished walk; NC_Q_HIT or a miss with
+ * q->doubt set (and q->fidx/fident for a verdict to memoize). */
+static int answer(struct nc_query *q, const struct nc_walk *w, int r,
+		  struct answer *ans)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	const struct nc_dentry *d;
+	uint32_t flags;
+	int verdict = -1;
+
+	ans->ret = -1;
+	if (r == W_ERR) {
+		if (q->op == NC_OP_REALPATH) {
+			q->doubt = NC_DOUBT_ARGS; /* glibc's partial result */
+			return NC_Q_MISS;
+		}
+		ans->err = w->err;
+		return NC_Q_HIT;
+	}
+	d = nc__dentry_at(a, w->fidx);
+	if (!d)
+		goto changed;
+	flags = ck_pr_load_32(&d->flags);
+	if ((flags & NC_D_DIR) && !(flags & NC_D_WATCHED) &&
+	    q->op != NC_OP_REALPATH && q->op != NC_OP_OPEN) {
+		q->doubt = NC_DOUBT_COLD; /* a directory's own attributes */
+		return NC_Q_MISS;
+	}
+	switch (q->op) {
+	case NC_OP_STAT:
+		if (!(flags & NC_D_STAT))
+			goto cold;
+		memcpy(&ans->st, &d->st, sizeof(ans->st));
+		ans->ret = 0;
+		break;
+	case NC_OP_STATX:
+		if (!(flags & NC_D_STATX) ||
+		    ck_pr_load_32(&d->stx_req_mask) != q->mask)
+			goto verdict;
+		memcpy(&ans->stx, &d->stx, sizeof(ans->stx));
+		ans->ret = 0;
+		break;
+	case NC_OP_ACCESS:
+		verdict = q->eff ? ck_pr_load_8(&d->acc_eff[q->mode])
+				 : ck_pr_load_8(&d->acc_real[q->mode]);
+		if (verdict == NC_ACC_UNKNOWN)
+			goto verdict;
+		ans->ret = verdict ? -1 : 0;
+		ans->err = verdict;
+		break;
+	case NC_OP_READLINK: {
+		uint64_t off = ck_pr_load_64(&d->target_off);
+		uint16_t tl = ck_pr_load_16(&d->target_len);
+		const char *t = nc__str_at(a, off, tl);
+
+		if (!(flags & NC_D_LNK)) {
+			ans->err = EINVAL;
+			break;
+		}
+		if (!(flags & NC_D_TARGET) || !t)
+			goto cold;
+		ans->n = tl < q->len ? tl : q->len;
+		memcpy(ans->buf, t, ans->n);
+		ans->ret = (long)ans->n;
+		break;
+	}
+	case NC_OP_OPEN:
+		q->doubt = NC_DOUBT_EXISTS; /* an fd is never cached */
+		return NC_Q_MISS;
+	case NC_OP_REALPATH:
+		if (build_path(a, w->gen, w->fidx, ans) < 0)
+			goto changed;
+		ans->ret = 0;
+		/* errno as glibc leaves it on success (see walk.h). */
+		ans->err = (w->named && !w->last_name_link) ? EINVAL : 0;
+		break;
+	default:
+		q->doubt = NC_DOUBT_ARGS;
+		return NC_Q_MISS;
+	}
+	if (nc__d_read_retry(d, w->fseq))
+		goto changed;
+	return NC_Q_HIT;
+verdict:
+	if (nc__d_read_retry(d, w->fseq))
+		goto changed;
+	q->doubt = NC_DOUBT_VERDICT;
+	q->fidx = w->fidx;
+	q->fident = ck_pr_load_64(&d->ident);
+	q->armed = 1;
+	return NC_Q_MISS;
+cold:
+	q->doubt = NC_DOUBT_COLD;
+	return NC_Q_MISS;
+changed:
+	q->doubt = NC_DOUBT_CHANGED;
+	return NC_Q_MISS;
+}
+
+static void commit(struct nc_query *q, const struct answer *ans)
+{
+	q->ret = ans->ret;
+	q->err = ans->err;
+	if (ans->ret < 0)
+		return;
+	q->err = 0;
+	switch (q->op) {
+	case NC_OP_STAT:
+		*q->out.st = ans->st;
+		break;
+	case NC_OP_STATX:
+		*q->out.stx = ans->stx;
+		break;
+	case NC_OP_READLINK:
+		memcpy(q->out.buf, ans->buf, ans->n);
+		break;
+	case NC_OP_REALPATH:
+		memcpy(q->out.buf, ans->buf, ans->n + 1);
+		q->err = ans->err;
+		break;
+	}
+}
+
+/* Relative lookups need the cwd's dentry: computed on the second one. */
+static int have_cwd(void)
+{
+	if (ck_pr_load_64(&nc__c.cwd_ident))
+		return 1;
+	if (!nc__writer_trylock())
+		return 0;
+	if (nc__c.cwd_admit == 1)
+		nc__fill_cwd();
+	if (nc__c.cwd_admit < 2)
+		nc__c.cwd_admit++; /* 2: tried; again only after chdir */
+	nc__writer_unlock();
+	return ck_pr_load_64(&nc__c.cwd_ident) != 0;
+}
+
+static int query(struct nc_query *q)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	struct answer ans;
+	int filled = 0;
+
+	if (ck_pr_load_int(&nc__c.state) != NC_ST_READY) {
+		if (ck_pr_load_int(&nc__c.state) == NC_ST_NONE)
+			start();
+		if (ck_pr_load_int(&nc__c.state) != NC_ST_READY) {
+			q->doubt = NC_DOUBT_MODE;
+			return NC_Q_MISS;
+		}
+	}
+	if (!q->path || !q->path[0] ||
+	    (q->dirfd != AT_FDCWD && q->path[0] != '/') ||
+	    strnlen(q->path, PATH_MAX) >= PATH_MAX) {
+		q->doubt = NC_DOUBT_ARGS;
+		return NC_Q_MISS;
+	}
+	if (ck_pr_load_int(&nc__c.flush_pending)) {
+		if (!nc__writer_trylock()) {
+			q->doubt = NC_DOUBT_BUSY;
+			return NC_Q_MISS;
+		}
+		if (ck_pr_load_int(&nc__c.flush_pending))
+			nc__flush_locked();
+		nc__writer_unlock();
+	}
+	if (q->path[0] != '/' && ck_pr_load_int(&nc__c.cwd_unstable) > 0) {
+		q->doubt = NC_DOUBT_ARGS;
+		return NC_Q_MISS;
+	}
+	if (q->path[0] != '/' && !have_cwd()) {
+		q->doubt = NC_DOUBT_COLD;
+		return NC_Q_MISS;
+	}
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct nc_walk w;
+		uint32_t s = ck_pr_load_32(&a->hdr->drain_seq);
+		uint64_t g;
+		int r, c;
+
+		if (s & 1) {
+			q->doubt = NC_DOUBT_EVENTS;
+			return NC_Q_MISS;
+		}
+		ck_pr_fence_load();
+		g = ck_pr_load_64(&a->hdr->generation);
+		r = nc__walk(&w, a, g, ck_pr_load_32(&nc__c.root_idx),
+			     ck_pr_load_64(&nc__c.root_ident),
+			     ck_pr_load_32(&nc__c.cwd_idx),
+			     ck_pr_load_64(&nc__c.cwd_ident), q->path,
+			     q->nofollow);
+		if (r == W_ABORT) {
+			q->doubt = NC_DOUBT_CHANGED;
+			return NC_Q_MISS;
+		}
+		q->armed = 0;
+		q->doubt = -1;
+		if (r != W_MISS && answer(q, &w, r, &ans) == NC_Q_MISS &&
+		    q->doubt != NC_DOUBT_COLD)
+			return NC_Q_MISS;
+		if (r == W_MISS || q->doubt == NC_DOUBT_COLD) {
+			/* Not cached (yet): fill once, then walk again. */
+			q->doubt = NC_DOUBT_COLD;
+			if (filled)
+				return NC_Q_MISS;
+			if (!nc__writer_trylock()) {
+				q->doubt = NC_DOUBT_BUSY;
+				return NC_Q_MISS;
+			}
+			nc__fill(q->path, q->nofollow);
+			nc__writer_unlock();
+			filled = 1;
+			continue;
+		}
+		c = nc__coherent();
+		if (c == 0) {
+			q->doubt = NC_DOUBT_EVENTS;
+			return NC_Q_MISS;
+		}
+		if (c < 0)
+			continue; /* drained: walk again */
+		ck_pr_fence_load();
+		if (ck_pr_load_32(&a->hdr->drain_seq) != s ||
+		    ck_pr_load_64(&a->hdr->generation) != g)
+			continue;
+		commit(q, &ans);
+		return NC_Q_HIT;
+	}
+	q->doubt = NC_DOUBT_CHANGED;
+	q->armed = 0;
+	return NC_Q_MISS;
+}
+
+int nc__query(struct nc_query *q)
+{
+	int saved = errno;
+	int r;
+
+	q->armed = 0;
+	q->doubt = NC_DOUBT_ARGS;
+	if (q->op < 0)
+		return NC_Q_MISS;
+	q->doubt = NC_DOUBT_MODE;
+	r = query(q);
+	errno = saved;
+	return r;
+}
+
+/* errno values that are a verdict on the object, not on the path. */
+static int is_verdict(int err)
+{
+	return err == EACCES || err == EROFS || err == EPERM || err == ETXTBSY;
+}
+
+void nc__query_done(struct nc_query *q, long ret, int err)
+{
+	struct nc_dentry *d;
+	int saved = errno;
+
+	if (!q->armed || !nc__writer_trylock())
+		goto out;
+	d = nc__dentry_at(&nc__c.arena, q->fidx);
+	if (!d || d->ident != q->fident || !(d->flags & NC_D_LIVE))
+		goto unlock;
+	if (q->op == NC_OP_ACCESS && (ret == 0 || is_verdict(err)) &&
+	    err < NC_ACC_UNKNOWN) {
+		nc__d_write_begin(d);
+		if (q->eff)
+			d->acc_eff[q->mode] = ret == 0 ? 0 : (uint8_t)err;
+		else
+			d->acc_real[q->mode] = ret == 0 ? 0 : (uint8_t)err;
+		nc__d_write_end(d);
+	} else if (q->op == NC_OP_STATX && ret == 0) {
+		nc__d_write_begin(d);
+		d->stx = *q->out.stx;
+		d->stx_req_mask = q->mask;
+		d->flags |= NC_D_STATX;
+		nc__d_write_end(d);
+	}
+unlock:
+	nc__writer_unlock();
+out:
+	q->armed = 0;
+	errno = saved;
+}
+
+/* ---- life cycle ---------------------------------------------------- */
+
+void nc__cache_fork_child(void)
+{
+	/* The inherited descriptors share the parent's queue: a child that
+	 * drained it would steal the parent's events.  Start afresh. */
+	if (ck_pr_load_int(&nc__c.state) == NC_ST_NONE)
+		return;
+	nc__notify_close();
+	nc__c.writer = 0;
+	__atomic_store_n(&nc__c.state, NC_ST_NONE, __ATOMIC_RELEASE);
+}
+
+void nc__cache_cwd_changed(void)
+{
+	ck_pr_store_64(&nc__c.cwd_ident, 0);
+	nc__c.cwd_admit = 1; /* the next relative lookup recomputes it */
+}
+
+void nc__cache_cwd_unstable(int delta)
+{
+	__atomic_fetch_add(&nc__c.cwd_unstable, delta, __ATOMIC_ACQ_REL);
+	nc__cache_cwd_changed();
+}
+
+void nc__cache_flush_all(void)
+{
+	if (ck_pr_load_int(&nc__c.state) == NC_ST_READY)
+		ck_pr_store_int(&nc__c.flush_pending, 1);
+}
+
+void nc__cache_mutated(void)
+{
+	ck_pr_store_int(&nc__c.dirty, 1);
+}
+
+int nc__cache_owns_fd(int fd)
+{
+	return fd >= 0 &&
+	       (fd == nc__c.ifd || fd == nc__c.efd || fd == nc__c.mfd);
+}
+
+void nc__cache_fd_closing(int fd)
+{
+	if (nc__cache_owns_fd(fd))
+		__atomic_store_n(&nc__c.state, NC_ST_OFF, __ATOMIC_RELEASE);
+}
+
+void nc__cache_fds_closing(unsigned int first, unsigned int last)
+{
+	int fds[] = {nc__c.ifd, nc__c.efd, nc__c.mfd};
+
+	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0 && (unsigned)fds[i] >= first &&
+		    (unsigned)fds[i] <= last)
+			__atomic_store_n(&nc__c.state, NC_ST_OFF,
+					 __ATOMIC_RELEASE);
+}

@@ -1,0 +1,90 @@
+/*
+ * The in-process cache: one per process image (the embedded default).
+ *
+ * The process owns an inotify instance, an epoll instance that watches
+ * it together with /proc/self/mountinfo, and a private arena.  Every
+ * thread reads lock-free; a thread that misses may become the writer
+ * (a try-lock: it never waits, so a signal handler or a second thread
+ * simply passes through) to drain events or to fill.
+ *
+ * Lookups are expressed as queries (struct nc_query): the shim's wrappers
+ * translate each libc entry point into one, nc__query() answers it from
+ * the cache (NC_Q_HIT), or says the real call must be made (NC_Q_MISS).
+ * For access() and statx() the answer depends on more than the dentry; a
+ * miss may then leave the query "armed" and the wrapper reports the real
+ * call's result with nc__query_done(), which memoizes it.
+ */
+#ifndef NC_CACHE_H
+#define NC_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+enum nc_op {
+	NC_OP_STAT,	/* stat/lstat/fstatat: out.st */
+	NC_OP_STATX,	/* statx: out.stx, mask */
+	NC_OP_ACCESS,	/* access/faccessat/euidaccess: mode, eff */
+	NC_OP_READLINK, /* readlink(at): out.buf, len */
+	NC_OP_OPEN,	/* failing open/fopen only */
+	NC_OP_REALPATH, /* realpath: out.buf (PATH_MAX) */
+};
+
+#include "../common/family.h" /* enum nc_doubt */
+
+enum { NC_Q_MISS = 0, NC_Q_HIT = 1 };
+
+struct nc_query {
+	/* in */
+	int op;
+	int dirfd; /* AT_FDCWD, or a dirfd (only AT_FDCWD is served) */
+	const char *path;
+	int nofollow;	   /* do not follow a final symlink */
+	int mode;	   /* NC_OP_ACCESS: F_OK..R_OK|W_OK|X_OK */
+	int eff;	   /* NC_OP_ACCESS: effective ids (AT_EACCESS) */
+	unsigned int mask; /* NC_OP_STATX: requested mask */
+	size_t len;	   /* NC_OP_READLINK: buffer size */
+	/* out: valid when nc__query() returns NC_Q_HIT */
+	long ret; /* the return value (0, -1, or a length) */
+	int err;  /* errno when ret == -1; for a realpath success, the
+		   * errno glibc leaves behind (0: unchanged) */
+	union {
+		struct stat *st;
+		struct statx *stx;
+		char *buf;
+	} out;
+	/* private */
+	int doubt;	 /* enum nc_doubt of a miss */
+	int armed;	 /* nc__query_done() must be called */
+	uint32_t fidx;	 /* armed: the final dentry ... */
+	uint64_t fident; /* ... and its identity */
+};
+
+/* Answer @q from the cache, or say why not (q->doubt). Never blocks. */
+int nc__query(struct nc_query *q);
+
+/* After a miss: the real call returned @ret with errno @err. */
+void nc__query_done(struct nc_query *q, long ret, int err);
+
+/* Mode (enum nc_mode) and relaxed mode's staleness bound. */
+void nc__cache_configure(int mode, uint64_t max_stale_us);
+
+/* Whether the real functions are libc's (1) or another interposer's (0);
+ * the cache starts only after this is known, and only if 1. */
+void nc__cache_chain(int libc);
+
+/* Life cycle hooks called by the shim. */
+void nc__cache_fork_child(void);  /* the fork child: new notify queue */
+void nc__cache_cwd_changed(void); /* chdir, fchdir */
+/* Entering (+1) or leaving (-1) a glibc walk that may chdir internally
+ * (nftw FTW_CHDIR, fts without FTS_NOCHDIR): relative paths pass through
+ * meanwhile. */
+void nc__cache_cwd_unstable(int delta);
+void nc__cache_flush_all(void);	   /* chroot, set*id, unshare */
+void nc__cache_mutated(void);	   /* own mutation (relaxed mode) */
+void nc__cache_fd_closing(int fd); /* close/dup2 over one of ours? */
+void nc__cache_fds_closing(unsigned int first, unsigned int last);
+int nc__cache_owns_fd(int fd);
+
+#endif /* NC_CACHE_H */

@@ -1,0 +1,85 @@
+/*
+ * Private state of the in-process cache, shared by cache.c (queries and
+ * life cycle), notify.c (inotify, mountinfo, draining) and fill.c (the
+ * writer's fill).
+ *
+ * What protects what:
+ *   - nc__c.writer: a try-lock taken by the one thread that drains or
+ *     fills.  Nobody ever waits for it: a thread that cannot take it
+ *     passes through (this keeps signal handlers and vfork children safe).
+ *     Everything below marked "writer" is touched only by its holder.
+ *   - The arena (arena.h): written by the writer, read lock-free.
+ *   - root_*, cwd_*: published with atomic stores by the writer (cwd is
+ *     also reset by the chdir wrappers); readers load them atomically and
+ *     validate the dentry they name like any other.
+ *   - state: 0 = not started, 1 = starting, 2 = ready, 3 = off for the
+ *     rest of this process image (mode off, a resource we need is missing,
+ *     or the program closed one of our file descriptors).
+ */
+#ifndef NC_CACHE_INT_H
+#define NC_CACHE_INT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arena.h"
+#include "cache.h"
+#include "dentry.h"
+
+enum { NC_ST_NONE, NC_ST_STARTING, NC_ST_READY, NC_ST_OFF };
+
+struct nc__wd {
+	int32_t wd; /* 0 = empty slot */
+	uint32_t idx;
+	uint64_t ident;
+};
+
+struct nc__cache {
+	int state;
+	int mode;
+	uint64_t max_stale_ns;
+	struct nc_arena arena;
+	int ifd, efd, mfd; /* inotify, epoll, /proc/self/mountinfo */
+	uint32_t root_idx;
+	uint64_t root_ident;
+	uint32_t cwd_idx;
+	uint64_t cwd_ident; /* 0: unknown */
+	int cwd_unstable;   /* > 0: inside nftw/fts that chdir behind us */
+	int writer;
+	int flush_pending; /* a flush is owed: pass through until done */
+	/* relaxed mode */
+	uint64_t checked_ns;
+	int dirty;
+	/* writer: watch descriptors -> dentries (open addressing) */
+	struct nc__wd *wds;
+	uint32_t wd_cap;
+	uint32_t wd_used;
+	uint32_t cwd_admit;
+};
+
+extern struct nc__cache nc__c;
+
+int nc__writer_trylock(void);
+void nc__writer_unlock(void);
+
+/* notify.c */
+int nc__notify_open(void); /* inotify + epoll + mountinfo; 0 or -1 */
+void nc__notify_close(void);
+/* Strict/relaxed check: 1 = cache may answer, 0 = pass through. */
+int nc__coherent(void);
+/* Writer: read and apply every queued event. */
+void nc__drain(void);
+/* Writer: watch the directory @d (index @idx) at @path.  0 or -1. */
+int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path);
+/* Writer: flush everything; the root dentry is re-created. */
+void nc__flush_locked(void);
+
+/* fill.c */
+/* Writer: fill the cache along @path (see fill.c).  */
+void nc__fill(const char *path, int nofollow);
+/* Writer: (re)create the root dentry; 0 or -1. */
+int nc__fill_root(void);
+/* Writer: compute the cwd dentry; 0 or -1. */
+int nc__fill_cwd(void);
+
+#endif /* NC_CACHE_INT_H */

@@ -1,0 +1,316 @@
+/*
+ * The fill: the writer's slow path, REF-walk's counterpart.
+ *
+ * Called with the writer lock held after a walk missed.  It resolves the
+ * path again, component by component, with real system calls (lstat,
+ * readlink) on absolute paths it rebuilds from the dentries it already
+ * trusts, and inserts what it learns.  The rule that makes an inserted
+ * dentry safe: the directory it is inserted in is watched BEFORE the
+ * system call whose answer is inserted.  Any change after that call
+ * queues an event, which some later drain applies to the new dentry; and
+ * no reader can use the dentry past that change without polling the queue
+ * (strict mode) first.  Nothing is inserted from a call that may have
+ * raced with a flush: the flush happens under this same lock.
+ *
+ * Admission: a directory is watched only once a lookup has missed in it
+ * before (dentry.admit), so one-off paths cost no watch; and a non-
+ * directory with st_nlink > 1 is never cached (a change through another
+ * name would produce no event here).  A directory that cannot be watched
+ * (not a local filesystem, permission, watch limit) is marked so, and only
+ * lookups below it pass through.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cache_int.h"
+#include "dcache.h"
+#include "walk.h"
+
+static int lstat_raw(const char *path, struct stat *st)
+{
+	return (int)syscall(SYS_newfstatat, AT_FDCWD, path, st,
+			    AT_SYMLINK_NOFOLLOW);
+}
+
+int nc__fill_root(void)
+{
+	struct nc_arena *a = &nc__c.arena;
+	struct nc_dentry *d;
+	struct stat st;
+	uint32_t idx;
+
+	if (lstat_raw("/", &st) < 0)
+		return -1;
+	d = nc__d_add(a, NULL, NC_NONE, "", 0, &idx);
+	if (!d)
+		return -1;
+	d->st = st;
+	d->flags = NC_D_LIVE | NC_D_DIR | NC_D_ROOT | NC_D_STAT;
+	nc__d_write_end(d);
+	ck_pr_store_32(&nc__c.root_idx, idx);
+	ck_pr_store_64(&nc__c.root_ident, d->ident);
+	return 0;
+}
+
+/* The absolute path of dentry @idx into @buf (PATH_MAX); length or -1. */
+static int abs_path(uint32_t idx, char *buf)
+{
+	const struct nc_dentry *chain[PATH_MAX / 2];
+	int n = 0, len = 0;
+
+	for (const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+	     d && !(d->flags & NC_D_ROOT);
+	     d = nc__dentry_at(&nc__c.arena, d->parent)) {
+		if (n == (int)(sizeof(chain) / sizeof(chain[0])))
+			return -1;
+		chain[n++] = d;
+	}
+	buf[0] = '/';
+	buf[1] = '\0';
+	len = n ? 0 : 1;
+	while (n--) {
+		const struct nc_dentry *d = chain[n];
+		const char *name =
+		    nc__str_at(&nc__c.arena, d->name_off, d->name_len);
+
+		if (!name || len + 1 + d->name_len >= PATH_MAX)
+			return -1;
+		buf[len++] = '/';
+		memcpy(buf + len, name, d->name_len);
+		len += d->name_len;
+		buf[len] = '\0';
+	}
+	return len;
+}
+
+/* Append "/name" to the path in @buf of length @len; new length or -1. */
+static int join(char *buf, int len, const char *name, size_t n)
+{
+	int slash = !(len == 1 && buf[0] == '/');
+
+	if ((size_t)len + slash + n >= PATH_MAX)
+		return -1;
+	if (slash)
+		buf[len++] = '/';
+	memcpy(buf + len, name, n);
+	len += (int)n;
+	buf[len] = '\0';
+	return len;
+}
+
+/* Insert the child @name of @pidx as the kernel describes it now. */
+static uint32_t insert_child(uint32_t pidx, const char *path, const char *name,
+			     size_t n)
+{
+	struct nc_arena *a = &nc__c.arena;
+	struct nc_dentry *p = nc__dentry_at(a, pidx);
+	struct nc_dentry *d;
+	char target[PATH_MAX];
+	struct stat st;
+	long tlen = -1;
+	uint32_t idx;
+
+	if (lstat_raw(path, &st) < 0) {
+		if (errno != ENOENT)
+			return NC_NONE; /* EACCES, ELOOP ...: ask again */
+		d = nc__d_add(a, p, pidx, name, n, &idx);
+		if (!d)
+			return NC_NONE;
+		d->flags = NC_D_LIVE | NC_D_NEG;
+		d->neg_errno = ENOENT;
+		nc__d_write_end(d);
+		return idx;
+	}
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
+		return NC_NONE;
+	if (S_ISLNK(st.st_mode)) {
+		tlen = syscall(SYS_readlinkat, AT_FDCWD, path, target,
+			       sizeof(target));
+		if (tlen <= 0 || tlen >= (long)sizeof(target))
+			return NC_NONE;
+	}
+	d = nc__d_add(a, p, pidx, name, n, &idx);
+	if (!d)
+		return NC_NONE;
+	d->st = st;
+	d->flags = NC_D_LIVE | NC_D_STAT;
+	if (S_ISDIR(st.st_mode))
+		d->flags |= NC_D_DIR;
+	if (S_ISDIR(st.st_mode) && st.st_dev != p->st.st_dev)
+		d->flags |= NC_D_MOUNT;
+	if (tlen > 0) {
+		uint64_t off = nc__str_store(a, target, (size_t)tlen);
+
+		d->flags |= NC_D_LNK;
+		if (off != UINT64_MAX) {
+			d->target_off = off;
+			d->target_len = (uint16_t)tlen;
+			d->flags |= NC_D_TARGET;
+		}
+	}
+	nc__d_write_end(d);
+	return idx;
+}
+
+/* Refresh the attributes of directory @idx at @path (watching it first,
+ * so that changes to its entries, which change its attributes, are seen). */
+static void refresh_dir(uint32_t idx, const char *path)
+{
+	struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+	struct stat st;
+
+	if (!d || (d->flags & NC_D_STAT && d->flags & NC_D_WATCHED))
+		return;
+	if (nc__watch(d, idx, path) < 0 || lstat_raw(path, &st) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return;
+	nc__d_write_begin(d);
+	d->st = st;
+	d->flags |= NC_D_STAT;
+	nc__d_write_end(d);
+}
+
+/* Admission: may directory @d be watched (and so have children)? */
+static int admitted(struct nc_dentry *d, int force)
+{
+	if (d->flags & NC_D_WATCHED)
+		return 1;
+	if (d->flags & NC_D_NOCACHE)
+		return 0;
+	if (force || d->admit)
+		return 1;
+	d->admit = 1;
+	return 0;
+}
+
+static void fill_walk(const char *path, int nofollow, int force, uint32_t start,
+		      char *abs, int alen)
+{
+	struct nc_walk w; /* only its segment stack and next_component */
+	struct nc_arena *a = &nc__c.arena;
+	uint32_t cur = start;
+	int links = 0;
+
+	w.depth = 0;
+	w.stk[0].p = path;
+	w.stk[0].n = strlen(path);
+	for (;;) {
+		struct nc_dentry *cd = nc__dentry_at(a, cur), *child;
+		const char *name;
+		size_t len;
+		int last, slash, follow, clen;
+		uint32_t cidx;
+		unsigned seq;
+
+		if (!cd || !nc__walk_next(&w, &name, &len, &last, &slash))
+			break;
+		if (len > NAME_MAX)
+			return;
+		if (len == 1 && name[0] == '.')
+			continue;
+		if (len == 2 && name[0] == '.' && name[1] == '.') {
+			if (!(cd->flags & NC_D_ROOT)) {
+				cur = cd->parent;
+				alen = abs_path(cur, abs);
+				if (alen < 0)
+					return;
+			}
+			continue;
+		}
+		if (!admitted(cd, force) || nc__watch(cd, cur, abs) < 0)
+			return;
+		clen = join(abs, alen, name, len);
+		if (clen < 0)
+			return;
+		cidx = nc__d_lookup(a, a->hdr->generation, cd->ident, name, len,
+				    nc__d_hash(cd->ident, name, len), &seq);
+		if (cidx == NC_NONE)
+			cidx = insert_child(cur, abs, name, len);
+		child = nc__dentry_at(a, cidx);
+		if (!child || (child->flags & NC_D_NEG))
+			return;
+		follow =
+		    (child->flags & NC_D_LNK) && (!last || slash || !nofollow);
+		if (follow) {
+			const char *t =
+			    nc__str_at(a, child->target_off, child->target_len);
+
+			if (!(child->flags & NC_D_TARGET) || !t ||
+			    ++links > NC_MAXSYMLINKS ||
+			    w.depth + 1 >=
+				(int)(sizeof(w.stk) / sizeof(w.stk[0])))
+				return;
+			w.stk[++w.depth].p = t;
+			w.stk[w.depth].n = child->target_len;
+			abs[alen] = '\0'; /* back to the link's directory */
+			if (t[0] == '/') {
+				cur = nc__c.root_idx;
+				abs[0] = '/';
+				abs[1] = '\0';
+				alen = 1;
+			}
+			continue;
+		}
+		if (!(child->flags & NC_D_DIR))
+			return;
+		cur = cidx;
+		alen = clen;
+	}
+	/* Ended on a directory ("dir", "dir/", ".", "/"): its attributes,
+	 * which are only kept while the directory itself is watched. */
+	if (nc__dentry_at(a, cur) && admitted(nc__dentry_at(a, cur), force))
+		refresh_dir(cur, abs);
+}
+
+void nc__fill(const char *path, int nofollow)
+{
+	char abs[PATH_MAX];
+	uint32_t start;
+	int alen;
+
+	if (path[0] == '/') {
+		start = nc__c.root_idx;
+	} else {
+		const struct nc_dentry *c;
+
+		start = nc__c.cwd_idx;
+		c = nc__dentry_at(&nc__c.arena, start);
+		if (!nc__c.cwd_ident || !c || c->ident != nc__c.cwd_ident)
+			return;
+	}
+	alen = abs_path(start, abs);
+	if (alen < 0)
+		return;
+	fill_walk(path, nofollow, 0, start, abs, alen);
+}
+
+int nc__fill_cwd(void)
+{
+	char cwd[PATH_MAX], abs[PATH_MAX];
+	struct nc_walk w;
+	const struct nc_arena *a = &nc__c.arena;
+	long n = syscall(SYS_getcwd, cwd, sizeof(cwd));
+
+	if (n <= 0 || cwd[0] != '/')
+		return -1;
+	abs[0] = '/';
+	abs[1] = '\0';
+	fill_walk(cwd, 0, 1, nc__c.root_idx, abs, 1);
+	if (nc__walk(&w, a, a->hdr->generation, nc__c.root_idx,
+		     nc__c.root_ident, nc__c.root_idx, nc__c.root_ident, cwd,
+		     0) != W_FOUND)
+		return -1;
+	{
+		const struct nc_dentry *d = nc__dentry_at(a, w.fidx);
+
+		if (!d || !(d->flags & NC_D_DIR) || !(d->flags & NC_D_WATCHED))
+			return -1;
+		ck_pr_store_32(&nc__c.cwd_idx, w.fidx);
+		ck_pr_store_64(&nc__c.cwd_ident, d->ident);
+	}
+	return 0;
+}

@@ -1,0 +1,425 @@
+/*
+ * Coherence: inotify events and mount changes turned into invalidations.
+ *
+ * The process holds three descriptors, all close-on-exec and moved out of
+ * the low numbers programs expect to get: an inotify instance (ifd), the
+ * process's own /proc/self/mountinfo (mfd, which reports EPOLLPRI on any
+ * mount or unmount in our mount namespace) and an epoll instance (efd)
+ * watching both.  The strict-mode question "has anything changed since
+ * the cache last looked?" is one epoll_wait() with a zero timeout.
+ *
+ * The kernel queues an inotify event before the modifying system call
+ * returns (research: fsnotify runs in the modifying task), so a lookup
+ * that polls after a change's syscall returned sees that change's event,
+ * or the overflow event, in the queue.  Draining follows the drain
+ * sequence protocol: the writer makes hdr->drain_seq odd before read(),
+ * applies every invalidation, and makes it even again; a reader samples
+ * it before its walk and re-checks it after its poll, so a reader can
+ * never use a view that misses an event the queue no longer shows.
+ *
+ * What an event invalidates (research/coherence.md §2):
+ *   child event (name) in D      the child's dentry is dropped (a
+ *                                directory's subtree becomes unreachable
+ *                                with it), and D's own attributes, which
+ *                                change with its entries, are forgotten.
+ *   IN_ATTRIB on D itself        D is dropped: its permissions may have
+ *                                changed, so may what is reachable below.
+ *   IN_DELETE_SELF, IN_MOVE_SELF D is dropped.
+ *   IN_IGNORED                   the watch is gone: D is dropped.
+ *   IN_Q_OVERFLOW, IN_UNMOUNT,   flush everything (a new inotify
+ *   an unknown watch descriptor, instance, a new generation).
+ *   a read error, a mount change
+ * Events are never taken as the new state, only as "forget this".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache_int.h"
+#include "dcache.h"
+
+#define NC_WATCH_MASK                                                          \
+	(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM |              \
+	 IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | \
+	 IN_ONLYDIR | IN_DONT_FOLLOW)
+#define WD_CAP 65536 /* watches per process before a flush */
+#define FD_FLOOR 900 /* our descriptors live at or above this number */
+
+/* Move @fd to a high, close-on-exec number if the limit allows. */
+static int rehome(int fd)
+{
+	int hi;
+
+	if (fd < 0)
+		return fd;
+	hi = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, FD_FLOOR);
+	if (hi < 0)
+		return fd;
+	syscall(SYS_close, fd);
+	return hi;
+}
+
+static int new_inotify(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int fd =
+	    rehome((int)syscall(SYS_inotify_init1, IN_NONBLOCK | IN_CLOEXEC));
+
+	if (fd < 0)
+		return -1;
+	ev.data.fd = fd;
+	if (syscall(SYS_epoll_ctl, nc__c.efd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		syscall(SYS_close, fd);
+		return -1;
+	}
+	nc__c.ifd = fd;
+	return 0;
+}
+
+int nc__notify_open(void)
+{
+	struct epoll_event ev = {.events = EPOLLPRI};
+
+	nc__c.ifd = nc__c.efd = nc__c.mfd = -1;
+	if (!nc__c.wds) {
+		void *m =
+		    mmap(NULL, WD_CAP * sizeof(struct nc__wd),
+			 PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (m == MAP_FAILED)
+			return -1;
+		nc__c.wds = m;
+		nc__c.wd_cap = WD_CAP;
+	}
+	nc__c.efd = rehome((int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+	if (nc__c.efd < 0)
+		goto fail;
+	nc__c.mfd =
+	    rehome((int)syscall(SYS_openat, AT_FDCWD, "/proc/self/mountinfo",
+				O_RDONLY | O_CLOEXEC));
+	if (nc__c.mfd < 0)
+		goto fail;
+	ev.data.fd = nc__c.mfd;
+	if (syscall(SYS_epoll_ctl, nc__c.efd, EPOLL_CTL_ADD, nc__c.mfd, &ev) <
+	    0)
+		goto fail;
+	if (new_inotify() < 0)
+		goto fail;
+	return 0;
+fail:
+	nc__notify_close();
+	return -1;
+}
+
+void nc__notify_close(void)
+{
+	int *fds[] = {&nc__c.ifd, &nc__c.efd, &nc__c.mfd};
+
+	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			syscall(SYS_close, *fds[i]);
+		*fds[i] = -1;
+	}
+	if (nc__c.wds)
+		memset(nc__c.wds, 0,
+		       nc__c.wd_used
+			   ? (size_t)nc__c.wd_cap * sizeof(struct nc__wd)
+			   : 0);
+	nc__c.wd_used = 0;
+}
+
+/* ---- the watch descriptor map (writer only) ------------------------ */
+
+static struct nc__wd *wd_slot(int32_t wd, int create)
+{
+	uint32_t mask = nc__c.wd_cap - 1;
+	uint32_t i = ((uint32_t)wd * 2654435761u) & mask;
+
+	for (uint32_t n = 0; n < nc__c.wd_cap; n++, i = (i + 1) & mask) {
+		struct nc__wd *s = &nc__c.wds[i];
+
+		if (s->wd == wd)
+			return s;
+		if (s->wd == 0)
+			return create ? s : NULL;
+	}
+	return NULL;
+}
+
+/* Remove a slot, re-placing the rest of its probe cluster. */
+static void wd_remove(struct nc__wd *s)
+{
+	uint32_t mask = nc__c.wd_cap - 1;
+	uint32_t i = (uint32_t)(s - nc__c.wds);
+
+	s->wd = 0;
+	nc__c.wd_used--;
+	for (i = (i + 1) & mask; nc__c.wds[i].wd; i = (i + 1) & mask) {
+		struct nc__wd tmp = nc__c.wds[i];
+		struct nc__wd *t;
+
+		nc__c.wds[i].wd = 0;
+		t = wd_slot(tmp.wd, 1);
+		*t = tmp;
+	}
+}
+
+/* Filesystems whose changes inotify reports: local ones (f_type). */
+static int fs_allowed(long type)
+{
+	switch ((unsigned long)type) {
+	case 0xEF53:	 /* ext2/3/4 */
+	case 0x58465342: /* xfs */
+	case 0x9123683E: /* btrfs */
+	case 0x01021994: /* tmpfs */
+	case 0xF2F52010: /* f2fs */
+	case 0x3153464a: /* jfs */
+	case 0x52654973: /* reiserfs */
+	case 0x2011BAB0: /* exfat */
+	case 0x4d44:	 /* vfat/msdos */
+		return 1;
+	default:
+		return 0; /* nfs, fuse, overlay, proc, sysfs, 9p, cifs ... */
+	}
+}
+
+int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
+{
+	struct statfs sfs;
+	struct nc__wd *s;
+	int wd;
+
+	if (d->flags & NC_D_WATCHED)
+		return 0;
+	if (d->flags & NC_D_NOCACHE)
+		return -1;
+	if (nc__c.wd_used * 2 >= nc__c.wd_cap) {
+		/* Our own watch budget: stop caching here, not everywhere. */
+		goto refuse;
+	}
+	if (syscall(SYS_statfs, path, &sfs) < 0 || !fs_allowed(sfs.f_type))
+		goto refuse;
+	wd =
+	    (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path, NC_WATCH_MASK);
+	if (wd < 0)
+		goto refuse; /* ENOSPC (watch limit), EACCES ... */
+	s = wd_slot(wd, 1);
+	if (!s || (s->wd && s->ident != d->ident &&
+		   nc__dentry_at(&nc__c.arena, s->idx) &&
+		   nc__dentry_at(&nc__c.arena, s->idx)->ident == s->ident)) {
+		/* The same inode is already watched under another dentry
+		 * (a hard-linked directory, a bind mount seen twice): two
+		 * names for one watch would make events ambiguous. */
+		goto refuse;
+	}
+	if (!s->wd)
+		nc__c.wd_used++;
+	s->wd = wd;
+	s->idx = idx;
+	s->ident = d->ident;
+	nc__d_write_begin(d);
+	d->wd = wd;
+	d->flags |= NC_D_WATCHED;
+	nc__d_write_end(d);
+	return 0;
+refuse:
+	nc__d_write_begin(d);
+	d->flags |= NC_D_NOCACHE;
+	nc__d_write_end(d);
+	return -1;
+}
+
+/* ---- applying events ----------------------------------------------- */
+
+static void forget_attrs(struct nc_dentry *d)
+{
+	nc__d_write_begin(d);
+	d->flags &= ~(uint32_t)(NC_D_STAT | NC_D_STATX);
+	memset(d->acc_real, NC_ACC_UNKNOWN, sizeof(d->acc_real));
+	memset(d->acc_eff, NC_ACC_UNKNOWN, sizeof(d->acc_eff));
+	nc__d_write_end(d);
+}
+
+/*
+ * Drop @idx; a watched directory also loses its watch (its IN_IGNORED
+ * arrives later and finds the slot pointing at a dead identity).
+ * Returns -1 when the root itself must go: the caller flushes.
+ */
+static int drop(uint32_t idx)
+{
+	struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+	int wd;
+
+	if (!d || !(d->flags & NC_D_LIVE))
+		return 0;
+	if (d->flags & NC_D_ROOT)
+		return -1;
+	wd = (d->flags & NC_D_WATCHED) ? d->wd : -1;
+	nc__d_drop(&nc__c.arena, idx);
+	if (wd >= 0)
+		syscall(SYS_inotify_rm_watch, nc__c.ifd, wd);
+	return 0;
+}
+
+static int apply(const struct inotify_event *e)
+{
+	struct nc__wd *s;
+	struct nc_dentry *d;
+
+	if (e->mask & (IN_Q_OVERFLOW | IN_UNMOUNT))
+		return -1;
+	s = wd_slot(e->wd, 0);
+	if (!s)
+		return -1; /* unexplained watch descriptor */
+	d = nc__dentry_at(&nc__c.arena, s->idx);
+	if (e->mask & IN_IGNORED) {
+		uint32_t idx = s->idx;
+		uint64_t ident = s->ident;
+
+		wd_remove(s);
+		if (d && d->ident == ident && (d->flags & NC_D_LIVE)) {
+			nc__d_write_begin(d);
+			d->flags &= ~(uint32_t)NC_D_WATCHED;
+			nc__d_write_end(d);
+			return drop(idx);
+		}
+		return 0;
+	}
+	if (!d || d->ident != s->ident || !(d->flags & NC_D_LIVE))
+		return 0; /* a directory we already dropped */
+	if (e->len && e->name[0]) {
+		size_t n = strnlen(e->name, e->len);
+		unsigned seq;
+		uint32_t c = nc__d_lookup(
+		    &nc__c.arena, nc__c.arena.hdr->generation, d->ident,
+		    e->name, n, nc__d_hash(d->ident, e->name, n), &seq);
+
+		forget_attrs(d);
+		return c != NC_NONE ? drop(c) : 0;
+	}
+	if (e->mask & (IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF))
+		return drop(s->idx);
+	forget_attrs(d);
+	return 0;
+}
+
+void nc__flush_locked(void)
+{
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+
+	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	ck_pr_fence_store();
+	if (nc__c.ifd >= 0) {
+		syscall(SYS_epoll_ctl, nc__c.efd, EPOLL_CTL_DEL, nc__c.ifd,
+			NULL);
+		syscall(SYS_close, nc__c.ifd);
+		nc__c.ifd = -1;
+	}
+	memset(nc__c.wds, 0, (size_t)nc__c.wd_cap * sizeof(struct nc__wd));
+	nc__c.wd_used = 0;
+	ck_pr_store_64(&nc__c.cwd_ident, 0);
+	ck_pr_store_int(&nc__c.flush_pending, 0);
+	nc__arena_flush(&nc__c.arena);
+	if (new_inotify() < 0 || nc__fill_root() < 0)
+		ck_pr_store_int(&nc__c.state, NC_ST_OFF);
+	ck_pr_fence_store();
+	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+}
+
+void nc__drain(void)
+{
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+	char buf[16384]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	int flush = 0;
+
+	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	ck_pr_fence_store();
+	for (;;) {
+		long n = syscall(SYS_read, nc__c.ifd, buf, sizeof(buf));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				flush = 1;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			const struct inotify_event *e =
+			    (const struct inotify_event *)(buf + off);
+
+			if (!flush && apply(e) < 0)
+				flush = 1;
+			off += (long)sizeof(*e) + e->len;
+		}
+		if (flush)
+			break;
+	}
+	ck_pr_fence_store();
+	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	if (flush)
+		nc__flush_locked();
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int nc__coherent(void)
+{
+	struct epoll_event ev[4];
+	uint64_t now = 0;
+	int n, mount = 0, queue = 0;
+
+	if (nc__c.mode == 1 /* relaxed */) {
+		now = now_ns();
+		if (!ck_pr_load_int(&nc__c.dirty) &&
+		    now - ck_pr_load_64(&nc__c.checked_ns) < nc__c.max_stale_ns)
+			return 1;
+	}
+	n = (int)syscall(SYS_epoll_wait, nc__c.efd, ev, 4, 0);
+	if (n == 0) {
+		if (now) {
+			ck_pr_store_64(&nc__c.checked_ns, now);
+			ck_pr_store_int(&nc__c.dirty, 0);
+		}
+		return 1;
+	}
+	if (n < 0) {
+		if (errno != EINTR)
+			ck_pr_store_int(&nc__c.state, NC_ST_OFF);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.fd == nc__c.mfd)
+			mount = 1;
+		else
+			queue = 1;
+	}
+	if (mount)
+		ck_pr_store_int(&nc__c.flush_pending, 1);
+	if (!nc__writer_trylock())
+		return 0;
+	if (ck_pr_load_int(&nc__c.flush_pending))
+		nc__flush_locked();
+	else if (queue)
+		nc__drain();
+	nc__writer_unlock();
+	return -1;
+}

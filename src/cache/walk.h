@@ -1,0 +1,84 @@
+/*
+ * The walk: resolve a path against the dentry cache without locks and
+ * without writing memory (the user-space RCU-walk).
+ *
+ * A walk starts at the root or the cwd dentry and consumes the path one
+ * component at a time: "." stays, ".." moves to the physical parent (the
+ * parent of the resolved dentry; ".." of the root is the root), a name is
+ * looked up under the current directory's identity.  A symlink whose
+ * target is cached is spliced into the walk (its remaining path pushed on
+ * a small stack); more than NC_MAXSYMLINKS links is ELOOP, as in the
+ * kernel.  A trailing slash means the final component must be a directory
+ * and is followed even when the caller asked not to follow.
+ *
+ * Every field the walk uses is copied out of a dentry under that dentry's
+ * seqcount and validated before it is used; the caller re-checks the
+ * arena's generation and drain sequence after the walk, which together
+ * stand in for the kernel's rename_lock and mount_lock: any writer that
+ * could have invalidated a step in between moved one of them.
+ *
+ * The walk never decides anything the kernel could not also have decided:
+ * on any doubt it stops and reports where (W_MISS: the component to fill)
+ * or why (W_ABORT), and the caller makes the real call.
+ */
+#ifndef NC_WALK_H
+#define NC_WALK_H
+
+#include <stdint.h>
+
+#include "arena.h"
+
+#define NC_MAXSYMLINKS 40
+
+enum nc_walk_result {
+	W_FOUND, /* final dentry in fidx/fseq */
+	W_ERR,	 /* the answer is an errno (negative dentry, ENOTDIR, ELOOP) */
+	W_MISS,	 /* component miss_name not cached under dir midx */
+	W_ABORT, /* something changed or cannot be served: give up */
+};
+
+struct nc_walk_seg {
+	const char *p;
+	size_t n;
+};
+
+struct nc_walk {
+	const struct nc_arena *a;
+	uint64_t gen;
+	/* position: current directory */
+	uint32_t idx;
+	uint64_t ident;
+	int links;
+	int depth;
+	struct nc_walk_seg stk[NC_MAXSYMLINKS + 1];
+	/* results */
+	uint32_t fidx;	       /* W_FOUND: final dentry */
+	unsigned fseq;	       /* W_FOUND: its seqcount sample */
+	int err;	       /* W_ERR */
+	uint32_t midx;	       /* W_MISS: directory ... */
+	uint64_t mident;       /* ... its identity ... */
+	const char *miss_name; /* ... and the component (in the caller's
+				* path or a cached link target) */
+	size_t miss_len;
+	int miss_last; /* W_MISS at the final component */
+	/* W_FOUND: the last name (not "." or "..") consumed was a symlink;
+	 * and whether any name was consumed.  glibc's realpath() leaves
+	 * errno at EINVAL exactly when its last readlink() found no link. */
+	int last_name_link;
+	int named;
+};
+
+/*
+ * Walk @path from the directory (@start_idx, @start_ident); @root_idx and
+ * @root_ident are "/" for absolute paths, links and "..".  @nofollow:
+ * do not follow a final symlink.
+ */
+int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
+	     uint32_t root_idx, uint64_t root_ident, uint32_t start_idx,
+	     uint64_t start_ident, const char *path, int nofollow);
+
+/* The next component of the walk's segment stack (used by the fill too). */
+int nc__walk_next(struct nc_walk *w, const char **name, size_t *len, int *last,
+		  int *slash);
+
+#endif /* NC_WALK_H */
