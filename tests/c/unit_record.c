@@ -15,23 +15,30 @@ TEST(record_roundtrip)
 	strcpy(r.comm, "cc1 plus");
 	strcpy(r.mode, "strict");
 	strcpy(r.end, "exit");
-	r.n[NC_FAM_STAT][NC_OUT_OK] = 10;
-	r.n[NC_FAM_STAT][NC_OUT_ENOENT] = 2;
-	r.n[NC_FAM_CHROOT][NC_OUT_ERR] = 18446744073709551615ULL;
+	r.c.n[NC_FAM_STAT][NC_OUT_OK] = 10;
+	r.c.hit[NC_FAM_STAT] = 7;
+	r.c.doubt[NC_FAM_STAT][NC_DOUBT_COLD] = 3;
+	r.c.doubt[NC_FAM_STAT][NC_DOUBT_BUSY] = 1;
+	r.c.n[NC_FAM_STAT][NC_OUT_ENOENT] = 2;
+	r.c.n[NC_FAM_CHROOT][NC_OUT_ERR] = 18446744073709551615ULL;
 	n = nc__record_format(line, sizeof(line), &r);
 	ASSERT(n > 0);
 	ASSERT_EQ(line[n - 1], '\n');
 	ASSERT(strstr(line, " comm=cc1?plus ") != NULL);
-	ASSERT(strstr(line, " stat=10,2,0") != NULL);
+	ASSERT(strstr(line, " stat=10,2,0,7 doubt.stat=cold:3,busy:1") != NULL);
 	ASSERT(strstr(line, "lstat=") == NULL);
 	ASSERT_EQ(nc__record_parse(line, &back), 0);
 	ASSERT_EQ(back.pid, 4242);
 	ASSERT_EQ(back.ppid, 1);
 	ASSERT_STREQ(back.comm, "cc1?plus");
 	ASSERT_STREQ(back.end, "exit");
-	ASSERT_EQ(back.n[NC_FAM_STAT][NC_OUT_OK], 10);
-	ASSERT_EQ(back.n[NC_FAM_STAT][NC_OUT_ENOENT], 2);
-	ASSERT(back.n[NC_FAM_CHROOT][NC_OUT_ERR] == 18446744073709551615ULL);
+	ASSERT_EQ(back.c.n[NC_FAM_STAT][NC_OUT_OK], 10);
+	ASSERT_EQ(back.c.hit[NC_FAM_STAT], 7);
+	ASSERT_EQ(back.c.doubt[NC_FAM_STAT][NC_DOUBT_COLD], 3);
+	ASSERT_EQ(back.c.doubt[NC_FAM_STAT][NC_DOUBT_BUSY], 1);
+	ASSERT_EQ(back.c.n[NC_FAM_STAT][NC_OUT_ENOENT], 2);
+	ASSERT(back.c.n[NC_FAM_CHROOT][NC_OUT_ERR] ==
+	       18446744073709551615ULL);
 }
 
 TEST(record_rejects_garbage)
@@ -50,7 +57,15 @@ TEST(record_rejects_garbage)
 	ASSERT_EQ(nc__record_parse(
 		      "namecache-stats 1 pid=5 hits=3 stat=1,2,3,4\n", &r),
 		  0);
-	ASSERT_EQ(r.n[NC_FAM_STAT][NC_OUT_ERR], 3);
+	ASSERT_EQ(r.c.n[NC_FAM_STAT][NC_OUT_ERR], 3);
+	ASSERT_EQ(r.c.hit[NC_FAM_STAT], 4);
+	/* Version 1 records without hits still parse. */
+	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 stat=1,2,3\n", &r), 0);
+	ASSERT_EQ(r.c.n[NC_FAM_STAT][NC_OUT_ERR], 3);
+	ASSERT_EQ(r.c.hit[NC_FAM_STAT], 0);
+	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 doubt.stat=cold\n", &r), -1);
+	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 doubt.stat=new:1,cold:2\n", &r), 0);
+	ASSERT_EQ(r.c.doubt[NC_FAM_STAT][NC_DOUBT_COLD], 2);
 }
 
 TEST(record_too_small_buffer)

@@ -1,0 +1,597 @@
+#!/usr/bin/env python3
+"""Turn the results of tests/bench/run.sh into tables and a report.
+
+report.py --results DIR --template FILE --quick 0|1 --rounds N --warmup N
+          --sizes "k=v ..." [--doc FILE]
+
+Reads DIR/machine.tsv, DIR/micro.tsv, DIR/micro.spec, DIR/work.tsv,
+DIR/work.spec and DIR/strace/*.txt (whichever exist), prints the tables
+on standard output, writes the plot data DIR/plot-*.dat and, with --doc,
+the report built from the template.  Every sentence of the summary is
+derived from the numbers of this run.
+"""
+import argparse
+import os
+import re
+
+CONFIGS = ("plain", "off", "strict", "relaxed")
+MODES = ("off", "strict", "relaxed")
+CALLS = ("stat", "lstat", "statx", "access", "readlink", "realpath", "open",
+         "fopen")
+LOOKUP_SYSCALLS = ("newfstatat", "statx", "stat", "lstat", "fstatat64",
+                   "access", "faccessat", "faccessat2", "readlink",
+                   "readlinkat", "open", "openat", "getcwd")
+PASS_THROUGH_BOUND = 1.10
+MIN_CPU_S = 0.05
+
+
+def median(v):
+    """Median of a non-empty list."""
+    s = sorted(v)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def safe(name):
+    """The file-name form of a benchmark or configuration (as abrun.py)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def read_tsv(path):
+    """Rows of a runner result file, warmup rounds dropped."""
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    with open(path) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            r = dict(zip(head, line.rstrip("\n").split("\t")))
+            if r["round"] != "w":
+                rows.append(r)
+    return rows
+
+
+def read_spec(path):
+    """bench -> config -> (cwd, prepare, command) from a runner spec."""
+    spec = {}
+    if not os.path.exists(path):
+        return spec
+    with open(path) as f:
+        for line in f:
+            b, c, cwd, prep, cmd = line.rstrip("\n").split("\t")
+            spec.setdefault(b, {})[c] = (cwd, prep, cmd)
+    return spec
+
+
+def ordered(rows):
+    """Benchmark names in the order they ran."""
+    seen = []
+    for r in rows:
+        if r["bench"] not in seen:
+            seen.append(r["bench"])
+    return seen
+
+
+def table(head, rows, align=None):
+    """A markdown table."""
+    align = align or ["l"] + ["r"] * (len(head) - 1)
+    sep = ["---:" if a == "r" else "---" for a in align]
+    out = ["| " + " | ".join(head) + " |", "| " + " | ".join(sep) + " |"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def fmt_ratio(x):
+    """A ratio as 1.02x."""
+    return "%.2f×" % x
+
+
+def fmt_ns(x):
+    """Nanoseconds, 3 significant digits."""
+    return "%.0f" % x if x >= 100 else "%.1f" % x
+
+
+def fmt_ms(s):
+    """Seconds as milliseconds, 3 significant digits."""
+    ms = s * 1000
+    if ms >= 100:
+        return "%.0f" % ms
+    if ms >= 10:
+        return "%.1f" % ms
+    return "%.2f" % ms
+
+
+# ---- micro ----------------------------------------------------------------
+
+def micro_cells(rows):
+    """(call, shape, kind, threads) -> config -> {round: (ns, rate)}."""
+    cells = {}
+    for r in rows:
+        f = r["captured"].split()
+        if len(f) != 7:
+            continue
+        key = (f[0], int(f[1]), f[2], int(f[3]))
+        cells.setdefault(key, {}).setdefault(r["config"], {})[r["round"]] = (
+            float(f[5]), float(f[6]))
+    return cells
+
+
+def paired(cell, mode, idx=0):
+    """Per-round ratios mode/plain of one micro cell (paired by round)."""
+    p, m = cell.get("plain", {}), cell.get(mode, {})
+    return [m[r][idx] / p[r][idx] for r in p if r in m and p[r][idx] > 0]
+
+
+def ratio_text(v):
+    """Median of per-round ratios with their range."""
+    if not v:
+        return "–"
+    return "%s (%.2f–%.2f)" % (fmt_ratio(median(v)), min(v), max(v))
+
+
+def cell_ns(cell, config):
+    """Median ns per call of one configuration of a cell."""
+    v = [x[0] for x in cell.get(config, {}).values()]
+    return median(v) if v else None
+
+
+def cell_rate(cell, config):
+    """Median aggregate calls per second of one configuration."""
+    v = [x[1] for x in cell.get(config, {}).values()]
+    return median(v) if v else None
+
+
+def micro_tables(cells):
+    """The one-thread table, the two-thread table, the plot rows."""
+    one, two, plot = [], [], []
+    for call in CALLS:
+        for shape in (3, 12):
+            for kind in ("warm", "cold"):
+                c1 = cells.get((call, shape, kind, 1))
+                c2 = cells.get((call, shape, kind, 2))
+                label = [call, "%d" % shape, kind]
+                if c1:
+                    row = label + [fmt_ns(cell_ns(c1, c)) if cell_ns(c1, c)
+                                   else "–" for c in CONFIGS]
+                    row += [ratio_text(paired(c1, m)) for m in MODES]
+                    if kind == "warm":
+                        row.append(" / ".join(
+                            fmt_ratio(1 / median(paired(c1, m)))
+                            if paired(c1, m) else "–"
+                            for m in ("strict", "relaxed")))
+                    else:
+                        row.append("–")
+                    one.append(row)
+                    plot.append(['"%s %d %s"' % (call, shape, kind)] + [
+                        "%.4f" % median(paired(c1, m)) if paired(c1, m)
+                        else "NaN" for m in MODES])
+                if c2:
+                    row = label + [fmt_ns(cell_ns(c2, "plain") or 0)]
+                    row += [ratio_text(paired(c2, m)) for m in MODES]
+                    for c in CONFIGS:
+                        r1 = cell_rate(c1, c) if c1 else None
+                        r2 = cell_rate(c2, c)
+                        row.append("%.2f×" % (r2 / r1) if r1 and r2 else "–")
+                    two.append(row)
+    h1 = ["call", "path components", "kind", "plain ns", "off ns",
+          "strict ns", "relaxed ns", "off ÷ plain", "strict ÷ plain",
+          "relaxed ÷ plain", "hit speed-up strict / relaxed"]
+    h2 = ["call", "path components", "kind", "plain ns per call",
+          "off ÷ plain", "strict ÷ plain", "relaxed ÷ plain",
+          "scaling plain", "scaling off", "scaling strict",
+          "scaling relaxed"]
+    return (table(h1, one, ["l", "r", "l"] + ["r"] * 8) if one else "",
+            table(h2, two, ["l", "r", "l"] + ["r"] * 8) if two else "",
+            plot)
+
+
+def stat_key(cells):
+    """The pass-through cost of stat: table and one-line verdict."""
+    rows, worst, first = [], None, None
+    for threads in (1, 2):
+        for shape in (3, 12):
+            for kind in ("warm", "cold"):
+                c = cells.get(("stat", shape, kind, threads))
+                if not c or not paired(c, "off"):
+                    continue
+                v = paired(c, "off")
+                m = median(v)
+                worst = m if worst is None else max(worst, m)
+                if first is None:
+                    first = m
+                rows.append(["%d" % threads, "%d" % shape, kind,
+                             fmt_ns(cell_ns(c, "plain")),
+                             fmt_ns(cell_ns(c, "off")), ratio_text(v),
+                             "yes" if m <= PASS_THROUGH_BOUND else "**no**"])
+    if not rows:
+        return "", None, None
+    t = table(["threads", "path components", "kind", "plain ns", "off ns",
+               "off ÷ plain (range)", "≤ %.2f×" % PASS_THROUGH_BOUND],
+              rows, ["r", "r", "l", "r", "r", "r", "l"])
+    return t, first, worst
+
+
+# ---- workloads --------------------------------------------------------------
+
+def work_stats(rows):
+    """bench -> config -> {wall: [...], user: [...], sys: [...]}."""
+    w = {}
+    for r in rows:
+        d = w.setdefault(r["bench"], {}).setdefault(
+            r["config"], {"wall": [], "user": [], "sys": []})
+        d["wall"].append(float(r["wall_s"]))
+        d["user"].append(float(r["user_s"]))
+        d["sys"].append(float(r["sys_s"]))
+    return w
+
+
+def verdict(plain, other):
+    """faster / slower only when the ranges of the runs do not overlap."""
+    if max(other) < min(plain):
+        return "faster"
+    if min(other) > max(plain):
+        return "slower"
+    return "no difference"
+
+
+def parse_strace(path):
+    """syscall -> (calls, errors) from an strace -c summary."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            fs = line.split()
+            if len(fs) < 5 or not re.match(r"^[\d.]+$", fs[0]):
+                continue
+            if len(fs) == 6:
+                out[fs[5]] = (int(fs[3]), int(fs[4]))
+            else:
+                out[fs[4]] = (int(fs[3]), 0)
+    return out
+
+
+def lookups(counts):
+    """Total path-lookup system calls of one strace summary."""
+    return sum(counts.get(s, (0, 0))[0] for s in LOOKUP_SYSCALLS)
+
+
+def work_tables(stats, straces):
+    """The workload table, the syscall summary, details, plot rows, notes."""
+    rows, sysrows, details, plot, notes = [], [], [], [], []
+    for b, cfg in stats.items():
+        if "plain" not in cfg:
+            continue
+        p = cfg["plain"]
+        pw = median(p["wall"])
+        pu, ps = median(p["user"]), median(p["sys"])
+        cpu = pu + ps
+        # rusage is tick-based: below MIN_CPU_S the split means nothing.
+        share = ps / cpu if cpu >= MIN_CPU_S else None
+        row = [b, "%s (%s–%s)" % (fmt_ms(pw), fmt_ms(min(p["wall"])),
+                                  fmt_ms(max(p["wall"])))]
+        prow = ['"%s"' % b]
+        verdicts = {}
+        for m in MODES:
+            if m not in cfg:
+                row.append("–")
+                prow.append("NaN")
+                continue
+            w = cfg[m]["wall"]
+            r = median(w) / pw
+            verdicts[m] = (verdict(p["wall"], w), r)
+            row.append("%s (%s–%s) **%s** %s" % (
+                fmt_ms(median(w)), fmt_ms(min(w)), fmt_ms(max(w)),
+                fmt_ratio(r), verdicts[m][0]))
+            prow.append("%.4f" % r)
+        if share is None:
+            row.append("%s / %s (too short to split)" % (fmt_ms(pu),
+                                                         fmt_ms(ps)))
+        else:
+            row.append("%s / %s (%.0f%% sys)" % (fmt_ms(pu), fmt_ms(ps),
+                                                 100 * share))
+        rows.append(row)
+        plot.append(prow)
+        st = straces.get(b, {})
+        if st:
+            base = lookups(st.get("plain", {}))
+            srow = [b] + ["%d" % lookups(st[c]) if c in st else "–"
+                          for c in CONFIGS]
+            for m in ("strict", "relaxed"):
+                if m in st and base:
+                    d = lookups(st[m]) - base
+                    srow.append("%+d (%+.1f%%)" % (d, 100.0 * d / base))
+                else:
+                    srow.append("–")
+            sysrows.append(srow)
+            details.append(syscall_detail(b, st))
+        notes.append(work_note(b, verdicts, share, st))
+    head = ["workload", "plain ms (min–max)"] + [
+        "%s ms (min–max), ratio, verdict" % m for m in MODES] + [
+        "plain user / sys ms"]
+    shead = ["workload"] + ["lookups %s" % c for c in CONFIGS] + [
+        "strict − plain", "relaxed − plain"]
+    return (table(head, rows) if rows else "",
+            table(shead, sysrows) if sysrows else "",
+            "\n".join(details), plot, notes)
+
+
+def syscall_detail(bench, st):
+    """Per-syscall counts of one workload: calls (errors)."""
+    names = [s for s in LOOKUP_SYSCALLS
+             if any(s in st.get(c, {}) for c in CONFIGS)]
+    rows = []
+    for s in names + ["total"]:
+        row = [s if s != "total" else "all system calls"]
+        for c in CONFIGS:
+            n = st.get(c, {}).get(s)
+            row.append("%d (%d)" % n if n else "–")
+        rows.append(row)
+    return "#### %s\n\n%s" % (bench, table(
+        ["syscall"] + ["%s calls (errors)" % c for c in CONFIGS], rows))
+
+
+def work_note(bench, verdicts, share, st):
+    """One sentence per workload: what happened and why."""
+    if not verdicts:
+        return None
+    parts = []
+    for m in ("strict", "relaxed"):
+        if m in verdicts:
+            v, r = verdicts[m]
+            parts.append("%s %s (%s)" % (m, fmt_ratio(r), v))
+    text = "**%s**: %s." % (bench, ", ".join(parts))
+    why = []
+    base = lookups(st.get("plain", {})) if st else 0
+    modes = [m for m in ("strict", "relaxed") if m in st] if st else []
+    if base and modes:
+        best = min(modes, key=lambda m: lookups(st[m]))
+        gone = base - lookups(st[best])
+        if gone <= 0.01 * base:
+            why.append("no path-lookup system call vanished (%d without "
+                       "namecache, %s with it), so there was nothing to "
+                       "gain and only namecache's own cost to pay" % (
+                           base, " and ".join(
+                               "%d in %s" % (lookups(st[m]), m)
+                               for m in modes)))
+        else:
+            why.append("%d of its %d path-lookup system calls vanished "
+                       "(%s)" % (gone, base, best))
+        tot = {m: st[m].get("total", (0, 0))[0] for m in modes}
+        ptot = st["plain"].get("total", (0, 0))[0]
+        more = [m for m in modes if ptot and tot[m] > 1.05 * ptot]
+        if more:
+            grew = sorted(((st[more[0]].get(k, (0, 0))[0] -
+                            st["plain"].get(k, (0, 0))[0], k)
+                           for k in st[more[0]] if k != "total"),
+                          reverse=True)[:3]
+            why.append("in all, %s made %s system calls against %d without "
+                       "namecache (largest increases in %s: %s)" % (
+                           " and ".join(more), " and ".join(
+                               "%d" % tot[m] for m in more), ptot, more[0],
+                           ", ".join("`%s` %+d" % (k, d) for d, k in grew
+                                     if d > 0)))
+    if share is not None and share < 0.3:
+        why.append("the plain run spends %.0f%% of its CPU time in user "
+                   "space (%.0f%% in the kernel), a part no lookup cache "
+                   "can shorten" % (100 * (1 - share), 100 * share))
+    if bench.startswith("startup"):
+        why.append("this is the fixed cost of `namecache run` (one more "
+                   "exec) and of loading the shim, paid once per command")
+    if why:
+        s = "; ".join(why)
+        text += " " + s[0].upper() + s[1:] + "."
+    return text
+
+
+# ---- findings, commands -----------------------------------------------------
+
+def findings(cells, stats, straces, stat_first, stat_worst):
+    """The summary: derived statements, worst first."""
+    out = []
+    any_st = [st for st in straces.values() if "plain" in st]
+    if any_st:
+        vanished = 0
+        for st in any_st:
+            base = lookups(st["plain"])
+            for m in ("strict", "relaxed"):
+                if m in st and base and lookups(st[m]) < 0.99 * base:
+                    vanished += 1
+        if vanished == 0:
+            out.append("- **No path-lookup system call vanished in any "
+                       "workload, in any mode**: with namecache the "
+                       "workloads made as many `stat`/`open`/`access`/"
+                       "`readlink`/`getcwd` calls as without it (strace "
+                       "counts below).  In this version every mode passes "
+                       "lookups through to the kernel, so namecache cannot "
+                       "be faster yet: the ratios below measure what "
+                       "interposition costs, and that is all they measure.")
+        else:
+            out.append("- Path-lookup system calls vanished in %d "
+                       "workload/mode pairs (strace counts below)." %
+                       vanished)
+    if stat_first is not None:
+        ok = stat_worst <= PASS_THROUGH_BOUND
+        out.append("- Pass-through cost (mode `off` vs no namecache) of "
+                   "`stat`: **%s** on a warm 3-component path, one thread; "
+                   "at most %s over every path, cache state and thread count "
+                   "measured: %s the %.2f× bound." % (
+                       fmt_ratio(stat_first), fmt_ratio(stat_worst),
+                       "within" if ok else "**over**", PASS_THROUGH_BOUND))
+    hits = []
+    for (call, shape, kind, threads), c in sorted(cells.items()):
+        if kind == "warm" and threads == 1 and paired(c, "strict"):
+            hits.append(1 / median(paired(c, "strict")))
+    if hits:
+        out.append("- Warm hits (the same path again), `strict` vs no "
+                   "namecache, one thread: speed-up between %s and %s over "
+                   "the %d call/path cells." % (
+                       fmt_ratio(min(hits)), fmt_ratio(max(hits)),
+                       len(hits)))
+    cold = []
+    for (call, shape, kind, threads), c in sorted(cells.items()):
+        if kind == "cold" and threads == 1 and paired(c, "strict"):
+            cold.append(median(paired(c, "strict")))
+    if cold:
+        out.append("- First lookups (cold: every path new to the process), "
+                   "`strict` vs no namecache, one thread: %s to %s the cost "
+                   "of the plain call over the %d call/path cells." % (
+                       fmt_ratio(min(cold)), fmt_ratio(max(cold)),
+                       len(cold)))
+    counts = {"faster": {}, "slower": {}, "no difference": {}}
+    for b, cfg in stats.items():
+        if "plain" not in cfg:
+            continue
+        for m in ("strict", "relaxed"):
+            if m in cfg:
+                w = cfg[m]["wall"]
+                v = verdict(cfg["plain"]["wall"], w)
+                counts[v].setdefault(b, []).append("%s %s" % (
+                    m, fmt_ratio(median(w) / median(cfg["plain"]["wall"]))))
+    if stats:
+        n = {k: sum(len(x) for x in v.values()) for k, v in counts.items()}
+        out.append("- Real workloads with the cache on (`strict`, "
+                   "`relaxed`): faster in %d, slower in %d, no difference "
+                   "beyond the run-to-run spread in %d of %d cases." % (
+                       n["faster"], n["slower"], n["no difference"],
+                       sum(n.values())))
+        for k in ("faster", "slower"):
+            for b, ms in counts[k].items():
+                out.append("  - %s: %s (%s)" % (k, b, ", ".join(ms)))
+    return "\n".join(out) + "\n"
+
+
+def strip_top(text, top):
+    """Paths relative to the top of the source tree, as a user types them."""
+    return text.replace(top + "/", "") if top else text
+
+
+def commands(micro_spec, work_spec, top):
+    """The exact command of every configuration."""
+    out = []
+    if work_spec:
+        out.append("Real workloads (run in the directory shown; `prepare` "
+                   "runs untimed before every run):\n")
+        for b, cfg in work_spec.items():
+            cwd, prep, _ = cfg["plain"]
+            section = re.split(r"[ :,]", b)[0]
+            out.append("- %s — in `%s`%s; alone: `tests/bench/run.sh %s`:"
+                       % (b, strip_top(cwd, top),
+                          ("; prepare `%s`" % prep) if prep != "-" else "",
+                          section))
+            for c in CONFIGS:
+                if c in cfg:
+                    out.append("  - %s: `%s`" % (c, strip_top(cfg[c][2], top)))
+        out.append("")
+    if micro_spec:
+        b = next(iter(micro_spec))
+        out.append("Micro benchmark, one cell (`%s`; every cell differs "
+                   "only in `-c -s -k -t`):\n" % b)
+        for c in CONFIGS:
+            if c in micro_spec[b]:
+                out.append("- %s: `%s`" % (c, strip_top(micro_spec[b][c][2],
+                                                        top)))
+        out.append("")
+    return "\n".join(out)
+
+
+def machine_table(path):
+    """The machine and software as a two-column table."""
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            rows = [line.rstrip("\n").split("\t", 1) for line in f]
+    return table(["", ""], [r for r in rows if len(r) == 2], ["l", "l"]), \
+        dict(r for r in rows if len(r) == 2)
+
+
+def write_dat(path, rows):
+    """A gnuplot data file: label then columns."""
+    with open(path, "w") as f:
+        f.write("# label off strict relaxed\n")
+        for r in rows:
+            f.write(" ".join(r) + "\n")
+
+
+def main():
+    """Read the results, print the tables, write the report."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--template", required=True)
+    ap.add_argument("--quick", default="0")
+    ap.add_argument("--rounds", default="5")
+    ap.add_argument("--warmup", default="1")
+    ap.add_argument("--sizes", default="")
+    ap.add_argument("--doc")
+    a = ap.parse_args()
+    res = a.results
+    top = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    sizes = dict(kv.split("=", 1) for kv in a.sizes.split())
+
+    cells = micro_cells(read_tsv(os.path.join(res, "micro.tsv")))
+    micro1, micro2, micro_plot = micro_tables(cells)
+    key, stat_first, stat_worst = stat_key(cells)
+    stats = work_stats(read_tsv(os.path.join(res, "work.tsv")))
+    straces = {}
+    for b in stats:
+        for c in CONFIGS:
+            st = parse_strace(os.path.join(res, "strace", "%s.%s.txt" % (
+                safe(b), c)))
+            if st:
+                straces.setdefault(b, {})[c] = st
+    work, syscalls, details, work_plot, notes = work_tables(stats, straces)
+    write_dat(os.path.join(res, "plot-micro.dat"), micro_plot)
+    write_dat(os.path.join(res, "plot-work.dat"), work_plot)
+    machine, mdict = machine_table(os.path.join(res, "machine.tsv"))
+    summary = findings(cells, stats, straces, stat_first, stat_worst)
+
+    for title, text in (("Summary", summary), ("stat pass-through", key),
+                        ("Micro, 1 thread (ns per call)", micro1),
+                        ("Micro, 2 threads", micro2),
+                        ("Workloads (wall ms)", work),
+                        ("Path-lookup system calls", syscalls)):
+        if text:
+            print("\n## %s\n\n%s" % (title, text))
+
+    if not a.doc:
+        return
+    with open(a.template) as f:
+        doc = f.read()
+    quick_note = ""
+    if a.quick == "1":
+        quick_note = ("> **Smoke run** (`NC_BENCH_QUICK=1`): smaller trees "
+                      "and fewer rounds than the full benchmark; these "
+                      "numbers are indicative only.  Run `make bench` for "
+                      "the real ones.\n")
+    subst = {
+        "QUICK_NOTE": quick_note,
+        "DATE": mdict.get("date", "?"),
+        "TOTAL_TIME": mdict.get("total run time", "?"),
+        "ROUNDS": a.rounds, "WARMUP": a.warmup,
+        "GIT_FILES": "{:,}".format(int(sizes.get("git", 0))),
+        "BUILD_TARGETS": "{:,}".format(int(sizes.get("build", 0))),
+        "BATS_TESTS": sizes.get("bats", "?"),
+        "PY_MODULES": sizes.get("python", "?"),
+        "MICRO_COLD": "{:,}".format(int(sizes.get("micro_cold", 0))),
+        "MICRO_MS": sizes.get("micro_ms", "?"),
+        "SUMMARY": summary,
+        "MACHINE": machine,
+        "STAT_KEY": key or "(not measured in this run)\n",
+        "MICRO_1T": micro1 or "(not measured in this run)\n",
+        "MICRO_2T": micro2 or "(not measured in this run)\n",
+        "WORK": work or "(not measured in this run)\n",
+        "WORK_NOTES": "\n".join("- " + n for n in notes if n) + "\n",
+        "SYSCALLS": syscalls or "(not measured in this run)\n",
+        "SYSCALL_DETAILS": details,
+        "COMMANDS": commands(read_spec(os.path.join(res, "micro.spec")),
+                             read_spec(os.path.join(res, "work.spec")), top),
+    }
+    doc = re.sub(r"@([A-Z_0-9]+)@", lambda m: subst[m.group(1)], doc)
+    os.makedirs(os.path.dirname(os.path.abspath(a.doc)), exist_ok=True)
+    with open(a.doc, "w") as f:
+        f.write(doc)
+
+
+if __name__ == "__main__":
+    main()
