@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "../common/config.h"
 #include "../common/record.h"
@@ -110,6 +111,31 @@ static void set_word(char *dst, size_t cap, const char *s)
 	dst[n] = '\0';
 }
 
+/*
+ * Only one writer of this image's record at a time.  Another thread that
+ * is writing it is waited for (boundedly: the process may be exiting under
+ * it, and its record must get out first); the same thread re-entering
+ * from a signal handler is not, it would wait for itself.
+ */
+static int claim_flush(void)
+{
+	int self = (int)syscall(SYS_gettid);
+
+	for (int spins = 0; spins < 100000; spins++) {
+		int expect = 0;
+		struct timespec ts = {0, 1000};
+
+		if (__atomic_compare_exchange_n(&flushing, &expect, self, 0,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return 1;
+		if (expect == self)
+			return 0;
+		syscall(SYS_nanosleep, &ts, NULL);
+	}
+	return 0;
+}
+
 void nc__stats_flush(const char *end)
 {
 	struct nc__counts now;
@@ -122,8 +148,8 @@ void nc__stats_flush(const char *end)
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 ||
 	    !cfg.stats_path[0])
 		goto out;
-	if (__atomic_exchange_n(&flushing, 1, __ATOMIC_ACQUIRE))
-		goto out; /* another thread is writing this image's record */
+	if (!claim_flush())
+		goto out;
 
 	memset(&rec, 0, sizeof(rec));
 	nc__ctr_snapshot(&now);
