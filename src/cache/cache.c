@@ -30,6 +30,7 @@
 #include "walk.h"
 
 struct nc__cache nc__c = {.ifd = -1, .efd = -1, .mfd = -1};
+int nc__cache_state;
 
 static int cfg_mode = 0; /* NC_MODE_STRICT */
 static int cfg_chain;	 /* 0: not known yet, 1: libc, 2: another library */
@@ -74,8 +75,9 @@ static void start(void)
 	/* Before our constructor ran, pass through (and try again later). */
 	if (chain == 0)
 		return;
-	if (!__atomic_compare_exchange_n(&nc__c.state, &expect, NC_ST_STARTING,
-					 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!__atomic_compare_exchange_n(&nc__cache_state, &expect,
+					 NC_ST_STARTING, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
 		return;
 	if (cfg_mode == 2 /* off */ || chain != 1)
 		goto off;
@@ -83,8 +85,9 @@ static void start(void)
 	nc__c.max_stale_ns = cfg_stale_ns;
 	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
 		goto off;
-	if (nc__notify_open() < 0)
-		goto off;
+	/* The notify descriptors are opened by the first watch (notify.c):
+	 * a process that never fills pays nothing for them. */
+	nc__notify_close();
 	nc__c.cwd_ident = 0;
 	nc__c.cwd_admit = 0;
 	nc__c.flush_pending = 0;
@@ -92,11 +95,11 @@ static void start(void)
 	nc__arena_flush(&nc__c.arena);
 	if (nc__fill_root() < 0)
 		goto off;
-	__atomic_store_n(&nc__c.state, NC_ST_READY, __ATOMIC_RELEASE);
+	__atomic_store_n(&nc__cache_state, NC_ST_READY, __ATOMIC_RELEASE);
 	return;
 off:
 	nc__notify_close();
-	__atomic_store_n(&nc__c.state, NC_ST_OFF, __ATOMIC_RELEASE);
+	__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }
 
 /* ---- answers ------------------------------------------------------- */
@@ -297,10 +300,10 @@ static int query(struct nc_query *q)
 	struct answer ans;
 	int filled = 0;
 
-	if (ck_pr_load_int(&nc__c.state) != NC_ST_READY) {
-		if (ck_pr_load_int(&nc__c.state) == NC_ST_NONE)
+	if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY) {
+		if (ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
 			start();
-		if (ck_pr_load_int(&nc__c.state) != NC_ST_READY) {
+		if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY) {
 			q->doubt = NC_DOUBT_MODE;
 			return NC_Q_MISS;
 		}
@@ -418,6 +421,9 @@ void nc__query_done(struct nc_query *q, long ret, int err)
 	d = nc__dentry_at(&nc__c.arena, q->fidx);
 	if (!d || d->ident != q->fident || !(d->flags & NC_D_LIVE))
 		goto unlock;
+	/* A directory's attributes are only kept while it is watched. */
+	if ((d->flags & NC_D_DIR) && !(d->flags & NC_D_WATCHED))
+		goto unlock;
 	if (q->op == NC_OP_ACCESS && (ret == 0 || is_verdict(err)) &&
 	    err < NC_ACC_UNKNOWN) {
 		nc__d_write_begin(d);
@@ -446,15 +452,16 @@ void nc__cache_fork_child(void)
 {
 	/* The inherited descriptors share the parent's queue: a child that
 	 * drained it would steal the parent's events.  Start afresh. */
-	if (ck_pr_load_int(&nc__c.state) == NC_ST_NONE)
+	if (ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
 		return;
 	nc__notify_close();
 	nc__c.writer = 0;
-	__atomic_store_n(&nc__c.state, NC_ST_NONE, __ATOMIC_RELEASE);
+	__atomic_store_n(&nc__cache_state, NC_ST_NONE, __ATOMIC_RELEASE);
 }
 
 void nc__cache_cwd_changed(void)
 {
+	__atomic_fetch_add(&nc__c.cwd_gen, 1, __ATOMIC_SEQ_CST);
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
 	nc__c.cwd_admit = 1; /* the next relative lookup recomputes it */
 }
@@ -467,7 +474,7 @@ void nc__cache_cwd_unstable(int delta)
 
 void nc__cache_flush_all(void)
 {
-	if (ck_pr_load_int(&nc__c.state) == NC_ST_READY)
+	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY)
 		ck_pr_store_int(&nc__c.flush_pending, 1);
 }
 
@@ -485,7 +492,7 @@ int nc__cache_owns_fd(int fd)
 void nc__cache_fd_closing(int fd)
 {
 	if (nc__cache_owns_fd(fd))
-		__atomic_store_n(&nc__c.state, NC_ST_OFF, __ATOMIC_RELEASE);
+		__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }
 
 void nc__cache_fds_closing(unsigned int first, unsigned int last)
@@ -495,6 +502,6 @@ void nc__cache_fds_closing(unsigned int first, unsigned int last)
 	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0 && (unsigned)fds[i] >= first &&
 		    (unsigned)fds[i] <= last)
-			__atomic_store_n(&nc__c.state, NC_ST_OFF,
+			__atomic_store_n(&nc__cache_state, NC_ST_OFF,
 					 __ATOMIC_RELEASE);
 }

@@ -64,6 +64,14 @@ struct nc_query {
 /* Answer @q from the cache, or say why not (q->doubt). Never blocks. */
 int nc__query(struct nc_query *q);
 
+/* False once the cache is off for this image: wrappers then skip building
+ * a query at all (the "off" mode costs one load per call). */
+extern int nc__cache_state;
+static inline int nc__cache_usable(void)
+{
+	return __atomic_load_n(&nc__cache_state, __ATOMIC_RELAXED) != 3;
+}
+
 /* After a miss: the real call returned @ret with errno @err. */
 void nc__query_done(struct nc_query *q, long ret, int err);
 

@@ -12,7 +12,8 @@
  *   - root_*, cwd_*: published with atomic stores by the writer (cwd is
  *     also reset by the chdir wrappers); readers load them atomically and
  *     validate the dentry they name like any other.
- *   - state: 0 = not started, 1 = starting, 2 = ready, 3 = off for the
+ *   - nc__cache_state (declared in cache.h, so that wrappers can test it
+ *     inline): 0 = not started, 1 = starting, 2 = ready, 3 = off for the
  *     rest of this process image (mode off, a resource we need is missing,
  *     or the program closed one of our file descriptors).
  */
@@ -35,7 +36,6 @@ struct nc__wd {
 };
 
 struct nc__cache {
-	int state;
 	int mode;
 	uint64_t max_stale_ns;
 	struct nc_arena arena;
@@ -45,6 +45,8 @@ struct nc__cache {
 	uint32_t cwd_idx;
 	uint64_t cwd_ident; /* 0: unknown */
 	int cwd_unstable;   /* > 0: inside nftw/fts that chdir behind us */
+	uint32_t cwd_gen;   /* bumped by every chdir: a cwd learnt across
+			     * one is not published */
 	int writer;
 	int flush_pending; /* a flush is owed: pass through until done */
 	/* relaxed mode */
@@ -55,6 +57,8 @@ struct nc__cache {
 	uint32_t wd_cap;
 	uint32_t wd_used;
 	uint32_t cwd_admit;
+	/* writer: names missed once (a Bloom filter of dentry hashes) */
+	uint64_t *seen;
 };
 
 extern struct nc__cache nc__c;
@@ -71,6 +75,13 @@ int nc__coherent(void);
 void nc__drain(void);
 /* Writer: watch the directory @d (index @idx) at @path.  0 or -1. */
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path);
+/* Writer: watch the inode at @path (a non-directory): its wd or -1. */
+int nc__watch_inode(const char *path);
+/* Writer: record that watch @wd reports on dentry @d (sets NC_D_WATCHED);
+ * -1 if a live dentry already owns it (one inode, two cached names). */
+int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx);
+/* Writer: remove watch @wd unless a live dentry relies on it. */
+void nc__watch_drop(int wd);
 /* Writer: flush everything; the root dentry is re-created. */
 void nc__flush_locked(void);
 

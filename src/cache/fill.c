@@ -13,16 +13,18 @@
  * raced with a flush: the flush happens under this same lock.
  *
  * Admission: a directory is watched only once a lookup has missed in it
- * before (dentry.admit), so one-off paths cost no watch; and a non-
- * directory with st_nlink > 1 is never cached (a change through another
- * name would produce no event here).  A directory that cannot be watched
- * (not a local filesystem, permission, watch limit) is marked so, and only
- * lookups below it pass through.
+ * before (dentry.admit), and a final name is filled only on its second
+ * miss (seen_before), so one-off paths cost no watch and no extra call.
+ * A non-directory is cached with a watch on its own inode, so that a
+ * change made through another hard link, anywhere, is reported too.  A
+ * directory that cannot be watched (not a local filesystem, permission, watch
+ * limit) is marked so, and only lookups below it pass through.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -102,6 +104,16 @@ static int join(char *buf, int len, const char *name, size_t n)
 	return len;
 }
 
+/* The kernel resolved a name inside directory @d: it may be searched. */
+static void searched(struct nc_dentry *d)
+{
+	if (d->flags & NC_D_SEARCH)
+		return;
+	nc__d_write_begin(d);
+	d->flags |= NC_D_SEARCH;
+	nc__d_write_end(d);
+}
+
 /* Insert the child @name of @pidx as the kernel describes it now. */
 static uint32_t insert_child(uint32_t pidx, const char *path, const char *name,
 			     size_t n)
@@ -113,10 +125,12 @@ static uint32_t insert_child(uint32_t pidx, const char *path, const char *name,
 	struct stat st;
 	long tlen = -1;
 	uint32_t idx;
+	int wd = -1;
 
 	if (lstat_raw(path, &st) < 0) {
 		if (errno != ENOENT)
 			return NC_NONE; /* EACCES, ELOOP ...: ask again */
+		searched(p);
 		d = nc__d_add(a, p, pidx, name, n, &idx);
 		if (!d)
 			return NC_NONE;
@@ -125,21 +139,47 @@ static uint32_t insert_child(uint32_t pidx, const char *path, const char *name,
 		nc__d_write_end(d);
 		return idx;
 	}
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
-		return NC_NONE;
+	searched(p);
+	if (!S_ISDIR(st.st_mode)) {
+		/*
+		 * A non-directory may have other names, anywhere: its own
+		 * inode is watched, so a change through any of them is
+		 * reported; and it is looked at again once the watch exists.
+		 * One on another mount (a bind-mounted file) is not cached.
+		 */
+		if (st.st_dev != p->st.st_dev)
+			return NC_NONE;
+		wd = nc__watch_inode(path);
+		if (wd < 0)
+			return NC_NONE;
+		if (lstat_raw(path, &st) < 0 || S_ISDIR(st.st_mode)) {
+			nc__watch_drop(wd);
+			return NC_NONE;
+		}
+	}
 	if (S_ISLNK(st.st_mode)) {
 		tlen = syscall(SYS_readlinkat, AT_FDCWD, path, target,
 			       sizeof(target));
-		if (tlen <= 0 || tlen >= (long)sizeof(target))
+		if (tlen <= 0 || tlen >= (long)sizeof(target)) {
+			nc__watch_drop(wd);
 			return NC_NONE;
+		}
 	}
 	d = nc__d_add(a, p, pidx, name, n, &idx);
-	if (!d)
+	if (!d) {
+		if (wd >= 0)
+			nc__watch_drop(wd);
 		return NC_NONE;
+	}
+	if (wd >= 0 && nc__watch_bind(wd, d, idx) < 0) {
+		nc__d_write_end(d);
+		nc__d_drop(a, idx);
+		return NC_NONE;
+	}
+	/* A directory's own attributes are kept only while it is watched
+	 * (refresh_dir); its st_dev still marks mount boundaries. */
 	d->st = st;
-	d->flags = NC_D_LIVE | NC_D_STAT;
-	if (S_ISDIR(st.st_mode))
-		d->flags |= NC_D_DIR;
+	d->flags |= NC_D_LIVE | (S_ISDIR(st.st_mode) ? NC_D_DIR : NC_D_STAT);
 	if (S_ISDIR(st.st_mode) && st.st_dev != p->st.st_dev)
 		d->flags |= NC_D_MOUNT;
 	if (tlen > 0) {
@@ -172,6 +212,37 @@ static void refresh_dir(uint32_t idx, const char *path)
 	d->st = st;
 	d->flags |= NC_D_STAT;
 	nc__d_write_end(d);
+}
+
+/*
+ * Admission of a name: filled on its second miss, so that names looked up
+ * once (most of a cold `git status`) cost no watch and no extra system
+ * call.  A Bloom filter of dentry hashes remembers first misses; a false
+ * positive only admits a name early.
+ */
+#define SEEN_BITS (1u << 20)
+
+static int seen_before(uint64_t hash)
+{
+	uint64_t *bits = nc__c.seen;
+	uint32_t h1 = (uint32_t)hash & (SEEN_BITS - 1);
+	uint32_t h2 = (uint32_t)(hash >> 40) & (SEEN_BITS - 1);
+	int seen;
+
+	if (!bits) {
+		void *m =
+		    mmap(NULL, SEEN_BITS / 8, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (m == MAP_FAILED)
+			return 1;
+		nc__c.seen = bits = m;
+	}
+	seen = (bits[h1 / 64] >> (h1 % 64) & 1) &&
+	       (bits[h2 / 64] >> (h2 % 64) & 1);
+	bits[h1 / 64] |= 1ull << (h1 % 64);
+	bits[h2 / 64] |= 1ull << (h2 % 64);
+	return seen;
 }
 
 /* Admission: may directory @d be watched (and so have children)? */
@@ -210,6 +281,19 @@ static void fill_walk(const char *path, int nofollow, int force, uint32_t start,
 			break;
 		if (len > NAME_MAX)
 			return;
+		if (!(cd->flags & NC_D_SEARCH)) {
+			/* Ask the kernel whether we may look inside: "dir/."
+			 * is resolved with exactly the permission checks of
+			 * any name in it.  A permission change arrives as
+			 * IN_ATTRIB in the parent's watch and drops cd. */
+			struct stat st;
+			int dlen = join(abs, alen, ".", 1);
+
+			if (dlen < 0 || lstat_raw(abs, &st) < 0)
+				return;
+			abs[alen] = '\0';
+			searched(cd);
+		}
 		if (len == 1 && name[0] == '.')
 			continue;
 		if (len == 2 && name[0] == '.' && name[1] == '.') {
@@ -228,8 +312,12 @@ static void fill_walk(const char *path, int nofollow, int force, uint32_t start,
 			return;
 		cidx = nc__d_lookup(a, a->hdr->generation, cd->ident, name, len,
 				    nc__d_hash(cd->ident, name, len), &seq);
-		if (cidx == NC_NONE)
+		if (cidx == NC_NONE) {
+			if (last && !force &&
+			    !seen_before(nc__d_hash(cd->ident, name, len)))
+				return;
 			cidx = insert_child(cur, abs, name, len);
+		}
 		child = nc__dentry_at(a, cidx);
 		if (!child || (child->flags & NC_D_NEG))
 			return;
@@ -293,6 +381,9 @@ int nc__fill_cwd(void)
 	char cwd[PATH_MAX], abs[PATH_MAX];
 	struct nc_walk w;
 	const struct nc_arena *a = &nc__c.arena;
+	/* Another thread may chdir while we learn the cwd: whatever we find
+	 * is published only if no chdir happened since we started. */
+	uint32_t gen = __atomic_load_n(&nc__c.cwd_gen, __ATOMIC_SEQ_CST);
 	long n = syscall(SYS_getcwd, cwd, sizeof(cwd));
 
 	if (n <= 0 || cwd[0] != '/')
@@ -311,6 +402,10 @@ int nc__fill_cwd(void)
 			return -1;
 		ck_pr_store_32(&nc__c.cwd_idx, w.fidx);
 		ck_pr_store_64(&nc__c.cwd_ident, d->ident);
+		/* A chdir that raced with us: forget what we published (its
+		 * wrapper's reset may have run before our store). */
+		if (__atomic_load_n(&nc__c.cwd_gen, __ATOMIC_SEQ_CST) != gen)
+			ck_pr_store_64(&nc__c.cwd_ident, 0);
 	}
 	return 0;
 }

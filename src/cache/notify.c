@@ -46,11 +46,26 @@
 #include "cache_int.h"
 #include "dcache.h"
 
-#define NC_WATCH_MASK                                                          \
-	(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM |              \
-	 IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | \
-	 IN_ONLYDIR | IN_DONT_FOLLOW)
-#define WD_CAP 65536 /* watches per process before a flush */
+/*
+ * IN_MASK_CREATE: never modify an existing watch.  inotify has one watch
+ * per inode and instance; adding one to an inode we already watch would
+ * silently replace its mask (a file watch landing on a directory that was
+ * swapped in under the same name would leave that directory deaf to its
+ * entries).  With it, a second watch on an inode fails with EEXIST and
+ * the second name is simply not cached.
+ */
+#define NC_WATCH_MASK                                              \
+	(IN_MASK_CREATE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | \
+	 IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE |     \
+	 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
+#define WD_CAP 65536 /* slots in the watch descriptor map */
+#define WATCH_BUDGET                                        \
+	16384 /* watches one process may hold: the inotify  \
+	       * watch limit is per user, shared with every \
+	       * other program the user runs */
+#define NC_FILE_MASK                                               \
+	(IN_MASK_CREATE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | \
+	 IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW)
 #define FD_FLOOR 900 /* our descriptors live at or above this number */
 
 /* Move @fd to a high, close-on-exec number if the limit allows. */
@@ -192,6 +207,17 @@ static int fs_allowed(long type)
 	}
 }
 
+/* The descriptors exist from the first watch of this image on. */
+static int notify_ready(void)
+{
+	if (nc__c.efd >= 0)
+		return 1;
+	if (nc__notify_open() == 0)
+		return 1;
+	__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 {
 	struct statfs sfs;
@@ -200,12 +226,10 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 
 	if (d->flags & NC_D_WATCHED)
 		return 0;
-	if (d->flags & NC_D_NOCACHE)
+	if (d->flags & NC_D_NOCACHE || !notify_ready())
 		return -1;
-	if (nc__c.wd_used * 2 >= nc__c.wd_cap) {
-		/* Our own watch budget: stop caching here, not everywhere. */
-		goto refuse;
-	}
+	if (nc__c.wd_used >= WATCH_BUDGET)
+		goto refuse; /* our budget: stop caching here, not everywhere */
 	if (syscall(SYS_statfs, path, &sfs) < 0 || !fs_allowed(sfs.f_type))
 		goto refuse;
 	wd =
@@ -226,9 +250,15 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 	s->wd = wd;
 	s->idx = idx;
 	s->ident = d->ident;
+	/* Attributes learnt before the watch existed may have changed
+	 * unseen (a directory's mtime moves with its entries): forget them;
+	 * the fill re-reads them now that changes will be reported. */
 	nc__d_write_begin(d);
 	d->wd = wd;
 	d->flags |= NC_D_WATCHED;
+	d->flags &= ~(uint32_t)(NC_D_STAT | NC_D_STATX);
+	memset(d->acc_real, NC_ACC_UNKNOWN, sizeof(d->acc_real));
+	memset(d->acc_eff, NC_ACC_UNKNOWN, sizeof(d->acc_eff));
 	nc__d_write_end(d);
 	return 0;
 refuse:
@@ -236,6 +266,45 @@ refuse:
 	d->flags |= NC_D_NOCACHE;
 	nc__d_write_end(d);
 	return -1;
+}
+
+int nc__watch_inode(const char *path)
+{
+	if (nc__c.wd_used >= WATCH_BUDGET || !notify_ready())
+		return -1;
+	return (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path,
+			    NC_FILE_MASK);
+}
+
+int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx)
+{
+	struct nc__wd *s = wd_slot(wd, 1);
+	const struct nc_dentry *o;
+
+	if (!s)
+		return -1;
+	o = s->wd ? nc__dentry_at(&nc__c.arena, s->idx) : NULL;
+	if (o && o->ident == s->ident && (o->flags & NC_D_LIVE))
+		return -1; /* the inode is cached under another name */
+	if (!s->wd)
+		nc__c.wd_used++;
+	s->wd = wd;
+	s->idx = idx;
+	s->ident = d->ident;
+	d->wd = wd;
+	d->flags |= NC_D_WATCHED;
+	return 0;
+}
+
+void nc__watch_drop(int wd)
+{
+	struct nc__wd *s = wd_slot(wd, 0);
+	const struct nc_dentry *o =
+	    s ? nc__dentry_at(&nc__c.arena, s->idx) : NULL;
+
+	/* Only a watch no live dentry relies on is removed. */
+	if (!o || o->ident != s->ident || !(o->flags & NC_D_LIVE))
+		syscall(SYS_inotify_rm_watch, nc__c.ifd, wd);
 }
 
 /* ---- applying events ----------------------------------------------- */
@@ -306,7 +375,10 @@ static int apply(const struct inotify_event *e)
 		forget_attrs(d);
 		return c != NC_NONE ? drop(c) : 0;
 	}
-	if (e->mask & (IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF))
+	/* An event on a file's own watch, through whatever name: forget it.
+	 * On a directory, only what may change reachability drops it. */
+	if (!(d->flags & NC_D_DIR) ||
+	    (e->mask & (IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)))
 		return drop(s->idx);
 	forget_attrs(d);
 	return 0;
@@ -324,13 +396,15 @@ void nc__flush_locked(void)
 		syscall(SYS_close, nc__c.ifd);
 		nc__c.ifd = -1;
 	}
-	memset(nc__c.wds, 0, (size_t)nc__c.wd_cap * sizeof(struct nc__wd));
+	if (nc__c.wds)
+		memset(nc__c.wds, 0,
+		       (size_t)nc__c.wd_cap * sizeof(struct nc__wd));
 	nc__c.wd_used = 0;
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
 	ck_pr_store_int(&nc__c.flush_pending, 0);
 	nc__arena_flush(&nc__c.arena);
-	if (new_inotify() < 0 || nc__fill_root() < 0)
-		ck_pr_store_int(&nc__c.state, NC_ST_OFF);
+	if ((nc__c.efd >= 0 && new_inotify() < 0) || nc__fill_root() < 0)
+		ck_pr_store_int(&nc__cache_state, NC_ST_OFF);
 	ck_pr_fence_store();
 	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
 }
@@ -387,6 +461,8 @@ int nc__coherent(void)
 	uint64_t now = 0;
 	int n, mount = 0, queue = 0;
 
+	if (nc__c.efd < 0)
+		return 0; /* nothing is watched, so nothing is cached */
 	if (nc__c.mode == 1 /* relaxed */) {
 		now = now_ns();
 		if (!ck_pr_load_int(&nc__c.dirty) &&
@@ -403,7 +479,7 @@ int nc__coherent(void)
 	}
 	if (n < 0) {
 		if (errno != EINTR)
-			ck_pr_store_int(&nc__c.state, NC_ST_OFF);
+			ck_pr_store_int(&nc__cache_state, NC_ST_OFF);
 		return 0;
 	}
 	for (int i = 0; i < n; i++) {

@@ -120,6 +120,11 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 
 		if (len > NAME_MAX)
 			return W_ABORT; /* ENAMETOOLONG: let the kernel say */
+		/* Any component inside a directory, "." and ".." included,
+		 * needs search permission on it: only a directory the kernel
+		 * has let us search (with these credentials) is walked. */
+		if (!(cur.flags & NC_D_SEARCH))
+			goto miss;
 		if (len == 1 && name[0] == '.')
 			goto dir_stays;
 		if (len == 2 && name[0] == '.' && name[1] == '.') {

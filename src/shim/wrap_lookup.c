@@ -44,9 +44,19 @@ static long missed(int fam, struct nc_query *q, long r)
 	return r;
 }
 
+/* The cache is off for this image: count why, build nothing. */
+static int off(struct nc_query *q)
+{
+	q->doubt = NC_DOUBT_MODE;
+	q->armed = 0;
+	return NC_Q_MISS;
+}
+
 static int q_stat(struct nc_query *q, int dirfd, const char *path, void *buf,
 		  int flags)
 {
+	if (!nc__cache_usable())
+		return off(q);
 	memset(q, 0, sizeof(*q));
 	q->op = NC_OP_STAT;
 	if (nc__is_null(buf) ||
@@ -149,6 +159,8 @@ NC_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 static int q_access(struct nc_query *q, int dirfd, const char *path, int mode,
 		    int flags)
 {
+	if (!nc__cache_usable())
+		return off(q);
 	memset(q, 0, sizeof(*q));
 	q->op = NC_OP_ACCESS;
 	if ((mode & ~(R_OK | W_OK | X_OK)) ||
@@ -190,6 +202,8 @@ NC__ACCESS_WRAPPER(eaccess, AT_FDCWD, AT_EACCESS, (const char *path, int mode),
 static int q_readlink(struct nc_query *q, int dirfd, const char *path,
 		      char *buf, size_t len)
 {
+	if (!nc__cache_usable())
+		return off(q);
 	memset(q, 0, sizeof(*q));
 	q->op = (!nc__is_null(buf) && len) ? NC_OP_READLINK : NC__OFF;
 	q->dirfd = dirfd;
