@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Interleaved A/B/C/D runner: wall, user and system time of commands.
 
-abrun.py --out FILE [--rounds N] [--warmup N] [--capture] [--strace DIR]
-         [--errdir DIR] < SPEC
+abrun.py --out FILE [--rounds N] [--max-rounds N --budget SECONDS]
+         [--warmup N] [--capture] [--strace DIR] [--errdir DIR] < SPEC
 
 SPEC has one line per (benchmark, configuration), tab-separated:
     BENCH  CONFIG  CWD  PREPARE  COMMAND
@@ -12,7 +12,9 @@ is started, so none is timed); leading NAME=VALUE words set environment
 variables, as with env(1).
 
 For each benchmark, in the order of SPEC: WARMUP rounds (recorded as
-round "w"), then ROUNDS rounds.  A round runs every configuration once;
+round "w"), then ROUNDS rounds, then more rounds (up to MAX_ROUNDS in
+all) while the benchmark's timed rounds so far, plus one more, fit in
+BUDGET seconds: cheap benchmarks get more runs at little cost.  A round runs every configuration once;
 round r starts at configuration r (mod the number of configurations), so
 each configuration runs first, second, ... equally often (ABCD BCDA ...).
 Each run is timed from just before its fork to the return of wait4(),
@@ -116,8 +118,15 @@ def run_bench(entries, args, out):
     k = len(entries)
     walls = {e["config"]: [] for e in entries}
     plan = [("w", r) for r in range(args.warmup)]
-    plan += [(str(r + 1), r) for r in range(args.rounds)]
+    plan += [(str(r + 1), r) for r in range(max(args.rounds,
+                                                  args.max_rounds))]
+    done, spent = 0, 0.0
     for label, r in plan:
+        if label != "w" and done >= args.rounds and (
+                done >= args.max_rounds or
+                spent / done * (done + 1) > args.budget):
+            break
+        t0 = time.perf_counter()
         for j in range(k):
             e = entries[(r + j) % k]
             prepare(e)
@@ -127,6 +136,9 @@ def run_bench(entries, args, out):
                 line.replace("\t", " ")))
             if label != "w":
                 walls[e["config"]].append(wall)
+        if label != "w":
+            done += 1
+            spent += time.perf_counter() - t0
         out.flush()
     if args.strace:
         for e in entries:
@@ -146,6 +158,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--max-rounds", type=int, default=0)
+    ap.add_argument("--budget", type=float, default=0.0)
     ap.add_argument("--capture", action="store_true")
     ap.add_argument("--strace")
     ap.add_argument("--errdir", default=".")

@@ -23,6 +23,7 @@ LOOKUP_SYSCALLS = ("newfstatat", "statx", "stat", "lstat", "fstatat64",
                    "readlinkat", "open", "openat", "getcwd")
 PASS_THROUGH_BOUND = 1.10
 MIN_CPU_S = 0.05
+ALPHA = 0.05
 
 
 def median(v):
@@ -225,13 +226,48 @@ def work_stats(rows):
     return w
 
 
+def u_statistic(x, y):
+    """Mann-Whitney U of y over x: pairs with y > x, ties counting half."""
+    return sum((b > a) + 0.5 * (b == a) for a in x for b in y)
+
+
+def u_null_counts(n1, n2):
+    """Number of orderings giving each U (times 2) with no ties."""
+    # ways[i][j] maps 2U -> count for samples of sizes i and j.
+    ways = [[None] * (n2 + 1) for _ in range(n1 + 1)]
+    for i in range(n1 + 1):
+        for j in range(n2 + 1):
+            if i == 0 or j == 0:
+                ways[i][j] = {0: 1}
+                continue
+            d = {}
+            # The largest element is from y (adds i to U) or from x.
+            for u, c in ways[i][j - 1].items():
+                d[u + 2 * i] = d.get(u + 2 * i, 0) + c
+            for u, c in ways[i - 1][j].items():
+                d[u] = d.get(u, 0) + c
+            ways[i][j] = d
+    return ways[n1][n2]
+
+
+def mann_whitney_p(x, y):
+    """Exact two-sided p-value of the Mann-Whitney U test."""
+    n1, n2 = len(x), len(y)
+    counts = u_null_counts(n1, n2)
+    total = sum(counts.values())
+    u2 = 2 * u_statistic(x, y)
+    mid = n1 * n2
+    dev = abs(u2 - mid)
+    tail = sum(c for u, c in counts.items() if abs(u - mid) >= dev)
+    return tail / total
+
+
 def verdict(plain, other):
-    """faster / slower only when the ranges of the runs do not overlap."""
-    if max(other) < min(plain):
-        return "faster"
-    if min(other) > max(plain):
-        return "slower"
-    return "no difference"
+    """faster / slower when the exact Mann-Whitney test says so (5%)."""
+    if len(plain) < 2 or len(other) < 2 or \
+            mann_whitney_p(plain, other) >= ALPHA:
+        return "no difference"
+    return "slower" if median(other) > median(plain) else "faster"
 
 
 def parse_strace(path):
@@ -268,8 +304,9 @@ def work_tables(stats, straces):
         cpu = pu + ps
         # rusage is tick-based: below MIN_CPU_S the split means nothing.
         share = ps / cpu if cpu >= MIN_CPU_S else None
-        row = [b, "%s (%s–%s)" % (fmt_ms(pw), fmt_ms(min(p["wall"])),
-                                  fmt_ms(max(p["wall"])))]
+        row = [b, "%d" % len(p["wall"]),
+               "%s (%s–%s)" % (fmt_ms(pw), fmt_ms(min(p["wall"])),
+                               fmt_ms(max(p["wall"])))]
         prow = ['"%s"' % b]
         verdicts = {}
         for m in MODES:
@@ -306,7 +343,7 @@ def work_tables(stats, straces):
             sysrows.append(srow)
             details.append(syscall_detail(b, st))
         notes.append(work_note(b, verdicts, share, st))
-    head = ["workload", "plain ms (min–max)"] + [
+    head = ["workload", "runs each", "plain ms (min–max)"] + [
         "%s ms (min–max), ratio, verdict" % m for m in MODES] + [
         "plain user / sys ms"]
     shead = ["workload"] + ["lookups %s" % c for c in CONFIGS] + [
@@ -521,6 +558,8 @@ def main():
     ap.add_argument("--quick", default="0")
     ap.add_argument("--rounds", default="5")
     ap.add_argument("--warmup", default="1")
+    ap.add_argument("--max-rounds", default="?")
+    ap.add_argument("--budget", default="?")
     ap.add_argument("--sizes", default="")
     ap.add_argument("--doc")
     a = ap.parse_args()
@@ -569,6 +608,7 @@ def main():
         "DATE": mdict.get("date", "?"),
         "TOTAL_TIME": mdict.get("total run time", "?"),
         "ROUNDS": a.rounds, "WARMUP": a.warmup,
+        "MAX_ROUNDS": a.max_rounds, "BUDGET": a.budget,
         "GIT_FILES": "{:,}".format(int(sizes.get("git", 0))),
         "BUILD_TARGETS": "{:,}".format(int(sizes.get("build", 0))),
         "BATS_TESTS": sizes.get("bats", "?"),

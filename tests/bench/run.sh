@@ -24,9 +24,9 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$TOP/tests/bench
 ALL_SECTIONS="micro startup git make ninja cc bats python"
 
-# Print a progress line on stderr.
+# Print a progress line on stderr, with the seconds elapsed.
 say() {
-	printf '== %s\n' "$*" >&2
+	printf '== [%4d s] %s\n' "$((SECONDS - ${START:-0}))" "$*" >&2
 }
 
 # Print an error and exit.
@@ -60,11 +60,13 @@ set_parameters() {
 		QUICK=1 ROUNDS=3 MICRO_MS=20 MICRO_COLD=5000
 		GIT_FILES=5000 BUILD_TARGETS=500 BATS_TESTS=40 PY_MODULES=500
 	else
-		QUICK=0 ROUNDS=5 MICRO_MS=80 MICRO_COLD=20000
+		QUICK=0 ROUNDS=5 MICRO_MS=60 MICRO_COLD=20000
 		GIT_FILES=50000 BUILD_TARGETS=5000 BATS_TESTS=200 PY_MODULES=500
 	fi
 	ROUNDS=${NC_BENCH_ROUNDS:-$ROUNDS}
 	WARMUP=1
+	# Cheap workloads get extra rounds: up to MAX_ROUNDS within BUDGET s.
+	MAX_ROUNDS=$((ROUNDS * 3)) BUDGET=6
 }
 
 # Fail early, with the package names, if a needed tool is missing.
@@ -249,9 +251,10 @@ run_workloads() {
 	generate_workloads
 	workload_spec >"$RES/work.spec"
 	[ -s "$RES/work.spec" ] || return 0
-	say "workloads: $ROUNDS interleaved rounds after $WARMUP warmup round"
+	say "workloads: $ROUNDS to $MAX_ROUNDS interleaved rounds after $WARMUP warmup round"
 	rm -rf "$RES/strace"
 	"$PY" "$HERE/abrun.py" --out "$RES/work.tsv" --rounds "$ROUNDS" \
+		--max-rounds "$MAX_ROUNDS" --budget "$BUDGET" \
 		--warmup "$WARMUP" --strace "$RES/strace" --errdir "$RES/err" \
 		<"$RES/work.spec"
 }
@@ -264,6 +267,7 @@ report() {
 	printf 'total run time\t%s s\n' "$((SECONDS - START))" >>"$RES/machine.tsv"
 	"$PY" "$HERE/report.py" --results "$RES" --template "$HERE/benchmarks.md.in" \
 		--quick "$QUICK" --rounds "$ROUNDS" --warmup "$WARMUP" \
+		--max-rounds "$MAX_ROUNDS" --budget "$BUDGET" \
 		--sizes "git=$GIT_FILES build=$BUILD_TARGETS bats=$BATS_TESTS python=$PY_MODULES micro_cold=$MICRO_COLD micro_ms=$MICRO_MS" \
 		--doc "$doc"
 	if [ -n "$plots" ]; then
@@ -271,6 +275,7 @@ report() {
 	fi
 }
 
+# Run the selected sections, then print and write the report.
 main() {
 	START=$SECONDS
 	clean_environment

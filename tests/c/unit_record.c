@@ -37,8 +37,7 @@ TEST(record_roundtrip)
 	ASSERT_EQ(back.c.doubt[NC_FAM_STAT][NC_DOUBT_COLD], 3);
 	ASSERT_EQ(back.c.doubt[NC_FAM_STAT][NC_DOUBT_BUSY], 1);
 	ASSERT_EQ(back.c.n[NC_FAM_STAT][NC_OUT_ENOENT], 2);
-	ASSERT(back.c.n[NC_FAM_CHROOT][NC_OUT_ERR] ==
-	       18446744073709551615ULL);
+	ASSERT(back.c.n[NC_FAM_CHROOT][NC_OUT_ERR] == 18446744073709551615ULL);
 }
 
 TEST(record_rejects_garbage)
@@ -60,11 +59,16 @@ TEST(record_rejects_garbage)
 	ASSERT_EQ(r.c.n[NC_FAM_STAT][NC_OUT_ERR], 3);
 	ASSERT_EQ(r.c.hit[NC_FAM_STAT], 4);
 	/* Version 1 records without hits still parse. */
-	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 stat=1,2,3\n", &r), 0);
+	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 stat=1,2,3\n", &r),
+		  0);
 	ASSERT_EQ(r.c.n[NC_FAM_STAT][NC_OUT_ERR], 3);
 	ASSERT_EQ(r.c.hit[NC_FAM_STAT], 0);
-	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 doubt.stat=cold\n", &r), -1);
-	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 doubt.stat=new:1,cold:2\n", &r), 0);
+	ASSERT_EQ(
+	    nc__record_parse("namecache-stats 1 pid=5 doubt.stat=cold\n", &r),
+	    -1);
+	ASSERT_EQ(nc__record_parse(
+		      "namecache-stats 1 pid=5 doubt.stat=new:1,cold:2\n", &r),
+		  0);
 	ASSERT_EQ(r.c.doubt[NC_FAM_STAT][NC_DOUBT_COLD], 2);
 }
 

@@ -1,0 +1,699 @@
+#!/usr/bin/env bats
+# The limits of namecache's coherence, shown with the kernel's own events.
+#
+# docs/coherence.md lists the cases where a cached answer can differ from
+# the kernel's ("What is not coherent") and the lookups namecache refuses
+# to cache so that its answers stay right ("What is never cached").  Each
+# test here reproduces one row: a long-running observer under the shim
+# looks a path up on request until the answer is cached, the test shell
+# changes the tree with plain tools, `inotifywait -m` records which events
+# the kernel queued (or did not), and the observer's answer is compared
+# with the kernel's at the same moment.  A limitation is asserted exactly
+# as documented (the stale field, and when it becomes fresh again); a
+# refusal is asserted through the observer's statistics record (no cache
+# hits) and by its answers following every change at once.
+#
+# The observer is a small C program: `s PATH` and `l PATH` answer through
+# the C library's stat and lstat (so through namecache), `k PATH` through
+# the raw newfstatat system call (the kernel's answer, never cached),
+# `c DIR` is chdir() and `r DIR` the raw chdir system call.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load lib-namecache
+
+setup_file() {
+	cat >"$BATS_FILE_TMPDIR/observer.c" <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void show(int r, const struct stat *st)
+{
+	if (r < 0) {
+		printf("errno=%d\n", errno);
+		return;
+	}
+	printf("size=%lld mode=%o nlink=%lu ino=%lu mtime=%lld.%09ld "
+	       "ctime=%lld.%09ld atime=%lld.%09ld\n",
+	       (long long)st->st_size, (unsigned)st->st_mode,
+	       (unsigned long)st->st_nlink, (unsigned long)st->st_ino,
+	       (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+	       (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
+	       (long long)st->st_atim.tv_sec, st->st_atim.tv_nsec);
+}
+
+int main(void)
+{
+	char line[8192];
+	struct stat st;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		const char *p = line + 2;
+		int r;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (strlen(line) < 3 || line[1] != ' ') {
+			puts("bad request");
+		} else if (line[0] == 's') {
+			r = stat(p, &st);
+			show(r, &st);
+		} else if (line[0] == 'l') {
+			r = lstat(p, &st);
+			show(r, &st);
+		} else if (line[0] == 'k') {
+			r = (int)syscall(SYS_newfstatat, AT_FDCWD, p, &st, 0);
+			show(r, &st);
+		} else if (line[0] == 'c') {
+			r = chdir(p);
+			printf("chdir=%d\n", r < 0 ? errno : 0);
+		} else if (line[0] == 'r') {
+			r = (int)syscall(SYS_chdir, p);
+			printf("chdir=%d\n", r < 0 ? errno : 0);
+		} else {
+			puts("bad request");
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
+EOF
+	command -v cc >/dev/null 2>&1 || return 0
+	cc -O2 -Wall -o "$BATS_FILE_TMPDIR/observer" "$BATS_FILE_TMPDIR/observer.c"
+}
+
+setup() {
+	nc_require_build
+	nc_require inotifywait cc
+	[ -x "$BATS_FILE_TMPDIR/observer" ] || fail "the observer did not compile"
+	declare -gA P_IN=() P_OUT=() P_PID=()
+	run_dir=$BATS_TEST_TMPDIR/run
+	T=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$run_dir" "$T/A" "$T/B" "$T/mark"
+	marks=0
+	watch_pid=
+	shm_dir=
+}
+
+teardown() {
+	local name pid
+	for name in "${!P_PID[@]}"; do
+		proc_close "$name"
+		pid=${P_PID[$name]}
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "$watch_pid" ]; then
+		kill "$watch_pid" 2>/dev/null || true
+		wait "$watch_pid" 2>/dev/null || true
+	fi
+	[ -z "$shm_dir" ] || rm -rf "$shm_dir"
+}
+
+# proc_start NAME CMD...: run CMD in the background with its stdin and
+# stdout on two fifos, for `ask`.  The fifos are opened read-write here so
+# that neither open blocks if CMD fails to start.
+proc_start() {
+	local name=$1 fd
+	shift
+	mkfifo "$run_dir/$name.in" "$run_dir/$name.out"
+	(
+		close_fifos
+		exec "$@" <"$run_dir/$name.in" >"$run_dir/$name.out" \
+			2>"$run_dir/$name.err" 3>&-
+	) &
+	P_PID[$name]=$!
+	exec {fd}<>"$run_dir/$name.in"
+	P_IN[$name]=$fd
+	exec {fd}<>"$run_dir/$name.out"
+	P_OUT[$name]=$fd
+}
+
+# close_fifos: in a background child, close this shell's ends of the other
+# processes' fifos, or they would never see EOF.
+close_fifos() {
+	local fd
+	for fd in "${P_IN[@]}" "${P_OUT[@]}"; do
+		[ -z "$fd" ] || exec {fd}>&-
+	done
+}
+
+# proc_close NAME: close this shell's ends of NAME's fifos (NAME sees EOF).
+proc_close() {
+	local fd
+	fd=${P_IN[$1]:-}
+	[ -z "$fd" ] || exec {fd}>&-
+	fd=${P_OUT[$1]:-}
+	[ -z "$fd" ] || exec {fd}<&-
+	P_IN[$1]=
+	P_OUT[$1]=
+}
+
+# proc_stop NAME: end NAME's input and wait (bounded) for it to exit 0.
+proc_stop() {
+	proc_close "$1"
+	nc_wait_pid "${P_PID[$1]}" 10
+	unset "P_PID[$1]"
+	[ "$status" -eq 0 ] || fail "$1 exited with status $status: $(cat "$run_dir/$1.err")"
+}
+
+# ask NAME REQUEST: send one request line to NAME; its one-line answer is
+# left in $reply.
+ask() {
+	printf '%s\n' "$2" >&"${P_IN[$1]}"
+	IFS= read -r -t 10 -u "${P_OUT[$1]}" reply ||
+		fail "$1 did not answer '$2' within 10s: $(cat "$run_dir/$1.err")"
+}
+
+# kern NAME PATH: print the kernel's answer for PATH, as NAME sees it.
+kern() {
+	ask "$1" "k $2"
+	echo "$reply"
+}
+
+# obs_start NAME [VAR=VALUE...]: start an observer under the shim, with
+# the given settings; its statistics record goes to $run_dir/NAME.rec.
+obs_start() {
+	local name=$1
+	shift
+	proc_start "$name" env LD_PRELOAD="$NC_SHIM" \
+		NAMECACHE_STATS="$run_dir/$name.rec" "$@" \
+		"$BATS_FILE_TMPDIR/observer"
+}
+
+# warm NAME OP PATH: ask NAME to look PATH up 24 times with OP (s or l).
+# The cache watches a directory only after a lookup missed in it once, so
+# the first lookups of a deep path miss; the last ones are hits if the
+# path is cacheable at all.  The last answer is left in $reply.
+warm() {
+	local i
+	for ((i = 0; i < 24; i++)); do
+		ask "$1" "$2 $3"
+	done
+}
+
+# refute_same A B: fail if the two values are equal.
+refute_same() {
+	[ "$1" != "$2" ] || fail "both values are '$1'"
+}
+
+# field KEY ANSWER: the value of KEY in an observer's answer.
+field() {
+	local w
+	for w in $2; do
+		if [[ $w == "$1="* ]]; then
+			echo "${w#*=}"
+			return 0
+		fi
+	done
+	fail "no $1 in '$2'"
+}
+
+# rec NAME KEY: the value of KEY in NAME's statistics record (empty if
+# the key is absent); the record is written when NAME exits.
+rec() {
+	[ -s "$run_dir/$1.rec" ] || fail "no statistics record from $1"
+	awk -v k="$2=" '{
+		for (i = 1; i <= NF; i++)
+			if (index($i, k) == 1)
+				print substr($i, length(k) + 1)
+	}' "$run_dir/$1.rec"
+}
+
+# hits NAME FAMILY: how many of NAME's FAMILY calls the cache answered.
+hits() {
+	local v
+	v=$(rec "$1" "$2")
+	[ -n "$v" ] || {
+		echo 0
+		return 0
+	}
+	echo "$v" | cut -d, -f4
+}
+
+# watch_start PATH...: record the kernel's events on each PATH (and on the
+# marker directory) in $run_dir/events, one "WATCH|NAME|EVENTS" a line.
+watch_start() {
+	(
+		close_fifos
+		exec inotifywait -m --format '%w|%f|%e' -o "$run_dir/events" \
+			"$@" "$T/mark" 2>"$run_dir/watch.err" </dev/null 3>&-
+	) &
+	watch_pid=$!
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ -f $run_dir/watch.err &&
+			$(cat "$run_dir/watch.err") == *"Watches established."* ]] &&
+			return 0
+		kill -0 "$watch_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "inotifywait did not start: $(cat "$run_dir/watch.err")"
+}
+
+# watch_sync: create a marker and wait until inotifywait reports it; events
+# are queued in order, so every event of an earlier change is then in the
+# log.  The marker directory is not one the observers look at.
+watch_sync() {
+	local i n=$((++marks))
+	touch "$T/mark/$n"
+	for ((i = 0; i < 200; i++)); do
+		[[ $(cat "$run_dir/events") == *"|$n|CREATE"* ]] && return 0
+		sleep 0.05
+	done
+	fail "inotifywait did not report marker $n"
+}
+
+# events WATCH NAME: the event masks recorded for NAME in the watch on
+# directory WATCH, one a line (NAME empty: events on the watched WATCH
+# itself, e.g. a watch on a file).
+events() {
+	local w=$1
+	[ -n "$2" ] && w=$w/
+	awk -F'|' -v w="$w" -v n="$2" '$1 == w && $2 == n { print $3 }' \
+		"$run_dir/events"
+}
+
+
+@test "hard link made and written through another directory: no event in ours, the inode's own watch reports it and the answer follows at once" {
+	printf 'abc' >"$T/A/f"
+	touch -d '2020-01-01' "$T/A/f"
+	obs_start obs
+	warm obs s "$T/A/f"
+	assert_equal "$reply" "$(kern obs "$T/A/f")"
+	assert_equal "$(field nlink "$reply")" 1
+	assert_equal "$(field mtime "$reply")" 1577836800.000000000
+
+	watch_start "$T/A" "$T/B" "$T/A/f"
+	ln "$T/A/f" "$T/B/g"
+	printf 'defgh' >>"$T/B/g"
+	watch_sync
+	# The kernel told B's watchers and the inode's own; nothing for A.
+	run events "$T/A" f
+	assert_output ''
+	run events "$T/B" g
+	assert_line CREATE
+	assert_line MODIFY
+	assert_line CLOSE_WRITE,CLOSE
+	run events "$T/A/f" ''
+	assert_line ATTRIB
+	assert_line MODIFY
+
+	# namecache watches the inode of every non-directory it caches, so the
+	# answer is the kernel's: size, mtime and link count included.
+	kernel=$(kern obs "$T/A/f")
+	assert_equal "$(field size "$kernel")" 8
+	assert_equal "$(field nlink "$kernel")" 2
+	ask obs "s $T/A/f"
+	assert_equal "$reply" "$kernel"
+	printf 'ij' >>"$T/B/g"
+	ask obs "s $T/A/f"
+	assert_equal "$(field size "$reply")" 10
+	assert_equal "$reply" "$(kern obs "$T/A/f")"
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "a file with two links is cached, and writes through the other name are seen at once" {
+	printf 'abc' >"$T/A/h"
+	ln "$T/A/h" "$T/B/h2"
+	obs_start obs
+	warm obs s "$T/A/h"
+	assert_equal "$reply" "$(kern obs "$T/A/h")"
+	assert_equal "$(field nlink "$reply")" 2
+
+	watch_start "$T/A" "$T/B"
+	local i
+	for i in 1 2 3; do
+		printf 'xy' >>"$T/B/h2"
+		ask obs "s $T/A/h"
+		assert_equal "$(field size "$reply")" $((3 + 2 * i))
+		assert_equal "$reply" "$(kern obs "$T/A/h")"
+		# Cached again between the writes.
+		ask obs "s $T/A/h"
+		ask obs "s $T/A/h"
+		assert_equal "$reply" "$(kern obs "$T/A/h")"
+	done
+	watch_sync
+	run events "$T/A" h
+	assert_output ''
+	run events "$T/B" h2
+	assert_line MODIFY
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "mmap write: no IN_MODIFY, cached mtime stays old until the writer's close queues IN_CLOSE_WRITE" {
+	nc_require python3
+	head -c 4096 /dev/zero | tr '\0' a >"$T/A/f"
+	touch -d '2020-01-01' "$T/A/f"
+	obs_start obs
+	warm obs s "$T/A/f"
+	assert_equal "$(field mtime "$reply")" 1577836800.000000000
+
+	watch_start "$T/A"
+	# The writer maps f shared, writes through the mapping, msyncs and
+	# unmaps it, and keeps its descriptor open until told to close it.
+	proc_start writer python3 -c '
+import mmap, os, sys
+fd = None
+while True:
+    cmd = sys.stdin.readline().strip()
+    if not cmd:
+        break
+    if cmd == "map":
+        fd = os.open(sys.argv[1], os.O_RDWR)
+        m = mmap.mmap(fd, 0)
+    elif cmd == "write":
+        m[0:3] = b"XYZ"
+        m.flush()
+        m.close()
+    elif cmd == "close":
+        os.close(fd)
+    print(cmd, flush=True)
+' "$T/A/f"
+	ask writer map
+	ask writer write
+	watch_sync
+	run events "$T/A" f
+	assert_line OPEN
+	refute_line --partial MODIFY
+	refute_line --partial CLOSE_WRITE
+	refute_line --partial ATTRIB
+
+	# The kernel's mtime moved at the write fault; the cached one did not.
+	kernel=$(kern obs "$T/A/f")
+	refute_same "$(field mtime "$kernel")" 1577836800.000000000
+	ask obs "s $T/A/f"
+	assert_equal "$(field mtime "$reply")" 1577836800.000000000
+	assert_equal "$(field size "$reply")" 4096
+	# The write fault set the ctime too.
+	assert_equal "$(field ctime "$kernel")" "$(field mtime "$kernel")"
+	refute_same "$(field ctime "$reply")" "$(field ctime "$kernel")"
+
+	# The writer's close is the first event: now the answer is fresh.
+	ask writer close
+	watch_sync
+	run events "$T/A" f
+	assert_line CLOSE_WRITE,CLOSE
+	ask obs "s $T/A/f"
+	assert_equal "$reply" "$(kern obs "$T/A/f")"
+	assert_equal "$(field mtime "$reply")" "$(field mtime "$kernel")"
+	proc_stop writer
+	run head -c 3 "$T/A/f"
+	assert_output XYZ
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "atime: a read queues only IN_ACCESS; the kernel's atime moves, the cached one does not" {
+	local opts
+	opts=$(findmnt -n -o OPTIONS --target "$T")
+	[[ ,$opts, != *,noatime,* ]] || skip "$T is mounted noatime"
+	printf 'data' >"$T/A/f"
+	touch -a -d '2020-01-01' "$T/A/f"
+	obs_start obs
+	warm obs s "$T/A/f"
+	assert_equal "$(field atime "$reply")" 1577836800.000000000
+	before=$reply
+
+	watch_start "$T/A"
+	cat "$T/A/f" >/dev/null
+	watch_sync
+	run events "$T/A" f
+	assert_line ACCESS
+	refute_line --partial ATTRIB
+	refute_line --partial MODIFY
+	refute_line --partial CLOSE_WRITE
+
+	# relatime: the atime was older than the mtime, so the read moved it.
+	kernel=$(kern obs "$T/A/f")
+	refute_same "$(field atime "$kernel")" 1577836800.000000000
+	ask obs "s $T/A/f"
+	assert_equal "$reply" "$before"
+	assert_equal "$(field atime "$reply")" 1577836800.000000000
+	# Every other field is the kernel's.
+	assert_equal "${reply%% atime=*}" "${kernel%% atime=*}"
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "atime-only utimensat queues only IN_ACCESS: the cached atime stays old" {
+	printf 'data' >"$T/A/f"
+	obs_start obs
+	warm obs s "$T/A/f"
+	before=$reply
+	sleep 0.05
+
+	watch_start "$T/A"
+	# -c: no open, just utimensat(2) with the mtime omitted.
+	touch -c -a -d '2021-06-01' "$T/A/f"
+	watch_sync
+	run events "$T/A" f
+	assert_output ACCESS
+
+	kernel=$(kern obs "$T/A/f")
+	assert_equal "$(field atime "$kernel")" 1622505600.000000000
+	ask obs "s $T/A/f"
+	assert_equal "$(field atime "$reply")" "$(field atime "$before")"
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "atime-only utimensat also sets ctime with only IN_ACCESS: the cached ctime stays old, everything else is the kernel's" {
+	# docs/coherence.md lists st_ctime after an atime-only utimensat
+	# next to st_atime: the kernel sets both and queues IN_ACCESS only.
+	printf 'data' >"$T/A/f"
+	obs_start obs
+	warm obs s "$T/A/f"
+	before=$reply
+	sleep 0.05
+	touch -c -a -d '2021-06-01' "$T/A/f"
+	kernel=$(kern obs "$T/A/f")
+	refute_same "$(field ctime "$kernel")" "$(field ctime "$before")"
+	ask obs "s $T/A/f"
+	assert_equal "$(field ctime "$reply")" "$(field ctime "$before")"
+	# Size, mode, links, inode and mtime: the kernel's.
+	assert_equal "${reply%% ctime=*}" "${kernel%% ctime=*}"
+	proc_stop obs
+}
+
+@test "link() and unlink() of another name in another directory: no event in ours, IN_ATTRIB on the inode, st_nlink and st_ctime follow at once" {
+	printf 'abc' >"$T/A/f"
+	obs_start obs
+	warm obs s "$T/A/f"
+	before=$reply
+	assert_equal "$(field nlink "$before")" 1
+	sleep 0.05
+
+	watch_start "$T/A" "$T/A/f"
+	ln "$T/A/f" "$T/B/g"
+	watch_sync
+	run events "$T/A" f
+	assert_output ''
+	run events "$T/A/f" ''
+	assert_output ATTRIB
+	kernel=$(kern obs "$T/A/f")
+	assert_equal "$(field nlink "$kernel")" 2
+	refute_same "$(field ctime "$kernel")" "$(field ctime "$before")"
+	ask obs "s $T/A/f"
+	assert_equal "$reply" "$kernel"
+
+	sleep 0.05
+	rm "$T/B/g"
+	watch_sync
+	run events "$T/A" f
+	assert_output ''
+	kernel2=$(kern obs "$T/A/f")
+	assert_equal "$(field nlink "$kernel2")" 1
+	ask obs "s $T/A/f"
+	assert_equal "$reply" "$kernel2"
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "/proc is never answered from the cache: a process that ends is ENOENT at once" {
+	local sleeper
+	printf 'abc' >"$T/A/f"
+	(
+		close_fifos
+		exec sleep 30 3>&-
+	) &
+	sleeper=$!
+	P_PID[sleeper]=$sleeper
+	obs_start obs
+	# Control on ext4, in another family: lstat is cached.
+	warm obs l "$T/A/f"
+	warm obs s /proc/self/status
+	warm obs s "/proc/$sleeper"
+	assert_equal "$(field mode "$reply")" 40555
+	kill "$sleeper"
+	nc_wait_pid "$sleeper" 10
+	unset "P_PID[sleeper]"
+	ask obs "s /proc/$sleeper"
+	assert_equal "$reply" errno=2
+	assert_equal "$reply" "$(kern obs "/proc/$sleeper")"
+	proc_stop obs
+	assert_equal "$(hits obs stat)" 0
+	[ "$(hits obs lstat)" -ge 1 ] || fail "control not cached: $(cat "$run_dir/obs.rec")"
+}
+
+@test "tmpfs is cached like ext4 and follows a chmod at once (IN_ATTRIB)" {
+	[ "$(findmnt -n -f -o FSTYPE --target /dev/shm)" = tmpfs ] ||
+		skip "/dev/shm is not tmpfs"
+	shm_dir=$(mktemp -d /dev/shm/nc-t3000.XXXXXX)
+	printf 'abc' >"$shm_dir/f"
+	chmod 644 "$shm_dir/f"
+	obs_start obs
+	warm obs s "$shm_dir/f"
+	assert_equal "$(field mode "$reply")" 100644
+	watch_start "$shm_dir"
+	chmod 600 "$shm_dir/f"
+	ask obs "s $shm_dir/f"
+	assert_equal "$(field mode "$reply")" 100600
+	assert_equal "$reply" "$(kern obs "$shm_dir/f")"
+	watch_sync
+	run events "$shm_dir" f
+	assert_output ATTRIB
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "devtmpfs is cached like tmpfs and follows a change at once" {
+	# devtmpfs reports the f_type of tmpfs (0x01021994) to statfs and its
+	# changes go through the VFS like tmpfs's, so docs/coherence.md lists
+	# it with the cached filesystems.
+	[ "$(findmnt -n -f -o FSTYPE --target /dev)" = devtmpfs ] ||
+		skip "/dev is not devtmpfs"
+	obs_start obs
+	warm obs s /dev/null
+	assert_equal "$(field mode "$reply")" 20666
+	assert_equal "$reply" "$(kern obs /dev/null)"
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "a directory's own attributes are cached and follow changes of its entries at once" {
+	mkdir "$T/A/D"
+	touch "$T/A/D/x"
+	touch -d '2020-01-01' "$T/A/D"
+	obs_start obs
+	warm obs l "$T/A/D"
+	assert_equal "$(field mtime "$reply")" 1577836800.000000000
+	assert_equal "$(field nlink "$reply")" 2
+	watch_start "$T/A" "$T/A/D"
+
+	# A new file: D's mtime and ctime change; the event names only the file.
+	touch "$T/A/D/y"
+	ask obs "l $T/A/D"
+	assert_equal "$reply" "$(kern obs "$T/A/D")"
+	refute_same "$(field mtime "$reply")" 1577836800.000000000
+
+	# A new subdirectory: D's link count too.
+	warm obs l "$T/A/D"
+	mkdir "$T/A/D/sub"
+	ask obs "l $T/A/D"
+	assert_equal "$reply" "$(kern obs "$T/A/D")"
+	assert_equal "$(field nlink "$reply")" 3
+
+	# A removal.
+	warm obs l "$T/A/D"
+	touch -d '2020-01-01' "$T/A/D"
+	warm obs l "$T/A/D"
+	rm "$T/A/D/x"
+	ask obs "l $T/A/D"
+	assert_equal "$reply" "$(kern obs "$T/A/D")"
+	refute_same "$(field mtime "$reply")" 1577836800.000000000
+
+	watch_sync
+	run events "$T/A/D" y
+	assert_line CREATE
+	run events "$T/A/D" sub
+	assert_output CREATE,ISDIR
+	run events "$T/A/D" x
+	assert_output DELETE
+	# No event names D in its parent's watch except the touch -d.
+	run events "$T/A" D
+	assert_output ATTRIB,ISDIR
+	proc_stop obs
+	[ "$(hits obs lstat)" -ge 3 ] || fail "D was not cached: $(cat "$run_dir/obs.rec")"
+}
+
+# change_and_look [VAR=VALUE...]: cache two paths, chmod one and rename the other
+# from this shell (an unrelated process), and look them up again at once.
+change_and_look() {
+	printf 'abc' >"$T/A/f"
+	printf 'def' >"$T/A/r"
+	chmod 644 "$T/A/f"
+	started=$EPOCHREALTIME
+	obs_start obs "$@"
+	warm obs s "$T/A/f"
+	warm obs s "$T/A/r"
+	chmod 600 "$T/A/f"
+	mv "$T/A/r" "$T/A/r2"
+	ask obs "s $T/A/f"
+	mode_now=$(field mode "$reply")
+	ask obs "s $T/A/r"
+	r_now=$reply
+	looked=$EPOCHREALTIME
+}
+
+# elapsed_us FROM TO: microseconds between two $EPOCHREALTIME values.
+elapsed_us() {
+	echo $((${2/./} - ${1/./}))
+}
+
+@test "relaxed mode: a change by an unrelated process is missed for up to NAMECACHE_MAX_STALE_US, then seen" {
+	change_and_look NAMECACHE_MODE=relaxed NAMECACHE_MAX_STALE_US=2000000
+	# The last check was at or after the start; within 2 s of it the
+	# answers are the cached ones.
+	[ "$(elapsed_us "$started" "$looked")" -lt 1800000 ] ||
+		skip "too slow: the lookups came more than 1.8 s after the start"
+	assert_equal "$mode_now" 100644
+	assert_equal "$(field size "$r_now")" 3
+	assert_equal "$(kern obs "$T/A/r")" errno=2
+	sleep 2.2
+	ask obs "s $T/A/f"
+	assert_equal "$(field mode "$reply")" 100600
+	ask obs "s $T/A/r"
+	assert_equal "$reply" errno=2
+	ask obs "s $T/A/r2"
+	assert_equal "$reply" "$(kern obs "$T/A/r2")"
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "strict mode: the same changes are seen at once" {
+	change_and_look NAMECACHE_MODE=strict
+	assert_equal "$mode_now" 100600
+	assert_equal "$r_now" errno=2
+	proc_stop obs
+	[ "$(hits obs stat)" -ge 1 ] || fail "no stat hit: $(cat "$run_dir/obs.rec")"
+}
+
+@test "raw chdir system call: relative lookups resolve against the old directory" {
+	printf 'abc' >"$T/A/f"
+	printf 'longer' >"$T/B/f"
+	obs_start obs
+	ask obs "c $T/A"
+	assert_equal "$reply" chdir=0
+	warm obs s f
+	assert_equal "$(field size "$reply")" 3
+	# No wrapper sees this chdir.
+	ask obs "r $T/B"
+	assert_equal "$reply" chdir=0
+	assert_equal "$(field size "$(kern obs f)")" 6
+	# Documented: the shim still resolves "f" in A.
+	ask obs "s f"
+	assert_equal "$(field size "$reply")" 3
+	# chdir() through the C library re-learns the working directory.
+	ask obs "c $T/B"
+	ask obs "s f"
+	assert_equal "$(field size "$reply")" 6
+	proc_stop obs
+}

@@ -1,0 +1,1186 @@
+/*
+ * The helper of the differential coherence test (tests/c/shim_coherence.c).
+ *
+ * It guards the cache's central promise: a cached answer reflects every
+ * change whose system call returned before the lookup began, made by any
+ * process on the machine.  Two processes take part:
+ *
+ *   coherence-prog check TREE SEED OPS [--self] [--threads N] [--repeats R]
+ *	The checker, run under LD_PRELOAD of the shim.  It starts the
+ *	mutator (without the shim), and after every token from it asks a
+ *	sample of questions about the tree twice: through the normal libc
+ *	symbols, which the shim interposes and may answer from memory, and
+ *	through raw syscall(2), which is the kernel's answer.  Every
+ *	difference is printed; the last line is
+ *	"ops N lookups M differences D".  With --self the checker also
+ *	mutates the tree itself, through the shim, before its lookups; with
+ *	--threads N, N threads ask the same questions concurrently; each
+ *	interposed question is asked R times (default 2), so that the
+ *	later ones are answered from the cache.
+ *
+ *   coherence-prog mutate TREE SEED OPS TOKEN_FD ACK_FD
+ *	The mutator.  It applies random operations to a random tree under
+ *	TREE (create, write, truncate, unlink, rename of files and
+ *	directories over existing targets or not, mkdir, rmdir, chmod,
+ *	utimensat, symlink, atomic symlink retarget, hard link), and after
+ *	each small batch writes a token describing it and waits for the
+ *	checker's acknowledgement.  The hand-off is causal: every change of
+ *	the batch returned before the checker's lookups begin, and nothing
+ *	changes while they run.
+ *
+ *   coherence-prog nftw DIR
+ *	Relative lookups inside nftw(FTW_CHDIR) and fts (which change the
+ *	working directory with glibc's internal chdir, seen by no wrapper)
+ *	and after them must give the kernel's answers.  Prints
+ *	"lookups M differences D".
+ *
+ * Compared: return value, errno, and every field except st_atime (never
+ * coherent, by design) and, for non-directories whose inode ever had more
+ * than one link, st_nlink and st_ctime (link() and unlink() of another
+ * name notify only marks on the inode itself).  The mutator reports the
+ * inode of every hard link it makes, so for all other files the ctime and
+ * link count are checked too.  It never changes only the access time,
+ * which changes st_ctime with no event the cache subscribes to.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fts.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+
+extern char **environ;
+
+/* ---- random numbers (xorshift64*) ------------------------------------ */
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t rnd(struct rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 2685821657736338717ull;
+}
+
+static unsigned pick(struct rng *r, unsigned n)
+{
+	return (unsigned)(rnd(r) % n);
+}
+
+static void rng_seed(struct rng *r, uint64_t seed)
+{
+	r->s = seed * 0x9E3779B97F4A7C15ull + 1;
+	for (int i = 0; i < 8; i++)
+		rnd(r);
+}
+
+/* ---- the tree's name space ------------------------------------------- */
+
+/*
+ * Four names per level and at most three levels: 84 possible paths, so
+ * that operations collide often (renames over existing targets, rmdir of
+ * directories that just got an entry, links between cached names).
+ */
+static const char *const names[] = {"a", "b", "c", "d"};
+#define NNAMES 4
+#define MAXDEPTH 3
+
+static void rand_rel(struct rng *r, char *buf, size_t cap)
+{
+	unsigned depth = 1 + pick(r, MAXDEPTH);
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < depth; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? "/" : "",
+				      names[pick(r, NNAMES)]);
+}
+
+/* ---- tokens ---------------------------------------------------------- */
+
+#define TOK_OPS 4
+#define TOK_PATH 192
+
+struct tok_op {
+	char kind[16];
+	char p1[TOK_PATH];
+	char p2[TOK_PATH];
+	uint64_t linked_ino; /* a hard link was made to this inode */
+};
+
+/* One token: written and read with one system call (< PIPE_BUF). */
+struct token {
+	uint32_t n;
+	uint32_t done;
+	struct tok_op op[TOK_OPS];
+};
+
+_Static_assert(sizeof(struct token) < 4096, "a token must fit PIPE_BUF");
+
+static int read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = read(fd, (char *)buf + got, n - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const void *buf, size_t n)
+{
+	size_t put = 0;
+
+	while (put < n) {
+		ssize_t k = write(fd, (const char *)buf + put, n - put);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		put += (size_t)k;
+	}
+	return 0;
+}
+
+/* ---- mutations ------------------------------------------------------- */
+
+static const mode_t file_modes[] = {0644, 0600, 0755, 0444, 0000, 0640};
+static const mode_t dir_modes[] = {0755, 0755, 0700, 0711,
+				   0555, 0644, 0311, 0000};
+
+/* A symlink target: in the tree, above it, dangling, or a loop. */
+static void rand_target(struct rng *r, const char *tree, const char *self,
+			char *buf, size_t cap)
+{
+	char rel[TOK_PATH];
+
+	rand_rel(r, rel, sizeof(rel));
+	switch (pick(r, 8)) {
+	case 0:
+		snprintf(buf, cap, "%s/%s", tree, rel);
+		break;
+	case 1:
+		snprintf(buf, cap, "../%s", names[pick(r, NNAMES)]);
+		break;
+	case 2:
+		snprintf(buf, cap, "%s", pick(r, 2) ? "." : "..");
+		break;
+	case 3:
+		snprintf(buf, cap, "zz");
+		break;
+	case 4: {
+		const char *base = strrchr(self, '/');
+
+		snprintf(buf, cap, "%s", base ? base + 1 : self);
+		break;
+	}
+	case 5:
+		snprintf(buf, cap, "%s/", names[pick(r, NNAMES)]);
+		break;
+	default:
+		snprintf(buf, cap, "%s",
+			 pick(r, 2) ? names[pick(r, NNAMES)] : rel);
+		break;
+	}
+}
+
+/*
+ * Whether @rel (relative to the tree's top, the cwd) names an object
+ * strictly inside the tree.  Operations that follow a final symlink
+ * (chmod, utimensat) are applied only then: a link to "." or ".." must
+ * not change the top or the scratch directory above it.
+ */
+static int inside(const char *tree, const char *rel)
+{
+	char real[PATH_MAX];
+	size_t n = strlen(tree);
+
+	if (!realpath(rel, real))
+		return 0;
+	return !strncmp(real, tree, n) && real[n] == '/';
+}
+
+/*
+ * Apply one random operation to the tree, with paths relative to the
+ * working directory (the tree's top).  Returns 1 if it changed something
+ * (its system call succeeded), 0 if it failed, which changes nothing.
+ * The operation is described in @o either way.
+ */
+static int mutate_one(struct rng *r, const char *tree, struct tok_op *o)
+{
+	char tgt[PATH_MAX], tmp[TOK_PATH + 8];
+	struct timespec ts[2];
+	struct stat st;
+	int fd, ok = 0;
+	unsigned k = pick(r, 100);
+
+	memset(o, 0, sizeof(*o));
+	rand_rel(r, o->p1, sizeof(o->p1));
+	rand_rel(r, o->p2, sizeof(o->p2));
+	if (k < 12) {
+		snprintf(o->kind, sizeof(o->kind), "create");
+		fd = open(o->p1, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			char data[64];
+			size_t n = pick(r, sizeof(data));
+
+			/* Created: a change, whatever follows. */
+			memset(data, 'x', n);
+			if (write(fd, data, n) != (ssize_t)n ||
+			    fchmod(fd, file_modes[pick(r, 6)]) < 0)
+				perror("create");
+			close(fd);
+			ok = 1;
+		}
+	} else if (k < 24) {
+		char data[128];
+		size_t n = 1 + pick(r, sizeof(data) - 1);
+
+		snprintf(o->kind, sizeof(o->kind), "write");
+		fd = open(o->p1, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (fd >= 0) {
+			memset(data, 'y', n);
+			ok = write(fd, data, n) == (ssize_t)n;
+			close(fd);
+		}
+	} else if (k < 30) {
+		snprintf(o->kind, sizeof(o->kind), "truncate");
+		ok = truncate(o->p1, (off_t)pick(r, 9000)) == 0;
+	} else if (k < 38) {
+		snprintf(o->kind, sizeof(o->kind), "unlink");
+		ok = unlink(o->p1) == 0;
+	} else if (k < 50) {
+		snprintf(o->kind, sizeof(o->kind), "rename");
+		ok = rename(o->p1, o->p2) == 0;
+	} else if (k < 60) {
+		snprintf(o->kind, sizeof(o->kind), "mkdir");
+		ok = mkdir(o->p1, 0755) == 0;
+		if (ok && pick(r, 4) == 0)
+			chmod(o->p1, dir_modes[pick(r, 8)]);
+	} else if (k < 66) {
+		snprintf(o->kind, sizeof(o->kind), "rmdir");
+		ok = rmdir(o->p1) == 0;
+	} else if (k < 74) {
+		snprintf(o->kind, sizeof(o->kind), "chmod");
+		if (inside(tree, o->p1) && stat(o->p1, &st) == 0)
+			ok = chmod(o->p1, S_ISDIR(st.st_mode)
+					      ? dir_modes[pick(r, 8)]
+					      : file_modes[pick(r, 6)]) == 0;
+	} else if (k < 78) {
+		ts[0].tv_sec = (time_t)pick(r, 1u << 30);
+		ts[0].tv_nsec = (long)pick(r, 1000000000);
+		ts[1].tv_sec = (time_t)pick(r, 1u << 30);
+		ts[1].tv_nsec = (long)pick(r, 1000000000);
+		if (pick(r, 2)) {
+			snprintf(o->kind, sizeof(o->kind), "utimes");
+		} else {
+			snprintf(o->kind, sizeof(o->kind), "utimes-m");
+			ts[0].tv_nsec = UTIME_OMIT;
+		}
+		ok = inside(tree, o->p1) &&
+		     utimensat(AT_FDCWD, o->p1, ts, 0) == 0;
+	} else if (k < 86) {
+		snprintf(o->kind, sizeof(o->kind), "symlink");
+		rand_target(r, tree, o->p1, tgt, sizeof(tgt));
+		snprintf(o->p2, sizeof(o->p2), "%.*s", TOK_PATH - 1, tgt);
+		ok = symlink(tgt, o->p1) == 0;
+	} else if (k < 92) {
+		/* Retarget atomically: a new link renamed over the old. */
+		char *slash;
+
+		snprintf(o->kind, sizeof(o->kind), "retarget");
+		rand_target(r, tree, o->p1, tgt, sizeof(tgt));
+		snprintf(o->p2, sizeof(o->p2), "%.*s", TOK_PATH - 1, tgt);
+		snprintf(tmp, sizeof(tmp), "%s", o->p1);
+		slash = strrchr(tmp, '/');
+		snprintf(slash ? slash + 1 : tmp,
+			 sizeof(tmp) - (size_t)(slash ? slash + 1 - tmp : 0),
+			 ".tmp");
+		if (lstat(o->p1, &st) == 0 && S_ISLNK(st.st_mode) &&
+		    symlink(tgt, tmp) == 0) {
+			ok = rename(tmp, o->p1) == 0;
+			if (!ok)
+				unlink(tmp);
+		}
+	} else {
+		snprintf(o->kind, sizeof(o->kind), "link");
+		ok = link(o->p1, o->p2) == 0;
+		if (ok && lstat(o->p2, &st) == 0)
+			o->linked_ino = st.st_ino;
+	}
+	return ok;
+}
+
+static int run_mutator(const char *tree, uint64_t seed, long ops, int tokfd,
+		       int ackfd)
+{
+	struct rng r;
+	long done = 0, tries = 0;
+
+	rng_seed(&r, seed);
+	if (chdir(tree) < 0) {
+		perror(tree);
+		return 2;
+	}
+	umask(022);
+	while (done < ops) {
+		struct token t;
+		unsigned batch = 1 + (pick(&r, 4) == 0 ? pick(&r, TOK_OPS) : 0);
+		char ack;
+
+		memset(&t, 0, sizeof(t));
+		while (t.n < batch && done < ops) {
+			tries++;
+			if (mutate_one(&r, tree, &t.op[t.n])) {
+				t.n++;
+				done++;
+			} else if (tries > 50 * (ops + 100)) {
+				fprintf(stderr, "mutator: operations keep "
+						"failing\n");
+				return 2;
+			}
+		}
+		if (write_full(tokfd, &t, sizeof(t)) < 0 ||
+		    read_full(ackfd, &ack, 1) < 0)
+			return 2;
+	}
+	{
+		struct token t;
+
+		memset(&t, 0, sizeof(t));
+		t.done = 1;
+		if (write_full(tokfd, &t, sizeof(t)) < 0)
+			return 2;
+	}
+	return 0;
+}
+
+/* ---- the checker ----------------------------------------------------- */
+
+static const char *tree_abs; /* the tree's absolute path */
+static char cwd_up[64];	     /* "../" per level from the cwd to the tree */
+
+/* Inodes that ever had more than one link: their nlink and ctime are not
+ * coherent.  Open addressing; inode numbers are never 0. */
+#define LINKED_CAP (1u << 16)
+static uint64_t linked[LINKED_CAP];
+
+static void linked_add(uint64_t ino)
+{
+	uint32_t i = (uint32_t)(ino * 0x9E3779B97F4A7C15ull >> 48);
+
+	for (uint32_t n = 0; n < LINKED_CAP; n++, i = (i + 1) % LINKED_CAP) {
+		if (linked[i] == ino)
+			return;
+		if (!linked[i]) {
+			__atomic_store_n(&linked[i], ino, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
+static int linked_has(uint64_t ino)
+{
+	uint32_t i = (uint32_t)(ino * 0x9E3779B97F4A7C15ull >> 48);
+
+	for (uint32_t n = 0; n < LINKED_CAP; n++, i = (i + 1) % LINKED_CAP) {
+		uint64_t v = __atomic_load_n(&linked[i], __ATOMIC_RELAXED);
+
+		if (v == ino)
+			return 1;
+		if (!v)
+			return 0;
+	}
+	return 1;
+}
+
+/* The last operations, printed with the first differences. */
+#define HIST 12
+static struct tok_op hist[HIST];
+static unsigned long hist_n;
+
+static void hist_add(const struct tok_op *o)
+{
+	hist[hist_n++ % HIST] = *o;
+	if (o->linked_ino)
+		linked_add(o->linked_ino);
+}
+
+static unsigned long n_lookups, n_diffs;
+static int repeats = 2;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+#define PRINT_MAX 40
+
+static void diff(const char *call, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned long d = __atomic_fetch_add(&n_diffs, 1, __ATOMIC_RELAXED);
+
+	if (d >= PRINT_MAX)
+		return;
+	pthread_mutex_lock(&out_lock);
+	printf("difference %s(\"%s\") cwd=%s: ", call, path,
+	       cwd_up[0] ? cwd_up : "./");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (d < 5) {
+		printf("  after operations (oldest first):\n");
+		for (unsigned long i = hist_n > HIST ? hist_n - HIST : 0;
+		     i < hist_n; i++)
+			printf("    #%lu %s %s %s\n", i, hist[i % HIST].kind,
+			       hist[i % HIST].p1, hist[i % HIST].p2);
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+/* Whether @ino (of a non-directory) may show stale nlink and ctime. */
+static int loose(mode_t mode, uint64_t ino)
+{
+	return !S_ISDIR(mode) && linked_has(ino);
+}
+
+static void describe_stat(char *buf, size_t cap, long ret, int err,
+			  const struct stat *s)
+{
+	if (ret < 0)
+		snprintf(buf, cap, "-1 %s", strerrorname_np(err));
+	else
+		snprintf(buf, cap,
+			 "0 ino=%lu mode=%o nlink=%lu uid=%u size=%ld "
+			 "blocks=%ld mtime=%ld.%09ld ctime=%ld.%09ld",
+			 (unsigned long)s->st_ino, s->st_mode,
+			 (unsigned long)s->st_nlink, s->st_uid,
+			 (long)s->st_size, (long)s->st_blocks,
+			 (long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
+			 (long)s->st_ctim.tv_sec, s->st_ctim.tv_nsec);
+}
+
+static void cmp_stat(const char *call, const char *path, long r1, int e1,
+		     struct stat *s1, long r2, int e2, struct stat *s2)
+{
+	char a[256], b[256];
+
+	describe_stat(a, sizeof(a), r1, e1, s1);
+	describe_stat(b, sizeof(b), r2, e2, s2);
+	if (r1 == r2 && (r1 < 0 ? e1 == e2 : 1)) {
+		if (r1 < 0)
+			return;
+		memset(&s1->st_atim, 0, sizeof(s1->st_atim));
+		memset(&s2->st_atim, 0, sizeof(s2->st_atim));
+		if (loose(s2->st_mode, s2->st_ino)) {
+			s1->st_nlink = s2->st_nlink = 0;
+			memset(&s1->st_ctim, 0, sizeof(s1->st_ctim));
+			memset(&s2->st_ctim, 0, sizeof(s2->st_ctim));
+		}
+		if (!memcmp(s1, s2, sizeof(*s1)))
+			return;
+	}
+	diff(call, path, "cache: %s kernel: %s", a, b);
+}
+
+static void describe_statx(char *buf, size_t cap, long ret, int err,
+			   const struct statx *s)
+{
+	if (ret < 0)
+		snprintf(buf, cap, "-1 %s", strerrorname_np(err));
+	else
+		snprintf(buf, cap,
+			 "0 mask=%x ino=%llu mode=%o nlink=%u size=%llu "
+			 "mtime=%lld.%09u ctime=%lld.%09u",
+			 s->stx_mask, (unsigned long long)s->stx_ino,
+			 s->stx_mode, s->stx_nlink,
+			 (unsigned long long)s->stx_size,
+			 (long long)s->stx_mtime.tv_sec, s->stx_mtime.tv_nsec,
+			 (long long)s->stx_ctime.tv_sec, s->stx_ctime.tv_nsec);
+}
+
+static void cmp_statx(const char *call, const char *path, long r1, int e1,
+		      struct statx *s1, long r2, int e2, struct statx *s2)
+{
+	char a[256], b[256];
+
+	describe_statx(a, sizeof(a), r1, e1, s1);
+	describe_statx(b, sizeof(b), r2, e2, s2);
+	if (r1 == r2 && (r1 < 0 ? e1 == e2 : 1)) {
+		if (r1 < 0)
+			return;
+		memset(&s1->stx_atime, 0, sizeof(s1->stx_atime));
+		memset(&s2->stx_atime, 0, sizeof(s2->stx_atime));
+		if (loose(s2->stx_mode, s2->stx_ino)) {
+			s1->stx_nlink = s2->stx_nlink = 0;
+			memset(&s1->stx_ctime, 0, sizeof(s1->stx_ctime));
+			memset(&s2->stx_ctime, 0, sizeof(s2->stx_ctime));
+		}
+		if (!memcmp(s1, s2, sizeof(*s1)))
+			return;
+	}
+	diff(call, path, "cache: %s kernel: %s", a, b);
+}
+
+static void cmp_ret(const char *call, const char *path, long r1, int e1,
+		    long r2, int e2)
+{
+	if (r1 == r2 && (r1 >= 0 || e1 == e2))
+		return;
+	diff(call, path, "cache: %ld %s kernel: %ld %s", r1,
+	     r1 < 0 ? strerrorname_np(e1) : "", r2,
+	     r2 < 0 ? strerrorname_np(e2) : "");
+}
+
+static long raw_stat(const char *p, struct stat *st, int flags)
+{
+	return syscall(SYS_newfstatat, AT_FDCWD, p, st, flags);
+}
+
+static long raw_access(const char *p, int mode, int flags)
+{
+	long r = syscall(SYS_faccessat2, AT_FDCWD, p, mode, flags);
+
+	if (r < 0 && errno == ENOSYS && !flags)
+		r = syscall(SYS_faccessat, AT_FDCWD, p, mode);
+	return r;
+}
+
+/* glibc's own realpath, which the shim does not see (it resolves with
+ * glibc-internal calls): the reference answer for realpath. */
+static char *(*libc_realpath)(const char *, char *);
+
+#define STATX_MASK (STATX_BASIC_STATS | STATX_BTIME)
+
+static void check_stat_like(const char *p)
+{
+	static const int modes[] = {F_OK, R_OK, W_OK, X_OK, R_OK | W_OK | X_OK};
+	struct stat s1, s2;
+	struct statx x1, x2;
+	long r1, r2;
+	int e1, e2;
+
+	for (int nofollow = 0; nofollow < 2; nofollow++) {
+		int fl = nofollow ? AT_SYMLINK_NOFOLLOW : 0;
+
+		memset(&s2, 0, sizeof(s2));
+		errno = 0;
+		r2 = raw_stat(p, &s2, fl);
+		e2 = errno;
+		for (int i = 0; i < repeats; i++) {
+			struct stat t2 = s2;
+
+			memset(&s1, 0, sizeof(s1));
+			errno = 0;
+			switch ((i + nofollow) % 2) {
+			case 0:
+				r1 = nofollow ? lstat(p, &s1) : stat(p, &s1);
+				break;
+			default:
+				r1 = fstatat(AT_FDCWD, p, &s1, fl);
+				break;
+			}
+			e1 = errno;
+			cmp_stat(nofollow ? "lstat" : "stat", p, r1, e1, &s1,
+				 r2, e2, &t2);
+		}
+
+		memset(&x2, 0, sizeof(x2));
+		errno = 0;
+		r2 = syscall(SYS_statx, AT_FDCWD, p, fl, STATX_MASK, &x2);
+		e2 = errno;
+		for (int i = 0; i < repeats; i++) {
+			struct statx t2 = x2;
+
+			memset(&x1, 0, sizeof(x1));
+			errno = 0;
+			r1 = statx(AT_FDCWD, p, fl, STATX_MASK, &x1);
+			e1 = errno;
+			cmp_statx(nofollow ? "statx-nofollow" : "statx", p, r1,
+				  e1, &x1, r2, e2, &t2);
+		}
+		__atomic_fetch_add(&n_lookups, 2 * repeats, __ATOMIC_RELAXED);
+	}
+
+	/* Each mode once, with flags varying from path to path. */
+	for (unsigned m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		static const int flagsets[] = {0, AT_EACCESS,
+					       AT_SYMLINK_NOFOLLOW};
+		unsigned f = (m + (unsigned)strlen(p)) % 3;
+
+		{
+			char call[32];
+
+			errno = 0;
+			r2 = raw_access(p, modes[m], flagsets[f]);
+			e2 = errno;
+			snprintf(call, sizeof(call), "%s/%d/%x",
+				 f ? "faccessat" : "access", modes[m],
+				 flagsets[f]);
+			for (int i = 0; i < repeats; i++) {
+				errno = 0;
+				r1 = f ? faccessat(AT_FDCWD, p, modes[m],
+						   flagsets[f])
+				       : access(p, modes[m]);
+				e1 = errno;
+				cmp_ret(call, p, r1, e1, r2, e2);
+			}
+			__atomic_fetch_add(&n_lookups, repeats,
+					   __ATOMIC_RELAXED);
+		}
+	}
+}
+
+static void check_readlink(const char *p)
+{
+	char b1[PATH_MAX], b2[PATH_MAX];
+	static const size_t lens[] = {PATH_MAX, 3};
+
+	for (unsigned l = 0; l < 2; l++) {
+		long r1, r2;
+		int e1, e2;
+
+		errno = 0;
+		r2 = syscall(SYS_readlinkat, AT_FDCWD, p, b2, lens[l]);
+		e2 = errno;
+		for (int i = 0; i < repeats; i++) {
+			errno = 0;
+			r1 = readlink(p, b1, lens[l]);
+			e1 = errno;
+			if (r1 == r2 && r1 > 0 && memcmp(b1, b2, (size_t)r1))
+				diff("readlink", p,
+				     "cache: \"%.*s\" "
+				     "kernel: \"%.*s\"",
+				     (int)r1, b1, (int)r2, b2);
+			else
+				cmp_ret("readlink", p, r1, e1, r2, e2);
+		}
+		__atomic_fetch_add(&n_lookups, repeats, __ATOMIC_RELAXED);
+	}
+}
+
+static void check_realpath(const char *p)
+{
+	char b1[PATH_MAX], b2[PATH_MAX];
+	char *r1, *r2;
+	int e1, e2;
+
+	errno = 0;
+	r2 = libc_realpath(p, b2);
+	e2 = errno;
+	for (int i = 0; i < repeats; i++) {
+		errno = 0;
+		r1 = realpath(p, b1);
+		e1 = errno;
+		if (!r1 != !r2 || (!r1 && e1 != e2)) {
+			diff("realpath", p, "cache: %s %s kernel: %s %s",
+			     r1 ? r1 : "NULL", strerrorname_np(e1),
+			     r2 ? r2 : "NULL", strerrorname_np(e2));
+		} else if (r1 && strcmp(r1, r2)) {
+			diff("realpath", p, "cache: %s kernel: %s", r1, r2);
+		} else if (r1) {
+			struct stat s1, s2;
+
+			/* The result names the object the path names (when
+			 * the kernel can say: glibc resolves "." and ".."
+			 * by itself, without the search permission a
+			 * lookup needs). */
+			if (raw_stat(r1, &s1, 0) == 0 &&
+			    raw_stat(p, &s2, 0) == 0 &&
+			    (s1.st_dev != s2.st_dev || s1.st_ino != s2.st_ino))
+				diff("realpath", p,
+				     "result %s is not the "
+				     "same object",
+				     r1);
+		}
+	}
+	__atomic_fetch_add(&n_lookups, repeats, __ATOMIC_RELAXED);
+}
+
+static void check_open(const char *p)
+{
+	long r1, r2;
+	int e1, e2;
+	FILE *f;
+
+	errno = 0;
+	r2 = syscall(SYS_openat, AT_FDCWD, p, O_RDONLY | O_CLOEXEC);
+	e2 = errno;
+	if (r2 >= 0) {
+		close((int)r2);
+		r2 = 0;
+	}
+	for (int i = 0; i < repeats; i++) {
+		errno = 0;
+		r1 = open(p, O_RDONLY);
+		e1 = errno;
+		if (r1 >= 0) {
+			close((int)r1);
+			r1 = 0;
+		}
+		cmp_ret("open", p, r1, e1, r2, e2);
+		errno = 0;
+		f = fopen(p, "r");
+		e1 = errno;
+		if (f)
+			fclose(f);
+		cmp_ret("fopen", p, f ? 0 : -1, e1, r2, e2);
+	}
+	__atomic_fetch_add(&n_lookups, 2 * repeats, __ATOMIC_RELAXED);
+}
+
+static void check_path(const char *p)
+{
+	check_stat_like(p);
+	check_readlink(p);
+	check_realpath(p);
+	check_open(p);
+}
+
+/*
+ * The paths to ask about after a token: the ones the operations named,
+ * sometimes their parents, and one random path, each in an absolute or a
+ * relative spelling and a decorated one ("./", "//", trailing "/", "/.", "/..",
+ * a component through a possible file, a detour through "..").
+ */
+#define SAMPLE_MAX 64
+
+struct sample {
+	int n;
+	char p[SAMPLE_MAX][PATH_MAX];
+};
+
+static void sample_add(struct sample *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->n >= SAMPLE_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->p[s->n++], PATH_MAX, fmt, ap);
+	va_end(ap);
+}
+
+static void sample_base(struct sample *s, struct rng *r, const char *rel)
+{
+	char first[TOK_PATH];
+	const char *rest = strchr(rel, '/');
+
+	if (!rel[0] || strchr(rel, '/') == rel)
+		return;
+	snprintf(first, sizeof(first), "%.*s",
+		 (int)(rest ? rest - rel : (long)strlen(rel)), rel);
+	if (pick(r, 2))
+		sample_add(s, "%s/%s", tree_abs, rel);
+	else
+		sample_add(s, "%s%s", cwd_up, rel);
+	switch (pick(r, 8)) {
+	case 0:
+		sample_add(s, "./%s%s", cwd_up, rel);
+		break;
+	case 1:
+		sample_add(s, "%s/%s/", tree_abs, rel);
+		break;
+	case 2:
+		sample_add(s, "%s%s/.", cwd_up, rel);
+		break;
+	case 3:
+		sample_add(s, "%s%s/..", cwd_up, rel);
+		break;
+	case 4:
+		sample_add(s, "%s%s/x", cwd_up, rel);
+		break;
+	case 5:
+		sample_add(s, "%s//%s", tree_abs, rel);
+		break;
+	case 6:
+		sample_add(s, "%s%s/../%s", cwd_up, first, rel);
+		break;
+	default:
+		sample_add(s, "%s/%s/./", tree_abs, rel);
+		break;
+	}
+}
+
+static void sample_op(struct sample *s, struct rng *r, const char *rel)
+{
+	char parent[TOK_PATH];
+	char *slash;
+
+	sample_base(s, r, rel);
+	snprintf(parent, sizeof(parent), "%s", rel);
+	slash = strrchr(parent, '/');
+	if (slash && pick(r, 3) == 0) {
+		*slash = '\0';
+		sample_base(s, r, parent);
+	}
+}
+
+/* Lookups by several threads at once, on the same sample. */
+struct crew {
+	pthread_barrier_t start, end;
+	const struct sample *s;
+	int stop;
+};
+
+static void *crew_main(void *arg)
+{
+	struct crew *c = arg;
+
+	for (;;) {
+		pthread_barrier_wait(&c->start);
+		if (c->stop)
+			return NULL;
+		for (int i = c->s->n - 1; i >= 0; i--)
+			check_path(c->s->p[i]);
+		pthread_barrier_wait(&c->end);
+	}
+}
+
+/* Change the working directory now and then, to a directory of the tree
+ * (which the mutator may later move or remove) or back to the top. */
+static void move_cwd(struct rng *r)
+{
+	char rel[TOK_PATH];
+	int depth = 0;
+
+	rand_rel(r, rel, sizeof(rel));
+	if (pick(r, 3) == 0 || chdir(rel) < 0) {
+		if (chdir(tree_abs) < 0) {
+			perror(tree_abs);
+			exit(2);
+		}
+		cwd_up[0] = '\0';
+		return;
+	}
+	for (const char *c = rel; *c; c++)
+		depth += *c == '/';
+	cwd_up[0] = '\0';
+	for (int i = 0; i <= depth; i++)
+		strcat(cwd_up, "../");
+}
+
+static void resolve_libc_realpath(void)
+{
+	void *h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+
+	libc_realpath =
+	    h ? (char *(*)(const char *, char *))dlsym(h, "realpath") : NULL;
+	if (!libc_realpath) {
+		fprintf(stderr, "cannot find libc's realpath\n");
+		exit(2);
+	}
+}
+
+/* Start the mutator, without the shim, on two pipes. */
+static pid_t spawn_mutator(const char *tree, uint64_t seed, long ops,
+			   int *tokfd, int *ackfd)
+{
+	int tok[2], ack[2];
+	char self[PATH_MAX], s_seed[32], s_ops[32], s_tok[16], s_ack[16];
+	pid_t pid;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || pipe(tok) < 0 || pipe(ack) < 0) {
+		perror("mutator set-up");
+		exit(2);
+	}
+	self[n] = '\0';
+	snprintf(s_seed, sizeof(s_seed), "%llu", (unsigned long long)seed);
+	snprintf(s_ops, sizeof(s_ops), "%ld", ops);
+	snprintf(s_tok, sizeof(s_tok), "%d", tok[1]);
+	snprintf(s_ack, sizeof(s_ack), "%d", ack[0]);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		const char *argv[] = {"coherence-mutator",
+				      "mutate",
+				      tree,
+				      s_seed,
+				      s_ops,
+				      s_tok,
+				      s_ack,
+				      NULL};
+		char **env = environ, **out;
+		size_t k = 0, ne = 0;
+
+		while (env[ne])
+			ne++;
+		out = calloc(ne + 1, sizeof(*out));
+		if (!out)
+			_exit(2);
+		for (size_t i = 0; i < ne; i++)
+			if (strncmp(env[i], "LD_PRELOAD=", 11) &&
+			    strncmp(env[i], "NAMECACHE_", 10))
+				out[k++] = env[i];
+		close(tok[0]);
+		close(ack[1]);
+		execve(self, (char *const *)argv, out);
+		perror("exec mutator");
+		_exit(2);
+	}
+	close(tok[1]);
+	close(ack[0]);
+	*tokfd = tok[0];
+	*ackfd = ack[1];
+	return pid;
+}
+
+static int run_checker(const char *tree, uint64_t seed, long ops, int self,
+		       int threads)
+{
+	struct crew crew;
+	pthread_t tids[8];
+	struct rng r;
+	static struct sample s;
+	long applied = 0, tokens = 0;
+	int tokfd, ackfd, status;
+	pid_t pid;
+
+	resolve_libc_realpath();
+	rng_seed(&r, seed ^ 0x5eed);
+	tree_abs = tree;
+	if (chdir(tree) < 0) {
+		perror(tree);
+		return 2;
+	}
+	if (threads > 8)
+		threads = 8;
+	if (threads > 1) {
+		pthread_barrier_init(&crew.start, NULL, (unsigned)threads + 1);
+		pthread_barrier_init(&crew.end, NULL, (unsigned)threads + 1);
+		crew.stop = 0;
+		crew.s = &s;
+		for (int i = 0; i < threads; i++)
+			pthread_create(&tids[i], NULL, crew_main, &crew);
+	}
+	pid = spawn_mutator(tree, seed, ops, &tokfd, &ackfd);
+	for (;;) {
+		struct token t;
+		struct tok_op own;
+
+		if (read_full(tokfd, &t, sizeof(t)) < 0) {
+			fprintf(stderr, "checker: the mutator went away\n");
+			return 2;
+		}
+		if (t.done)
+			break;
+		tokens++;
+		s.n = 0;
+		for (uint32_t i = 0; i < t.n && i < TOK_OPS; i++) {
+			hist_add(&t.op[i]);
+			applied++;
+			sample_op(&s, &r, t.op[i].p1);
+			if (strcmp(t.op[i].kind, "symlink") &&
+			    strcmp(t.op[i].kind, "retarget"))
+				sample_op(&s, &r, t.op[i].p2);
+		}
+		if (self && pick(&r, 2) == 0) {
+			/* Our own change, through the shim, with relative
+			 * paths (the top is our cwd while we mutate). */
+			if (cwd_up[0] && chdir(tree_abs) < 0)
+				return 2;
+			if (mutate_one(&r, tree_abs, &own)) {
+				snprintf(own.kind + strlen(own.kind),
+					 sizeof(own.kind) - strlen(own.kind),
+					 "(own)");
+				hist_add(&own);
+				applied++;
+			}
+			cwd_up[0] = '\0';
+			sample_op(&s, &r, own.p1);
+			if (strncmp(own.kind, "symlink", 7) &&
+			    strncmp(own.kind, "retarget", 8))
+				sample_op(&s, &r, own.p2);
+		}
+		{
+			char rel[TOK_PATH];
+
+			rand_rel(&r, rel, sizeof(rel));
+			sample_base(&s, &r, rel);
+		}
+		if (threads > 1) {
+			pthread_barrier_wait(&crew.start);
+			pthread_barrier_wait(&crew.end);
+		} else {
+			for (int i = 0; i < s.n; i++)
+				check_path(s.p[i]);
+		}
+		if (tokens % 512 == 0)
+			move_cwd(&r);
+		if (applied / 1000000 != (applied - t.n) / 1000000)
+			fprintf(stderr,
+				"progress: ops %ld lookups %lu "
+				"differences %lu\n",
+				applied, n_lookups, n_diffs);
+		if (write_full(ackfd, "k", 1) < 0)
+			return 2;
+	}
+	if (threads > 1) {
+		crew.stop = 1;
+		pthread_barrier_wait(&crew.start);
+		for (int i = 0; i < threads; i++)
+			pthread_join(tids[i], NULL);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 2;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "checker: the mutator failed\n");
+		return 2;
+	}
+	printf("ops %ld lookups %lu differences %lu\n", applied, n_lookups,
+	       n_diffs);
+	return n_diffs ? 1 : 0;
+}
+
+/* ---- nftw and fts ---------------------------------------------------- */
+
+/* Names that exist both in the walked tree and in the starting cwd, with
+ * different types and sizes, so that a wrong cwd gives a wrong answer. */
+static const char *const walk_names[] = {"a", "b", "c", "l", "x", "."};
+
+static void check_names(const char *extra)
+{
+	for (unsigned i = 0; i < sizeof(walk_names) / sizeof(walk_names[0]);
+	     i++)
+		check_path(walk_names[i]);
+	if (extra)
+		check_path(extra);
+}
+
+static int nftw_cb(const char *fpath, const struct stat *sb, int type,
+		   struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	check_names(fpath + ftw->base);
+	return 0;
+}
+
+static void put(const char *path, const char *content)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, content, strlen(content)) < 0) {
+		perror(path);
+		exit(2);
+	}
+	close(fd);
+}
+
+static int run_nftw(const char *dir)
+{
+	char path[PATH_MAX];
+	FTS *f;
+	FTSENT *e;
+	char *argv[2];
+
+	resolve_libc_realpath();
+	repeats = 3;
+	if (chdir(dir) < 0 || mkdir("walk", 0755) < 0 ||
+	    mkdir("walk/b", 0755) < 0 || mkdir("walk/b/c", 0700) < 0 ||
+	    mkdir("cwd", 0755) < 0 || mkdir("cwd/c", 0755) < 0) {
+		perror(dir);
+		return 2;
+	}
+	put("walk/a", "walked a");
+	put("walk/b/a", "walked b/a, longer");
+	put("walk/b/c/x", "x");
+	put("cwd/a", "cwd a");
+	put("cwd/b", "cwd b, a file");
+	put("cwd/c/x", "cwd c/x");
+	if (symlink("a", "walk/b/l") < 0 || symlink("zz", "cwd/l") < 0 ||
+	    symlink("b", "walk/l") < 0) {
+		perror("symlink");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/walk", dir);
+	if (chdir("cwd") < 0)
+		return 2;
+	/* Warm the cache with the cwd's answers, then walk. */
+	for (int i = 0; i < 3; i++)
+		check_names(NULL);
+	if (nftw(path, nftw_cb, 8, FTW_CHDIR | FTW_PHYS) < 0) {
+		perror("nftw");
+		return 2;
+	}
+	check_names(NULL);
+	if (nftw(path, nftw_cb, 8, FTW_CHDIR | FTW_PHYS | FTW_DEPTH) < 0) {
+		perror("nftw");
+		return 2;
+	}
+	check_names(NULL);
+	argv[0] = path;
+	argv[1] = NULL;
+	f = fts_open(argv, FTS_PHYSICAL, NULL);
+	if (!f) {
+		perror("fts_open");
+		return 2;
+	}
+	while ((e = fts_read(f)))
+		check_names(e->fts_accpath);
+	fts_close(f);
+	check_names(NULL);
+	printf("lookups %lu differences %lu\n", n_lookups, n_diffs);
+	return n_diffs ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 7 && !strcmp(argv[1], "mutate"))
+		return run_mutator(argv[2], strtoull(argv[3], NULL, 0),
+				   atol(argv[4]), atoi(argv[5]), atoi(argv[6]));
+	if (argc >= 5 && !strcmp(argv[1], "check")) {
+		int self = 0, threads = 1;
+
+		for (int i = 5; i < argc; i++) {
+			if (!strcmp(argv[i], "--self"))
+				self = 1;
+			else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+				threads = atoi(argv[++i]);
+			else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
+				repeats = atoi(argv[++i]);
+		}
+		return run_checker(argv[2], strtoull(argv[3], NULL, 0),
+				   atol(argv[4]), self, threads);
+	}
+	if (argc == 3 && !strcmp(argv[1], "nftw"))
+		return run_nftw(argv[2]);
+	fprintf(stderr,
+		"usage: %s check TREE SEED OPS [--self] [--threads N]\n"
+		"       %s mutate TREE SEED OPS TOKEN_FD ACK_FD\n"
+		"       %s nftw DIR\n",
+		argv[0], argv[0], argv[0]);
+	return 2;
+}

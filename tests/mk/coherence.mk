@@ -1,0 +1,15 @@
+# The helper of the differential coherence test (tests/c/shim_coherence.c):
+# one program that is both the mutator and the checker, which compares
+# the shim's answers with raw system calls.  Built like the other test
+# programs; the checker needs -ldl to reach glibc's own realpath.
+
+COHERENCE_PROG := $(TB)/coherence-prog
+
+$(COHERENCE_PROG): tests/c/coherence_prog.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $(SANFLAGS) -O1 -o $@ $< -lpthread -ldl
+
+$(TB)/shim_coherence: $(COHERENCE_PROG)
+
+TEST_HELPERS += $(COHERENCE_PROG)
