@@ -25,6 +25,9 @@
  *   - hdr->table_desc: the current hash table (offset, size, probe bound)
  *     in one 64-bit word, so a reader always sees a consistent triple.
  *   - Each dentry: its own seqcount (dentry.h).
+ *   - hdr->topo: moves whenever a dentry that a path can pass through (a
+ *     directory or a symlink) dies, so a remembered resolution of a whole
+ *     path is valid exactly while it has not moved (memo.h).
  *   - Pools are reset only by a flush; memory is never unmapped while the
  *     cache exists, so a reader that raced with a reset reads stale but
  *     mapped bytes, which the seqcount and generation checks reject.
@@ -60,6 +63,9 @@ struct nc_arena_hdr {
 	uint32_t table_live;  /* live slots in the current table (writer) */
 	uint32_t table_dead;  /* tombstones in the current table (writer) */
 	uint64_t next_ident;  /* dentry identities (writer) */
+	uint64_t topo;	      /* bumped when a directory or symlink dentry
+			       * dies: resolutions memoized before are void
+			       * (memo.h) */
 };
 
 struct nc_arena {

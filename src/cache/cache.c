@@ -27,6 +27,7 @@
 
 #include "cache_int.h"
 #include "dcache.h"
+#include "memo.h"
 #include "walk.h"
 
 struct nc__cache nc__c = {.ifd = -1, .efd = -1, .mfd = -1};
@@ -294,6 +295,62 @@ static int have_cwd(void)
 	return ck_pr_load_64(&nc__c.cwd_ident) != 0;
 }
 
+/*
+ * The memo (memo.h) in front of the walk: a whole path this thread
+ * resolved before, still valid if no directory or symlink died since
+ * (topo) and the final dentry is the same live one.  Returns the walk
+ * result it stands for, or -1: walk.
+ */
+static int remembered(const struct nc_query *q, struct nc_walk *w,
+		      const struct nc_arena *a, uint64_t g, uint64_t start,
+		      uint64_t topo)
+{
+	struct nc_memo_hit m;
+	const struct nc_dentry *d;
+	uint32_t flags;
+	int neg_errno;
+	unsigned seq;
+
+	if (!nc__memo_get(start, q->path, q->len_path, q->nofollow, topo, &m))
+		return -1;
+	d = nc__dentry_at(a, m.idx);
+	if (!d || !nc__d_read_begin(d, &seq))
+		return -1;
+	flags = ck_pr_load_32(&d->flags);
+	neg_errno = ck_pr_load_int(&d->neg_errno);
+	if (!(flags & NC_D_LIVE) || ck_pr_load_64(&d->gen) != g ||
+	    ck_pr_load_64(&d->ident) != m.ident || nc__d_read_retry(d, seq))
+		return -1;
+	w->gen = g;
+	w->fidx = m.idx;
+	w->fseq = seq;
+	w->named = m.named;
+	w->last_name_link = m.last_name_link;
+	w->neg = !!(flags & NC_D_NEG);
+	if (w->neg) {
+		w->err = neg_errno;
+		return neg_errno ? W_ERR : -1;
+	}
+	return W_FOUND;
+}
+
+static void remember(const struct nc_query *q, const struct nc_walk *w,
+		     uint64_t start, uint64_t topo)
+{
+	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, w->fidx);
+	struct nc_memo_hit m;
+
+	if (!d || !start)
+		return;
+	m.idx = w->fidx;
+	m.ident = ck_pr_load_64(&d->ident);
+	m.named = w->named;
+	m.last_name_link = w->last_name_link;
+	if (nc__d_read_retry(d, w->fseq))
+		return;
+	nc__memo_put(start, q->path, q->len_path, q->nofollow, topo, &m);
+}
+
 static int query(struct nc_query *q)
 {
 	const struct nc_arena *a = &nc__c.arena;
@@ -310,7 +367,7 @@ static int query(struct nc_query *q)
 	}
 	if (!q->path || !q->path[0] ||
 	    (q->dirfd != AT_FDCWD && q->path[0] != '/') ||
-	    strnlen(q->path, PATH_MAX) >= PATH_MAX) {
+	    (q->len_path = strnlen(q->path, PATH_MAX)) >= PATH_MAX) {
 		q->doubt = NC_DOUBT_ARGS;
 		return NC_Q_MISS;
 	}
@@ -334,7 +391,7 @@ static int query(struct nc_query *q)
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct nc_walk w;
 		uint32_t s = ck_pr_load_32(&a->hdr->drain_seq);
-		uint64_t g;
+		uint64_t g, topo, start;
 		int r, c;
 
 		if (s & 1) {
@@ -343,11 +400,19 @@ static int query(struct nc_query *q)
 		}
 		ck_pr_fence_load();
 		g = ck_pr_load_64(&a->hdr->generation);
-		r = nc__walk(&w, a, g, ck_pr_load_32(&nc__c.root_idx),
-			     ck_pr_load_64(&nc__c.root_ident),
-			     ck_pr_load_32(&nc__c.cwd_idx),
-			     ck_pr_load_64(&nc__c.cwd_ident), q->path,
-			     q->nofollow);
+		topo = ck_pr_load_64(&a->hdr->topo);
+		start = q->path[0] == '/' ? ck_pr_load_64(&nc__c.root_ident)
+					  : ck_pr_load_64(&nc__c.cwd_ident);
+		r = remembered(q, &w, a, g, start, topo);
+		if (r < 0) {
+			r = nc__walk(&w, a, g, ck_pr_load_32(&nc__c.root_idx),
+				     ck_pr_load_64(&nc__c.root_ident),
+				     ck_pr_load_32(&nc__c.cwd_idx),
+				     ck_pr_load_64(&nc__c.cwd_ident), q->path,
+				     q->nofollow);
+			if (r == W_FOUND || (r == W_ERR && w.neg))
+				remember(q, &w, start, topo);
+		}
 		if (r == W_ABORT) {
 			q->doubt = NC_DOUBT_CHANGED;
 			return NC_Q_MISS;

@@ -55,6 +55,7 @@ struct nc_query {
 		char *buf;
 	} out;
 	/* private */
+	size_t len_path; /* strlen(path) */
 	int doubt;	 /* enum nc_doubt of a miss */
 	int armed;	 /* nc__query_done() must be called */
 	uint32_t fidx;	 /* armed: the final dentry ... */

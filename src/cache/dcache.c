@@ -88,6 +88,12 @@ void nc__d_drop(struct nc_arena *a, uint32_t idx)
 
 	if (!d || !(d->flags & NC_D_LIVE))
 		return;
+	/* Before the kill: a reader that sees the dentry dead must also see
+	 * the memoized resolutions through it void. */
+	if (d->flags & (NC_D_DIR | NC_D_LNK)) {
+		ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
+		ck_pr_fence_store();
+	}
 	nc__table_remove(a, d->hash, idx);
 	nc__dentry_kill(a, d, idx);
 }

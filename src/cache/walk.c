@@ -19,6 +19,18 @@ struct snap {
 	uint16_t target_len;
 };
 
+/* Copy what the walk needs; the caller validates the copy. */
+static void copy(const struct nc_dentry *d, struct snap *s)
+{
+	s->flags = ck_pr_load_32(&d->flags);
+	s->parent = ck_pr_load_32(&d->parent);
+	s->ident = ck_pr_load_64(&d->ident);
+	s->parent_ident = ck_pr_load_64(&d->parent_ident);
+	s->neg_errno = ck_pr_load_int(&d->neg_errno);
+	s->target_off = ck_pr_load_64(&d->target_off);
+	s->target_len = ck_pr_load_16(&d->target_len);
+}
+
 static int snap(const struct nc_arena *a, uint64_t gen, uint32_t idx,
 		struct snap *s, unsigned *seqp)
 {
@@ -97,6 +109,7 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 	w->depth = 0;
 	w->named = 0;
 	w->last_name_link = 0;
+	w->neg = 0;
 	w->stk[0].p = path;
 	w->stk[0].n = strlen(path);
 	if (path[0] == '/') {
@@ -144,10 +157,16 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 				    nc__d_hash(w->ident, name, len), &cseq);
 		if (cidx == NC_NONE)
 			goto miss;
-		if (snap(a, gen, cidx, &child, NULL) < 0)
+		/* nc__d_lookup checked the key, liveness and generation under
+		 * cseq: a copy valid under the same sample is consistent. */
+		copy(nc__dentry_at(a, cidx), &child);
+		if (nc__d_read_retry(nc__dentry_at(a, cidx), cseq))
 			return W_ABORT;
 		if (child.flags & NC_D_NEG) {
 			w->err = child.neg_errno;
+			w->neg = 1;
+			w->fidx = cidx;
+			w->fseq = cseq;
 			return child.neg_errno ? W_ERR : W_ABORT;
 		}
 		follow =

@@ -66,6 +66,7 @@ struct nc_walk {
 	 * errno at EINVAL exactly when its last readlink() found no link. */
 	int last_name_link;
 	int named;
+	int neg; /* W_ERR: from the negative dentry in fidx */
 };
 
 /*

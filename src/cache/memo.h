@@ -1,0 +1,49 @@
+/*
+ * The resolution memo: whole paths remembered per thread.
+ *
+ * A walk costs a hash lookup per component.  Most lookups repeat a path
+ * the same thread resolved before, so each thread keeps a small direct-
+ * mapped memo: (start directory, path bytes, follow flag) -> the dentry
+ * the walk ended on, with the arena's topology counter at that time.
+ *
+ * Why a memo entry can be trusted: the walk's result depends on the
+ * dentries it passed through (directories and symlinks) and on the final
+ * one.  Every death of a directory or symlink dentry moves hdr->topo
+ * (dcache.c), so while topo is unchanged every step of the remembered
+ * walk would be taken again the same way; the final dentry is validated
+ * directly (identity, liveness, generation, seqcount) like any other.
+ * Entries are never trusted beyond that; any mismatch is a plain miss
+ * and the full walk runs.
+ *
+ * The memo is thread-local memory written only by its own thread: the
+ * hit path writes nothing shared.  A signal handler on the same thread
+ * may run while an entry is being written, so an entry is first marked
+ * empty (key 0), then filled, then given its key.
+ */
+#ifndef NC_MEMO_H
+#define NC_MEMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NC_MEMO_PATH 120 /* longer paths are not memoized */
+
+struct nc_memo_hit {
+	uint32_t idx;	/* final dentry */
+	uint64_t ident; /* its identity when remembered */
+	int named;	/* walk.h: named, last_name_link */
+	int last_name_link;
+};
+
+/* Look up (start, path, nofollow) at topology @topo; 1 on a hit. */
+int nc__memo_get(uint64_t start, const char *path, size_t len, int nofollow,
+		 uint64_t topo, struct nc_memo_hit *out);
+
+/* Remember a resolution made at topology @topo. */
+void nc__memo_put(uint64_t start, const char *path, size_t len, int nofollow,
+		  uint64_t topo, const struct nc_memo_hit *res);
+
+/* Forget everything this thread remembers (after fork). */
+void nc__memo_reset(void);
+
+#endif /* NC_MEMO_H */
