@@ -2,7 +2,7 @@
 """Interleaved A/B/C/D runner: wall, user and system time of commands.
 
 abrun.py --out FILE [--rounds N] [--max-rounds N --budget SECONDS]
-         [--warmup N] [--capture] [--strace DIR] [--errdir DIR] < SPEC
+         [--warmup N [--warmup-first]] [--capture] [--strace DIR] [--errdir DIR] < SPEC
 
 SPEC has one line per (benchmark, configuration), tab-separated:
     BENCH  CONFIG  CWD  PREPARE  COMMAND
@@ -12,7 +12,7 @@ is started, so none is timed); leading NAME=VALUE words set environment
 variables, as with env(1).
 
 For each benchmark, in the order of SPEC: WARMUP rounds (recorded as
-round "w"), then ROUNDS rounds, then more rounds (up to MAX_ROUNDS in
+round "w"; with --warmup-first only its first configuration runs), then ROUNDS rounds, then more rounds (up to MAX_ROUNDS in
 all) while the benchmark's timed rounds so far, plus one more, fit in
 BUDGET seconds: cheap benchmarks get more runs at little cost.  A round runs every configuration once;
 round r starts at configuration r (mod the number of configurations), so
@@ -127,7 +127,7 @@ def run_bench(entries, args, out):
                 spent / done * (done + 1) > args.budget):
             break
         t0 = time.perf_counter()
-        for j in range(k):
+        for j in range(1 if label == "w" and args.warmup_first else k):
             e = entries[(r + j) % k]
             prepare(e)
             wall, user, system, line = run_once(e, args.errdir, args.capture)
@@ -158,6 +158,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--warmup-first", action="store_true")
     ap.add_argument("--max-rounds", type=int, default=0)
     ap.add_argument("--budget", type=float, default=0.0)
     ap.add_argument("--capture", action="store_true")

@@ -251,11 +251,11 @@ run_workloads() {
 	generate_workloads
 	workload_spec >"$RES/work.spec"
 	[ -s "$RES/work.spec" ] || return 0
-	say "workloads: $ROUNDS to $MAX_ROUNDS interleaved rounds after $WARMUP warmup round"
+	say "workloads: $ROUNDS to $MAX_ROUNDS interleaved rounds after a warmup run"
 	rm -rf "$RES/strace"
 	"$PY" "$HERE/abrun.py" --out "$RES/work.tsv" --rounds "$ROUNDS" \
 		--max-rounds "$MAX_ROUNDS" --budget "$BUDGET" \
-		--warmup "$WARMUP" --strace "$RES/strace" --errdir "$RES/err" \
+		--warmup "$WARMUP" --warmup-first --strace "$RES/strace" --errdir "$RES/err" \
 		<"$RES/work.spec"
 }
 
