@@ -431,6 +431,15 @@ static int query(struct nc_query *q)
 				q->doubt = NC_DOUBT_BUSY;
 				return NC_Q_MISS;
 			}
+			/* The common cold miss: the last name, in a directory
+			 * already watched, never missed before.  Remember it
+			 * and let the real call answer; no fill, no re-walk. */
+			if (r == W_MISS && w.miss_last &&
+			    nc__first_miss(w.midx, w.mident, w.miss_name,
+					   w.miss_len)) {
+				nc__writer_unlock();
+				return NC_Q_MISS;
+			}
 			nc__fill(q->path, q->nofollow);
 			nc__writer_unlock();
 			filled = 1;

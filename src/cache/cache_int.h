@@ -92,5 +92,9 @@ void nc__fill(const char *path, int nofollow);
 int nc__fill_root(void);
 /* Writer: compute the cwd dentry; 0 or -1. */
 int nc__fill_cwd(void);
+/* Writer: is this the first miss of @name in the watched directory
+ * (@idx, @ident)?  Records it.  False when the directory is not watched
+ * (then the fill decides). */
+int nc__first_miss(uint32_t idx, uint64_t ident, const char *name, size_t len);
 
 #endif /* NC_CACHE_INT_H */

@@ -245,6 +245,16 @@ static int seen_before(uint64_t hash)
 	return seen;
 }
 
+int nc__first_miss(uint32_t idx, uint64_t ident, const char *name, size_t len)
+{
+	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+
+	if (!d || d->ident != ident || !(d->flags & NC_D_LIVE) ||
+	    !(d->flags & NC_D_WATCHED) || len > NAME_MAX)
+		return 0;
+	return !seen_before(nc__d_hash(ident, name, len));
+}
+
 /* Admission: may directory @d be watched (and so have children)? */
 static int admitted(struct nc_dentry *d, int force)
 {

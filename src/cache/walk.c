@@ -39,13 +39,7 @@ static int snap(const struct nc_arena *a, uint64_t gen, uint32_t idx,
 
 	if (!d || !nc__d_read_begin(d, &seq))
 		return -1;
-	s->flags = ck_pr_load_32(&d->flags);
-	s->parent = ck_pr_load_32(&d->parent);
-	s->ident = ck_pr_load_64(&d->ident);
-	s->parent_ident = ck_pr_load_64(&d->parent_ident);
-	s->neg_errno = ck_pr_load_int(&d->neg_errno);
-	s->target_off = ck_pr_load_64(&d->target_off);
-	s->target_len = ck_pr_load_16(&d->target_len);
+	copy(d, s);
 	if (nc__d_read_retry(d, seq) || !(s->flags & NC_D_LIVE) ||
 	    ck_pr_load_64(&d->gen) != gen)
 		return -1;

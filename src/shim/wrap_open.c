@@ -31,50 +31,26 @@ static int finish(int r)
 	return r;
 }
 
-NC_EXPORT int open(const char *path, int flags, ...)
-{
-	nc__fn_open fn = NC_REAL(open);
-	mode_t mode = 0;
+/* One body for the four: @dirfd_ is AT_FDCWD for open and open64. */
+#define NC__OPEN_WRAPPER(name, dirfd_, params, args)                       \
+	NC_EXPORT int name params                                          \
+	{                                                                  \
+		nc__fn_##name fn = NC_REAL(name);                          \
+		mode_t mode = 0;                                           \
+                                                                           \
+		NC__OPEN_MODE(flags, flags, mode);                         \
+		if (nc__open_query((dirfd_), path, flags) < 0)             \
+			return -1;                                         \
+		return finish(                                             \
+		    fn ? fn args                                           \
+		       : nc__fb_openat_mode((dirfd_), path, flags, mode)); \
+	}
 
-	NC__OPEN_MODE(flags, flags, mode);
-	if (nc__open_query(AT_FDCWD, path, flags) < 0)
-		return -1;
-	return finish(fn ? fn(path, flags, mode)
-			 : nc__fb_openat_mode(AT_FDCWD, path, flags, mode));
-}
-
-NC_EXPORT int open64(const char *path, int flags, ...)
-{
-	nc__fn_open64 fn = NC_REAL(open64);
-	mode_t mode = 0;
-
-	NC__OPEN_MODE(flags, flags, mode);
-	if (nc__open_query(AT_FDCWD, path, flags) < 0)
-		return -1;
-	return finish(fn ? fn(path, flags, mode)
-			 : nc__fb_openat_mode(AT_FDCWD, path, flags, mode));
-}
-
-NC_EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	nc__fn_openat fn = NC_REAL(openat);
-	mode_t mode = 0;
-
-	NC__OPEN_MODE(flags, flags, mode);
-	if (nc__open_query(dirfd, path, flags) < 0)
-		return -1;
-	return finish(fn ? fn(dirfd, path, flags, mode)
-			 : nc__fb_openat_mode(dirfd, path, flags, mode));
-}
-
-NC_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	nc__fn_openat64 fn = NC_REAL(openat64);
-	mode_t mode = 0;
-
-	NC__OPEN_MODE(flags, flags, mode);
-	if (nc__open_query(dirfd, path, flags) < 0)
-		return -1;
-	return finish(fn ? fn(dirfd, path, flags, mode)
-			 : nc__fb_openat_mode(dirfd, path, flags, mode));
-}
+NC__OPEN_WRAPPER(open, AT_FDCWD, (const char *path, int flags, ...),
+		 (path, flags, mode))
+NC__OPEN_WRAPPER(open64, AT_FDCWD, (const char *path, int flags, ...),
+		 (path, flags, mode))
+NC__OPEN_WRAPPER(openat, dirfd, (int dirfd, const char *path, int flags, ...),
+		 (dirfd, path, flags, mode))
+NC__OPEN_WRAPPER(openat64, dirfd, (int dirfd, const char *path, int flags, ...),
+		 (dirfd, path, flags, mode))

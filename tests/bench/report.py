@@ -359,7 +359,7 @@ def syscall_detail(bench, st):
              if any(s in st.get(c, {}) for c in CONFIGS)]
     rows = []
     for s in names + ["total"]:
-        row = [s if s != "total" else "all system calls"]
+        row = [s if s != "total" else "all traced calls"]
         for c in CONFIGS:
             n = st.get(c, {}).get(s)
             row.append("%d (%d)" % n if n else "–")
