@@ -4,6 +4,13 @@
  *
  * A query is answered in this order, the kernel's "try quickly and check":
  *
+ *   0. admission: the path is hashed once; a path this thread did not
+ *      look up recently goes straight to the real call (a "first"
+ *      lookup: no walk, no fill, no watch; see sighted_before).  This
+ *      keeps a cold run, where every path is new, within a hash of the
+ *      plain calls' cost.  And nothing is cached until the process has
+ *      repeated cfg_warmup lookups: its first watch commits it to a cost
+ *      at exit (see cfg_warmup) that only a busy process wins back;
  *   1. s = drain_seq (odd: a drain is running, pass through), g = the
  *      arena generation;
  *   2. walk the path lock-free (walk.c) and copy the answer out of the
@@ -15,8 +22,9 @@
  *      answer: it reflects every change whose system call returned before
  *      step 3, hence before the lookup began.
  *
- * Misses do not pay for step 3.  A miss may fill (fill.c) under the writer
- * try-lock and walk once more; it never loops and never waits.
+ * Misses do not pay for step 3.  A miss of an admitted path fills
+ * (fill.c) under the writer try-lock and walks once more; it never loops
+ * and never waits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +32,9 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "cache_int.h"
 #include "dcache.h"
@@ -37,13 +48,40 @@ static int cfg_mode = 0; /* NC_MODE_STRICT */
 static int cfg_chain;	 /* 0: not known yet, 1: libc, 2: another library */
 static uint64_t cfg_stale_ns = 100000000;
 
+/*
+ * Repeated lookups a process makes before it caches anything
+ * (NAMECACHE_WARMUP, default NC_WARMUP_DEFAULT = 4096).  The first
+ * inotify watch is a commitment: when the process exits, the kernel tears
+ * its inotify instance down with a synchronize_srcu(), which on the test
+ * machine holds the exit for about 5 ms (HZ=250), whatever the number of
+ * watches.  At 0.4-0.6 us saved per hit, that takes some 10,000 hits to
+ * win back; a process that repeated this many lookups is likely to repeat
+ * that many more.  Short-lived processes (a compiler, a shell command)
+ * stay below it and pay nothing but the admission hash.
+ */
+static uint32_t cfg_warmup = 4096;
+
 #define ARENA_DENTRIES (128u * 1024)
 #define ARENA_STRINGS (8ull << 20)
 
-void nc__cache_configure(int mode, uint64_t max_stale_us)
+void nc__cache_configure(int mode, uint64_t max_stale_us, uint64_t warmup)
 {
 	cfg_mode = mode;
 	cfg_stale_ns = max_stale_us * 1000;
+	cfg_warmup = (uint32_t)warmup;
+}
+
+static void (*cfg_log)(const char *msg);
+
+void nc__cache_set_log(void (*log)(const char *msg))
+{
+	cfg_log = log;
+}
+
+void nc__cache_log(const char *msg)
+{
+	if (cfg_log)
+		cfg_log(msg);
 }
 
 void nc__cache_chain(int libc)
@@ -90,7 +128,7 @@ static void start(void)
 	 * a process that never fills pays nothing for them. */
 	nc__notify_close();
 	nc__c.cwd_ident = 0;
-	nc__c.cwd_admit = 0;
+	nc__c.cwd_admit = 1;
 	nc__c.flush_pending = 0;
 	nc__c.writer = 0;
 	nc__arena_flush(&nc__c.arena);
@@ -280,7 +318,8 @@ static void commit(struct nc_query *q, const struct answer *ans)
 	}
 }
 
-/* Relative lookups need the cwd's dentry: computed on the second one. */
+/* Relative lookups need the cwd's dentry: computed on the first admitted
+ * one, and after a failure again only after a chdir. */
 static int have_cwd(void)
 {
 	if (ck_pr_load_64(&nc__c.cwd_ident))
@@ -302,8 +341,8 @@ static int have_cwd(void)
  * result it stands for, or -1: walk.
  */
 static int remembered(const struct nc_query *q, struct nc_walk *w,
-		      const struct nc_arena *a, uint64_t g, uint64_t start,
-		      uint64_t topo)
+		      const struct nc_arena *a, uint64_t hash, uint64_t g,
+		      uint64_t start, uint64_t topo)
 {
 	struct nc_memo_hit m;
 	const struct nc_dentry *d;
@@ -311,7 +350,8 @@ static int remembered(const struct nc_query *q, struct nc_walk *w,
 	int neg_errno;
 	unsigned seq;
 
-	if (!nc__memo_get(start, q->path, q->len_path, q->nofollow, topo, &m))
+	if (!nc__memo_get(hash, start, q->path, q->len_path, q->nofollow, topo,
+			  &m))
 		return -1;
 	d = nc__dentry_at(a, m.idx);
 	if (!d || !nc__d_read_begin(d, &seq))
@@ -335,7 +375,7 @@ static int remembered(const struct nc_query *q, struct nc_walk *w,
 }
 
 static void remember(const struct nc_query *q, const struct nc_walk *w,
-		     uint64_t start, uint64_t topo)
+		     uint64_t hash, uint64_t start, uint64_t topo)
 {
 	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, w->fidx);
 	struct nc_memo_hit m;
@@ -348,14 +388,40 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 	m.last_name_link = w->last_name_link;
 	if (nc__d_read_retry(d, w->fseq))
 		return;
-	nc__memo_put(start, q->path, q->len_path, q->nofollow, topo, &m);
+	nc__memo_put(hash, start, q->path, q->len_path, q->nofollow, topo, &m);
 }
+
+/*
+ * Admission: has this thread looked up the path (in this working
+ * directory, for a relative one) recently?  Records the sighting.  A
+ * direct-mapped table of 16-bit tags in static TLS: 8 KiB per thread,
+ * small enough to stay in the CPU's caches (a process-wide Bloom filter
+ * big enough for 50,000 paths cost a cache miss per lookup), allocated and
+ * freed with the thread by the C library, written only by its own thread.
+ * A path that comes back after thousands of others, or in another
+ * thread, is simply seen anew: one more miss, never a wrong answer.
+ */
+#define SIGHTINGS 4096
+
+static __thread uint16_t sightings[SIGHTINGS]
+    __attribute__((tls_model("initial-exec")));
+
+static int sighted_before(uint64_t hash)
+{
+	uint16_t *slot = &sightings[(hash >> 16) % SIGHTINGS];
+	uint16_t tag = (uint16_t)(hash | 1); /* 0: an empty slot */
+
+	if (ck_pr_load_16(slot) == tag)
+		return 1;
+	ck_pr_store_16(slot, tag);
+	return 0;
+}
+
+static int lookup(struct nc_query *q, uint64_t hash);
 
 static int query(struct nc_query *q)
 {
-	const struct nc_arena *a = &nc__c.arena;
-	struct answer ans;
-	int filled = 0;
+	uint64_t hash;
 
 	if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY) {
 		if (ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
@@ -384,6 +450,33 @@ static int query(struct nc_query *q)
 		q->doubt = NC_DOUBT_ARGS;
 		return NC_Q_MISS;
 	}
+	hash = XXH3_64bits_withSeed(
+	    q->path, q->len_path,
+	    q->path[0] == '/' ? 0 : 1 + ck_pr_load_32(&nc__c.cwd_gen));
+	if (!sighted_before(hash)) {
+		q->doubt = NC_DOUBT_FIRST;
+		return NC_Q_MISS;
+	}
+	return lookup(q, hash);
+}
+
+/*
+ * Steps 1-4 for an admitted path.  Kept out of query() so that the common
+ * first lookup runs in a small stack frame: this one holds a whole answer.
+ */
+static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	struct answer ans;
+	int filled = 0;
+
+	if (!ck_pr_load_int(&nc__c.mature)) {
+		if (ck_pr_faa_32(&nc__c.repeats, 1) < cfg_warmup) {
+			q->doubt = NC_DOUBT_WARMUP;
+			return NC_Q_MISS;
+		}
+		ck_pr_store_int(&nc__c.mature, 1);
+	}
 	if (q->path[0] != '/' && !have_cwd()) {
 		q->doubt = NC_DOUBT_COLD;
 		return NC_Q_MISS;
@@ -403,7 +496,7 @@ static int query(struct nc_query *q)
 		topo = ck_pr_load_64(&a->hdr->topo);
 		start = q->path[0] == '/' ? ck_pr_load_64(&nc__c.root_ident)
 					  : ck_pr_load_64(&nc__c.cwd_ident);
-		r = remembered(q, &w, a, g, start, topo);
+		r = remembered(q, &w, a, hash, g, start, topo);
 		if (r < 0) {
 			r = nc__walk(&w, a, g, ck_pr_load_32(&nc__c.root_idx),
 				     ck_pr_load_64(&nc__c.root_ident),
@@ -411,7 +504,7 @@ static int query(struct nc_query *q)
 				     ck_pr_load_64(&nc__c.cwd_ident), q->path,
 				     q->nofollow);
 			if (r == W_FOUND || (r == W_ERR && w.neg))
-				remember(q, &w, start, topo);
+				remember(q, &w, hash, start, topo);
 		}
 		if (r == W_ABORT) {
 			q->doubt = NC_DOUBT_CHANGED;
@@ -429,15 +522,6 @@ static int query(struct nc_query *q)
 				return NC_Q_MISS;
 			if (!nc__writer_trylock()) {
 				q->doubt = NC_DOUBT_BUSY;
-				return NC_Q_MISS;
-			}
-			/* The common cold miss: the last name, in a directory
-			 * already watched, never missed before.  Remember it
-			 * and let the real call answer; no fill, no re-walk. */
-			if (r == W_MISS && w.miss_last &&
-			    nc__first_miss(w.midx, w.mident, w.miss_name,
-					   w.miss_len)) {
-				nc__writer_unlock();
 				return NC_Q_MISS;
 			}
 			nc__fill(q->path, q->nofollow);
@@ -526,6 +610,10 @@ void nc__cache_fork_child(void)
 {
 	/* The inherited descriptors share the parent's queue: a child that
 	 * drained it would steal the parent's events.  Start afresh. */
+	/* A forked child (a subshell) earns its own cache: its exit would
+	 * pay for the watches. */
+	nc__c.repeats = 0;
+	nc__c.mature = 0;
 	if (ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
 		return;
 	nc__notify_close();

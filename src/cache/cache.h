@@ -76,8 +76,13 @@ static inline int nc__cache_usable(void)
 /* After a miss: the real call returned @ret with errno @err. */
 void nc__query_done(struct nc_query *q, long ret, int err);
 
-/* Mode (enum nc_mode) and relaxed mode's staleness bound. */
-void nc__cache_configure(int mode, uint64_t max_stale_us);
+/* Where the cache reports events a user may want to know about (a flush,
+ * a watch limit reached): a line for NAMECACHE_LOG.  Async-signal-safe. */
+void nc__cache_set_log(void (*log)(const char *msg));
+
+/* Mode (enum nc_mode), relaxed mode's staleness bound, and the repeated
+ * lookups a process makes before it caches anything. */
+void nc__cache_configure(int mode, uint64_t max_stale_us, uint64_t warmup);
 
 /* Whether the real functions are libc's (1) or another interposer's (0);
  * the cache starts only after this is known, and only if 1. */

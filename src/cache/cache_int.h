@@ -56,12 +56,17 @@ struct nc__cache {
 	struct nc__wd *wds;
 	uint32_t wd_cap;
 	uint32_t wd_used;
+	int limit_logged; /* the watch limit was reported */
 	uint32_t cwd_admit;
-	/* writer: names missed once (a Bloom filter of dentry hashes) */
-	uint64_t *seen;
+	/* repeated lookups so far, until the process is "mature" (cache.c) */
+	uint32_t repeats;
+	int mature;
 };
 
 extern struct nc__cache nc__c;
+
+/* Report @msg through the shim's log, if it set one (nc__cache_set_log). */
+void nc__cache_log(const char *msg);
 
 int nc__writer_trylock(void);
 void nc__writer_unlock(void);
@@ -92,9 +97,5 @@ void nc__fill(const char *path, int nofollow);
 int nc__fill_root(void);
 /* Writer: compute the cwd dentry; 0 or -1. */
 int nc__fill_cwd(void);
-/* Writer: is this the first miss of @name in the watched directory
- * (@idx, @ident)?  Records it.  False when the directory is not watched
- * (then the fill decides). */
-int nc__first_miss(uint32_t idx, uint64_t ident, const char *name, size_t len);
 
 #endif /* NC_CACHE_INT_H */

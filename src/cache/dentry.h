@@ -68,7 +68,6 @@ struct nc_dentry {
 	int32_t neg_errno;
 	int32_t wd;	       /* watch descriptor if NC_D_WATCHED */
 	uint32_t stx_req_mask; /* mask the statx fill asked for */
-	uint32_t admit;	       /* writer only: misses seen here (fill.c) */
 	uint8_t acc_real[8];   /* access(): 0 ok, else errno */
 	uint8_t acc_eff[8];    /* euidaccess()/AT_EACCESS */
 	struct stat st;	       /* NC_D_STAT */

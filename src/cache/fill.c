@@ -12,19 +12,20 @@
  * (strict mode) first.  Nothing is inserted from a call that may have
  * raced with a flush: the flush happens under this same lock.
  *
- * Admission: a directory is watched only once a lookup has missed in it
- * before (dentry.admit), and a final name is filled only on its second
- * miss (seen_before), so one-off paths cost no watch and no extra call.
- * A non-directory is cached with a watch on its own inode, so that a
- * change made through another hard link, anywhere, is reported too.  A
- * directory that cannot be watched (not a local filesystem, permission, watch
- * limit) is marked so, and only lookups below it pass through.
+ * Admission is decided before the fill is called: only a path this
+ * process looked up before gets here (cache.c, "sightings"), so one-off
+ * paths, most of a cold `git status` or of a compiler's include search,
+ * cost no watch and no extra call.  A fill then watches every directory
+ * it passes through and inserts every name it resolves.  A non-directory is
+ * cached with a watch on its own inode, so that a change made through another
+ * hard link, anywhere, is reported too.  A directory that cannot be watched
+ * (not a local filesystem, permission, watch limit) is marked so, and only
+ * lookups below it pass through.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -61,25 +62,27 @@ int nc__fill_root(void)
 /* The absolute path of dentry @idx into @buf (PATH_MAX); length or -1. */
 static int abs_path(uint32_t idx, char *buf)
 {
-	const struct nc_dentry *chain[PATH_MAX / 2];
+	uint32_t chain[PATH_MAX / 2]; /* indices, the dentry first */
 	int n = 0, len = 0;
 
 	for (const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
 	     d && !(d->flags & NC_D_ROOT);
-	     d = nc__dentry_at(&nc__c.arena, d->parent)) {
+	     d = nc__dentry_at(&nc__c.arena, idx = d->parent)) {
 		if (n == (int)(sizeof(chain) / sizeof(chain[0])))
 			return -1;
-		chain[n++] = d;
+		chain[n++] = idx;
 	}
 	buf[0] = '/';
 	buf[1] = '\0';
 	len = n ? 0 : 1;
 	while (n--) {
-		const struct nc_dentry *d = chain[n];
+		const struct nc_dentry *d =
+		    nc__dentry_at(&nc__c.arena, chain[n]);
 		const char *name =
-		    nc__str_at(&nc__c.arena, d->name_off, d->name_len);
+		    d ? nc__str_at(&nc__c.arena, d->name_off, d->name_len)
+		      : NULL;
 
-		if (!name || len + 1 + d->name_len >= PATH_MAX)
+		if (!d || !name || len + 1 + d->name_len >= PATH_MAX)
 			return -1;
 		buf[len++] = '/';
 		memcpy(buf + len, name, d->name_len);
@@ -214,62 +217,14 @@ static void refresh_dir(uint32_t idx, const char *path)
 	nc__d_write_end(d);
 }
 
-/*
- * Admission of a name: filled on its second miss, so that names looked up
- * once (most of a cold `git status`) cost no watch and no extra system
- * call.  A Bloom filter of dentry hashes remembers first misses; a false
- * positive only admits a name early.
- */
-#define SEEN_BITS (1u << 20)
-
-static int seen_before(uint64_t hash)
+/* May directory @d be watched (and so have children)? */
+static int admitted(const struct nc_dentry *d)
 {
-	uint64_t *bits = nc__c.seen;
-	uint32_t h1 = (uint32_t)hash & (SEEN_BITS - 1);
-	uint32_t h2 = (uint32_t)(hash >> 40) & (SEEN_BITS - 1);
-	int seen;
-
-	if (!bits) {
-		void *m =
-		    mmap(NULL, SEEN_BITS / 8, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-		if (m == MAP_FAILED)
-			return 1;
-		nc__c.seen = bits = m;
-	}
-	seen = (bits[h1 / 64] >> (h1 % 64) & 1) &&
-	       (bits[h2 / 64] >> (h2 % 64) & 1);
-	bits[h1 / 64] |= 1ull << (h1 % 64);
-	bits[h2 / 64] |= 1ull << (h2 % 64);
-	return seen;
+	return (d->flags & NC_D_WATCHED) || !(d->flags & NC_D_NOCACHE);
 }
 
-int nc__first_miss(uint32_t idx, uint64_t ident, const char *name, size_t len)
-{
-	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
-
-	if (!d || d->ident != ident || !(d->flags & NC_D_LIVE) ||
-	    !(d->flags & NC_D_WATCHED) || len > NAME_MAX)
-		return 0;
-	return !seen_before(nc__d_hash(ident, name, len));
-}
-
-/* Admission: may directory @d be watched (and so have children)? */
-static int admitted(struct nc_dentry *d, int force)
-{
-	if (d->flags & NC_D_WATCHED)
-		return 1;
-	if (d->flags & NC_D_NOCACHE)
-		return 0;
-	if (force || d->admit)
-		return 1;
-	d->admit = 1;
-	return 0;
-}
-
-static void fill_walk(const char *path, int nofollow, int force, uint32_t start,
-		      char *abs, int alen)
+static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
+		      int alen)
 {
 	struct nc_walk w; /* only its segment stack and next_component */
 	struct nc_arena *a = &nc__c.arena;
@@ -315,19 +270,15 @@ static void fill_walk(const char *path, int nofollow, int force, uint32_t start,
 			}
 			continue;
 		}
-		if (!admitted(cd, force) || nc__watch(cd, cur, abs) < 0)
+		if (!admitted(cd) || nc__watch(cd, cur, abs) < 0)
 			return;
 		clen = join(abs, alen, name, len);
 		if (clen < 0)
 			return;
 		cidx = nc__d_lookup(a, a->hdr->generation, cd->ident, name, len,
 				    nc__d_hash(cd->ident, name, len), &seq);
-		if (cidx == NC_NONE) {
-			if (last && !force &&
-			    !seen_before(nc__d_hash(cd->ident, name, len)))
-				return;
+		if (cidx == NC_NONE)
 			cidx = insert_child(cur, abs, name, len);
-		}
 		child = nc__dentry_at(a, cidx);
 		if (!child || (child->flags & NC_D_NEG))
 			return;
@@ -360,7 +311,7 @@ static void fill_walk(const char *path, int nofollow, int force, uint32_t start,
 	}
 	/* Ended on a directory ("dir", "dir/", ".", "/"): its attributes,
 	 * which are only kept while the directory itself is watched. */
-	if (nc__dentry_at(a, cur) && admitted(nc__dentry_at(a, cur), force))
+	if (nc__dentry_at(a, cur) && admitted(nc__dentry_at(a, cur)))
 		refresh_dir(cur, abs);
 }
 
@@ -383,7 +334,7 @@ void nc__fill(const char *path, int nofollow)
 	alen = abs_path(start, abs);
 	if (alen < 0)
 		return;
-	fill_walk(path, nofollow, 0, start, abs, alen);
+	fill_walk(path, nofollow, start, abs, alen);
 }
 
 int nc__fill_cwd(void)
@@ -400,7 +351,7 @@ int nc__fill_cwd(void)
 		return -1;
 	abs[0] = '/';
 	abs[1] = '\0';
-	fill_walk(cwd, 0, 1, nc__c.root_idx, abs, 1);
+	fill_walk(cwd, 0, nc__c.root_idx, abs, 1);
 	if (nc__walk(&w, a, a->hdr->generation, nc__c.root_idx,
 		     nc__c.root_ident, nc__c.root_idx, nc__c.root_ident, cwd,
 		     0) != W_FOUND)

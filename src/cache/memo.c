@@ -4,9 +4,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "memo.h"
 
 #define MEMO_SLOTS 512 /* per thread */
@@ -28,23 +25,23 @@ static __thread struct memo_ent *memo
     __attribute__((tls_model("initial-exec")));
 static __thread int memo_failed __attribute__((tls_model("initial-exec")));
 
-static uint64_t key_of(uint64_t start, const char *path, size_t len,
-		       int nofollow)
+/* The slot key: the path hash mixed with what else the entry depends on. */
+static uint64_t key_of(uint64_t hash, uint64_t start, int nofollow)
 {
-	uint64_t k = XXH3_64bits_withSeed(path, len, start * 2 + !!nofollow);
+	uint64_t k = (hash ^ (start * 0x9E3779B97F4A7C15ull)) * 2 + !!nofollow;
 
 	return k ? k : 1;
 }
 
-int nc__memo_get(uint64_t start, const char *path, size_t len, int nofollow,
-		 uint64_t topo, struct nc_memo_hit *out)
+int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
+		 int nofollow, uint64_t topo, struct nc_memo_hit *out)
 {
 	const struct memo_ent *e;
 	uint64_t k;
 
 	if (!memo || len > NC_MEMO_PATH)
 		return 0;
-	k = key_of(start, path, len, nofollow);
+	k = key_of(hash, start, nofollow);
 	e = &memo[k % MEMO_SLOTS];
 	if (e->key != k || e->start != start || e->topo != topo ||
 	    e->len != len || !!(e->flags & M_NOFOLLOW) != !!nofollow ||
@@ -60,8 +57,8 @@ int nc__memo_get(uint64_t start, const char *path, size_t len, int nofollow,
 	return 1;
 }
 
-void nc__memo_put(uint64_t start, const char *path, size_t len, int nofollow,
-		  uint64_t topo, const struct nc_memo_hit *res)
+void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
+		  int nofollow, uint64_t topo, const struct nc_memo_hit *res)
 {
 	struct memo_ent *e;
 	uint64_t k;
@@ -82,7 +79,7 @@ void nc__memo_put(uint64_t start, const char *path, size_t len, int nofollow,
 		}
 		memo = m;
 	}
-	k = key_of(start, path, len, nofollow);
+	k = key_of(hash, start, nofollow);
 	e = &memo[k % MEMO_SLOTS];
 	e->key = 0;
 	__asm__ volatile("" ::: "memory");

@@ -35,13 +35,17 @@ struct nc_memo_hit {
 	int last_name_link;
 };
 
-/* Look up (start, path, nofollow) at topology @topo; 1 on a hit. */
-int nc__memo_get(uint64_t start, const char *path, size_t len, int nofollow,
-		 uint64_t topo, struct nc_memo_hit *out);
+/*
+ * Look up (start, path, nofollow) at topology @topo; 1 on a hit.  @hash
+ * is any hash of the path bytes the caller already has (the cache's
+ * sighting hash): it only picks the slot, the entry is compared in full.
+ */
+int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
+		 int nofollow, uint64_t topo, struct nc_memo_hit *out);
 
-/* Remember a resolution made at topology @topo. */
-void nc__memo_put(uint64_t start, const char *path, size_t len, int nofollow,
-		  uint64_t topo, const struct nc_memo_hit *res);
+/* Remember a resolution made at topology @topo (same @hash as the get). */
+void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
+		  int nofollow, uint64_t topo, const struct nc_memo_hit *res);
 
 /* Forget everything this thread remembers (after fork). */
 void nc__memo_reset(void);

@@ -218,9 +218,24 @@ static int notify_ready(void)
 	return 0;
 }
 
+/* Is the filesystem of directory @d one whose changes inotify reports?
+ * A directory on the same device as its watched parent is on the same
+ * filesystem, already asked about: no statfs for it. */
+static int fs_watchable(const struct nc_dentry *d, const char *path)
+{
+	const struct nc_dentry *p =
+	    (d->flags & NC_D_ROOT) ? NULL
+				   : nc__dentry_at(&nc__c.arena, d->parent);
+	struct statfs sfs;
+
+	if (p && (p->flags & NC_D_WATCHED) && !(d->flags & NC_D_MOUNT) &&
+	    p->st.st_dev == d->st.st_dev && p->ident == d->parent_ident)
+		return 1;
+	return syscall(SYS_statfs, path, &sfs) == 0 && fs_allowed(sfs.f_type);
+}
+
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 {
-	struct statfs sfs;
 	struct nc__wd *s;
 	int wd;
 
@@ -228,14 +243,29 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		return 0;
 	if (d->flags & NC_D_NOCACHE || !notify_ready())
 		return -1;
-	if (nc__c.wd_used >= WATCH_BUDGET)
-		goto refuse; /* our budget: stop caching here, not everywhere */
-	if (syscall(SYS_statfs, path, &sfs) < 0 || !fs_allowed(sfs.f_type))
+	if (nc__c.wd_used >= WATCH_BUDGET) {
+		/* our budget: stop caching here, not everywhere */
+		if (!nc__c.limit_logged) {
+			nc__c.limit_logged = 1;
+			nc__cache_log("watch budget of this process reached: "
+				      "directories beyond it are not cached");
+		}
+		goto refuse;
+	}
+	if (!fs_watchable(d, path))
 		goto refuse;
 	wd =
 	    (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path, NC_WATCH_MASK);
-	if (wd < 0)
-		goto refuse; /* ENOSPC (watch limit), EACCES ... */
+	if (wd < 0) {
+		/* ENOSPC (watch limit), EACCES ...; said once a process. */
+		if (errno == ENOSPC && !nc__c.limit_logged) {
+			nc__c.limit_logged = 1;
+			nc__cache_log("inotify watch limit reached "
+				      "(/proc/sys/fs/inotify/max_user_watches):"
+				      " directories beyond it are not cached");
+		}
+		goto refuse;
+	}
 	s = wd_slot(wd, 1);
 	if (!s || (s->wd && s->ident != d->ident &&
 		   nc__dentry_at(&nc__c.arena, s->idx) &&
@@ -434,8 +464,15 @@ void nc__drain(void)
 			const struct inotify_event *e =
 			    (const struct inotify_event *)(buf + off);
 
-			if (!flush && apply(e) < 0)
+			if (!flush && apply(e) < 0) {
 				flush = 1;
+				nc__cache_log(
+				    e->mask & IN_Q_OVERFLOW
+					? "inotify queue overflowed: cache "
+					  "flushed"
+					: "watched filesystem unmounted or "
+					  "unexplained event: cache flushed");
+			}
 			off += (long)sizeof(*e) + e->len;
 		}
 		if (flush)
@@ -498,8 +535,10 @@ int nc__coherent(void)
 		else
 			queue = 1;
 	}
-	if (mount)
+	if (mount) {
 		ck_pr_store_int(&nc__c.flush_pending, 1);
+		nc__cache_log("mount table changed: cache flushed");
+	}
 	if (!nc__writer_trylock())
 		return 0;
 	if (ck_pr_load_int(&nc__c.flush_pending))

@@ -216,11 +216,6 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 		w->fidx = w->idx;
 		continue;
 	miss:
-		w->midx = w->idx;
-		w->mident = w->ident;
-		w->miss_name = name;
-		w->miss_len = len;
-		w->miss_last = last;
 		return W_MISS;
 	}
 	/* Ended on a directory (or the start): re-sample it for the caller. */

@@ -33,7 +33,7 @@
 enum nc_walk_result {
 	W_FOUND, /* final dentry in fidx/fseq */
 	W_ERR,	 /* the answer is an errno (negative dentry, ENOTDIR, ELOOP) */
-	W_MISS,	 /* component miss_name not cached under dir midx */
+	W_MISS,	 /* a component is not cached */
 	W_ABORT, /* something changed or cannot be served: give up */
 };
 
@@ -52,15 +52,9 @@ struct nc_walk {
 	int depth;
 	struct nc_walk_seg stk[NC_MAXSYMLINKS + 1];
 	/* results */
-	uint32_t fidx;	       /* W_FOUND: final dentry */
-	unsigned fseq;	       /* W_FOUND: its seqcount sample */
-	int err;	       /* W_ERR */
-	uint32_t midx;	       /* W_MISS: directory ... */
-	uint64_t mident;       /* ... its identity ... */
-	const char *miss_name; /* ... and the component (in the caller's
-				* path or a cached link target) */
-	size_t miss_len;
-	int miss_last; /* W_MISS at the final component */
+	uint32_t fidx; /* W_FOUND: final dentry */
+	unsigned fseq; /* W_FOUND: its seqcount sample */
+	int err;       /* W_ERR */
 	/* W_FOUND: the last name (not "." or "..") consumed was a symlink;
 	 * and whether any name was consumed.  glibc's realpath() leaves
 	 * errno at EINVAL exactly when its last readlink() found no link. */

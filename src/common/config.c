@@ -81,6 +81,7 @@ int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
 
 	c->mode = NC_MODE_STRICT;
 	c->max_stale_us = NC_MAX_STALE_DEFAULT_US;
+	c->warmup = NC_WARMUP_DEFAULT;
 
 	v = get(NC_ENV_MODE);
 	if (v && *v) {
@@ -100,6 +101,13 @@ int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
 		bad(err, NC_ENV_MAX_STALE, v,
 		    "expected microseconds from 0 to 60000000");
 		c->max_stale_us = NC_MAX_STALE_DEFAULT_US;
+		rc = -1;
+	}
+	v = get(NC_ENV_WARMUP);
+	if (v && *v && nc__parse_u64(v, NC_WARMUP_LIMIT, &c->warmup) < 0) {
+		bad(err, NC_ENV_WARMUP, v,
+		    "expected a number of lookups from 0 to 1000000000");
+		c->warmup = NC_WARMUP_DEFAULT;
 		rc = -1;
 	}
 	if (load_path(c->stats_path, NC_ENV_STATS, get(NC_ENV_STATS), err) < 0)

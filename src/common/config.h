@@ -10,6 +10,8 @@
  *                           process image (record.h)
  *   NAMECACHE_LOG           absolute path: append diagnostic lines
  *   NAMECACHE_MAX_STALE_US  relaxed mode's bound on staleness, microseconds
+ *   NAMECACHE_WARMUP        repeated lookups a process makes before it
+ *                           caches anything (default 4096; see cache.c)
  *
  * An empty value means "unset".  Any other bad value is an error: one line
  * naming the variable and what was expected.
@@ -31,10 +33,14 @@ enum nc_mode { NC_MODE_STRICT, NC_MODE_RELAXED, NC_MODE_OFF };
 
 #define NC_MAX_STALE_DEFAULT_US 100000ULL
 #define NC_MAX_STALE_LIMIT_US 60000000ULL
+#define NC_ENV_WARMUP "NAMECACHE_WARMUP"
+#define NC_WARMUP_DEFAULT 4096ULL
+#define NC_WARMUP_LIMIT 1000000000ULL
 
 struct nc__config {
 	int mode;
 	uint64_t max_stale_us;
+	uint64_t warmup;	   /* repeated lookups before caching */
 	char stats_path[PATH_MAX]; /* "" when unset */
 	char log_path[PATH_MAX];   /* "" when unset */
 };

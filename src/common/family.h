@@ -71,6 +71,8 @@ enum nc_outcome {
 #define NC_DOUBTS(X)                                                         \
 	X(MODE, "off")	      /* cache off or unusable in this process */    \
 	X(ARGS, "args")	      /* dirfd, flags or path shape not served */    \
+	X(FIRST, "first")     /* first lookup of this path by the process */ \
+	X(WARMUP, "warmup")   /* too few repeated lookups yet to pay off */  \
 	X(COLD, "cold")	      /* not cached yet */                           \
 	X(EXISTS, "exists")   /* open of an existing file: needs the fd */   \
 	X(BUSY, "busy")	      /* another thread holds the writer role */     \

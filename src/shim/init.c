@@ -73,6 +73,13 @@ void nc__log(int to_stderr, const char *msg)
 	errno = saved;
 }
 
+/* The cache's reports go to NAMECACHE_LOG only: the program's stderr is
+ * its own. */
+static void cache_log(const char *msg)
+{
+	nc__log(0, msg);
+}
+
 void nc__init(void)
 {
 	char ebuf[256];
@@ -87,12 +94,14 @@ void nc__init(void)
 		return;
 	nc__buf_init(&err, ebuf, sizeof(ebuf));
 	if (nc__config_load(&cfg, env_get, &err) < 0) {
-		nc__cache_configure(cfg.mode, cfg.max_stale_us);
+		nc__cache_configure(cfg.mode, cfg.max_stale_us, cfg.warmup);
+		nc__cache_set_log(cache_log);
 		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 		nc__buf_str(&err, "; the cache is off for this process");
 		nc__log(1, ebuf);
 	} else {
-		nc__cache_configure(cfg.mode, cfg.max_stale_us);
+		nc__cache_configure(cfg.mode, cfg.max_stale_us, cfg.warmup);
+		nc__cache_set_log(cache_log);
 		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 	}
 	errno = saved;

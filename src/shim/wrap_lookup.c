@@ -261,6 +261,7 @@ static char *realpath_hit(const char *path, char *resolved, int *answered)
 	char *r;
 
 	*answered = 0;
+	local[0] = '\0';
 	if (nc__query(&q) != NC_Q_HIT || q.ret < 0) {
 		nc__count_doubt(NC_FAM_REALPATH, q.doubt);
 		return NULL;
