@@ -129,6 +129,10 @@ assert_one_error() {
 	assert_one_error 2 "NAMECACHE_MAX_STALE_US='soon'"
 	NAMECACHE_MAX_STALE_US=60000001 run --separate-stderr "$NC_CLI" run -- true
 	assert_one_error 2 "NAMECACHE_MAX_STALE_US='60000001'"
+	NAMECACHE_WARMUP=-1 run --separate-stderr "$NC_CLI" run -- true
+	assert_one_error 2 "NAMECACHE_WARMUP='-1'"
+	NAMECACHE_WARMUP=1000000001 run --separate-stderr "$NC_CLI" run -- true
+	assert_one_error 2 "NAMECACHE_WARMUP='1000000001'"
 }
 
 @test "a mode given with --mode wins over a bad NAMECACHE_MODE" {

@@ -355,3 +355,63 @@ os._exit(0)'
 	[ "$n" -ge "$k" ] && [ "$n" -le $((k * 12 / 10 + 50)) ] ||
 		fail "lstat count $n is not between $k and $((k * 12 / 10 + 50)): $(cat "$BATS_TEST_TMPDIR/gs.stats")"
 }
+
+# reason_count TABLE FAMILY REASON: how many lookups of FAMILY (or of
+# every family: all) the table says were not answered for REASON.
+reason_count() {
+	awk -v fam="$2" -v why="$3" '
+		/^lookups not answered/ { r = 1; next }
+		r && ($1 == fam || fam == "all") {
+			for (i = 2; i <= NF; i += 2) {
+				n = $(i + 1); sub(/,$/, "", n)
+				if ($i == why) sum += n
+			}
+		}
+		END { print sum + 0 }' "$1"
+}
+
+# hit_count TABLE FAMILY: the hits column of FAMILY's row.
+hit_count() {
+	awk -v fam="$2" '$1 == fam && NF >= 6 { print $6; f = 1 } END { if (!f) print 0 }' "$1"
+}
+
+# A loop of 100 stat() calls of one path in one short process (bash,
+# which makes a few dozen other stat() calls of its own as it starts).
+stat_loop() {
+	run --separate-stderr env "$@" "$NC_CLI" run --stats -- \
+		bash -c 'for ((i = 0; i < 100; i++)); do [ -e /etc/passwd ] || exit 9; done'
+	assert_success
+	printf '%s\n' "$stderr" >"$BATS_TEST_TMPDIR/loop.stats"
+}
+
+@test "by default a short process caches nothing: its repeats are counted as warmup" {
+	stat_loop
+	local w
+	assert_equal "$(hit_count "$BATS_TEST_TMPDIR/loop.stats" stat)" 0
+	w=$(reason_count "$BATS_TEST_TMPDIR/loop.stats" stat warmup)
+	[ "$w" -ge 99 ] || fail "$w warmup: $(cat "$BATS_TEST_TMPDIR/loop.stats")"
+}
+
+@test "by default a short process opens no inotify instance (its exit would wait for it)" {
+	nc_require strace
+	run strace -f -qq -e signal=none \
+		-e trace=inotify_init,inotify_init1,inotify_add_watch \
+		-o "$BATS_TEST_TMPDIR/trace" "$NC_CLI" run -- \
+		bash -c 'for ((i = 0; i < 100; i++)); do [ -e /etc/passwd ]; done'
+	assert_success
+	[ ! -s "$BATS_TEST_TMPDIR/trace" ] ||
+		fail "inotify used: $(cat "$BATS_TEST_TMPDIR/trace")"
+}
+
+@test "NAMECACHE_WARMUP=0 caches from the first repeat; =50 after 50 repeats" {
+	stat_loop NAMECACHE_WARMUP=0
+	local h
+	h=$(hit_count "$BATS_TEST_TMPDIR/loop.stats" stat)
+	[ "$h" -ge 95 ] || fail "only $h hits: $(cat "$BATS_TEST_TMPDIR/loop.stats")"
+	assert_equal "$(reason_count "$BATS_TEST_TMPDIR/loop.stats" stat warmup)" 0
+	stat_loop NAMECACHE_WARMUP=50
+	h=$(hit_count "$BATS_TEST_TMPDIR/loop.stats" stat)
+	[ "$h" -ge 45 ] || fail "$h hits: $(cat "$BATS_TEST_TMPDIR/loop.stats")"
+	# Repeats of every family count towards the warmup, exactly 50.
+	assert_equal "$(reason_count "$BATS_TEST_TMPDIR/loop.stats" all warmup)" 50
+}
