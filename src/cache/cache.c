@@ -6,7 +6,7 @@
  *
  *   0. admission: the path is hashed once; a path this thread did not
  *      look up recently goes straight to the real call (a "first"
- *      lookup: no walk, no fill, no watch; see sighted_before).  This
+ *      lookup: no walk, no fill, no watch; nc__sighted_before).  This
  *      keeps a cold run, where every path is new, within a hash of the
  *      plain calls' cost.  And nothing is cached until the process has
  *      repeated cfg_warmup lookups: its first watch commits it to a cost
@@ -124,6 +124,7 @@ static void start(void)
 	nc__c.max_stale_ns = cfg_stale_ns;
 	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
 		goto off;
+	nc__memo_init();
 	/* The notify descriptors are opened by the first watch (notify.c):
 	 * a process that never fills pays nothing for them. */
 	nc__notify_close();
@@ -391,32 +392,6 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 	nc__memo_put(hash, start, q->path, q->len_path, q->nofollow, topo, &m);
 }
 
-/*
- * Admission: has this thread looked up the path (in this working
- * directory, for a relative one) recently?  Records the sighting.  A
- * direct-mapped table of 16-bit tags in static TLS: 8 KiB per thread,
- * small enough to stay in the CPU's caches (a process-wide Bloom filter
- * big enough for 50,000 paths cost a cache miss per lookup), allocated and
- * freed with the thread by the C library, written only by its own thread.
- * A path that comes back after thousands of others, or in another
- * thread, is simply seen anew: one more miss, never a wrong answer.
- */
-#define SIGHTINGS 4096
-
-static __thread uint16_t sightings[SIGHTINGS]
-    __attribute__((tls_model("initial-exec")));
-
-static int sighted_before(uint64_t hash)
-{
-	uint16_t *slot = &sightings[(hash >> 16) % SIGHTINGS];
-	uint16_t tag = (uint16_t)(hash | 1); /* 0: an empty slot */
-
-	if (ck_pr_load_16(slot) == tag)
-		return 1;
-	ck_pr_store_16(slot, tag);
-	return 0;
-}
-
 static int lookup(struct nc_query *q, uint64_t hash);
 
 static int query(struct nc_query *q)
@@ -453,7 +428,7 @@ static int query(struct nc_query *q)
 	hash = XXH3_64bits_withSeed(
 	    q->path, q->len_path,
 	    q->path[0] == '/' ? 0 : 1 + ck_pr_load_32(&nc__c.cwd_gen));
-	if (!sighted_before(hash)) {
+	if (!nc__sighted_before(hash)) {
 		q->doubt = NC_DOUBT_FIRST;
 		return NC_Q_MISS;
 	}

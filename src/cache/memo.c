@@ -1,12 +1,25 @@
 /*
- * Per-thread resolution memo (see memo.h for why it is safe).
+ * Per-thread memory of the cache: the sightings and the resolution memo
+ * (see memo.h for why the memo is safe).
+ *
+ * Each thread gets one block, mapped on its first lookup and unmapped at
+ * its exit by a thread-specific-data destructor, so that a program that
+ * creates and ends threads by the thousand keeps no memory of the dead
+ * ones.  The block is not static TLS: that would make the library
+ * impossible to dlopen (static TLS has little room for late-loaded
+ * libraries).  Only its owner thread reads or writes it; a signal handler
+ * on that thread may interrupt a write, which the memo's entry protocol
+ * (key cleared, entry written, key set) and the sightings' single 16-bit
+ * stores tolerate.
  */
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "memo.h"
 
-#define MEMO_SLOTS 512 /* per thread */
+#define MEMO_SLOTS 512	/* per thread */
+#define SIGHTINGS 4096	/* per thread: 8 KiB, stays in the CPU's caches */
 
 struct memo_ent {
 	uint64_t key; /* 0: empty */
@@ -21,9 +34,68 @@ struct memo_ent {
 
 enum { M_NOFOLLOW = 1, M_NAMED = 2, M_LASTLINK = 4 };
 
-static __thread struct memo_ent *memo
+struct thread_mem {
+	uint16_t sightings[SIGHTINGS]; /* tags of paths seen; 0: empty */
+	struct memo_ent memo[MEMO_SLOTS];
+};
+
+static __thread struct thread_mem *mine
     __attribute__((tls_model("initial-exec")));
-static __thread int memo_failed __attribute__((tls_model("initial-exec")));
+static __thread int mine_failed __attribute__((tls_model("initial-exec")));
+static pthread_key_t release_key;
+static int release_key_ok;
+
+static void release(void *m)
+{
+	if (m == mine)
+		mine = NULL;
+	munmap(m, sizeof(struct thread_mem));
+}
+
+void nc__memo_init(void)
+{
+	if (!release_key_ok)
+		release_key_ok =
+		    pthread_key_create(&release_key, release) == 0;
+}
+
+/* This thread's block, mapped on first use; NULL if it cannot be. */
+static struct thread_mem *thread_mem(void)
+{
+	void *m;
+
+	if (mine || mine_failed)
+		return mine;
+	m = mmap(NULL, sizeof(struct thread_mem), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) {
+		mine_failed = 1;
+		return NULL;
+	}
+	/* Without a destructor the block would outlive the thread. */
+	if (!release_key_ok || pthread_setspecific(release_key, m) != 0) {
+		munmap(m, sizeof(struct thread_mem));
+		mine_failed = 1;
+		return NULL;
+	}
+	mine = m;
+	return mine;
+}
+
+int nc__sighted_before(uint64_t hash)
+{
+	struct thread_mem *t = thread_mem();
+	uint16_t *slot;
+	uint16_t tag = (uint16_t)(hash | 1); /* 0: an empty slot */
+
+	if (!t)
+		return 1; /* cannot tell: admit, the walk decides */
+	slot = &t->sightings[(hash >> 16) % SIGHTINGS];
+	if (*(volatile uint16_t *)slot == tag)
+		return 1;
+	*(volatile uint16_t *)slot = tag;
+	return 0;
+}
 
 /* The slot key: the path hash mixed with what else the entry depends on. */
 static uint64_t key_of(uint64_t hash, uint64_t start, int nofollow)
@@ -39,10 +111,10 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 	const struct memo_ent *e;
 	uint64_t k;
 
-	if (!memo || len > NC_MEMO_PATH)
+	if (!mine || len > NC_MEMO_PATH)
 		return 0;
 	k = key_of(hash, start, nofollow);
-	e = &memo[k % MEMO_SLOTS];
+	e = &mine->memo[k % MEMO_SLOTS];
 	if (e->key != k || e->start != start || e->topo != topo ||
 	    e->len != len || !!(e->flags & M_NOFOLLOW) != !!nofollow ||
 	    memcmp(e->path, path, len) != 0)
@@ -63,24 +135,10 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 	struct memo_ent *e;
 	uint64_t k;
 
-	if (len > NC_MEMO_PATH)
+	if (len > NC_MEMO_PATH || !thread_mem())
 		return;
-	if (!memo) {
-		void *m;
-
-		if (memo_failed)
-			return;
-		m = mmap(NULL, MEMO_SLOTS * sizeof(struct memo_ent),
-			 PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (m == MAP_FAILED) {
-			memo_failed = 1;
-			return;
-		}
-		memo = m;
-	}
 	k = key_of(hash, start, nofollow);
-	e = &memo[k % MEMO_SLOTS];
+	e = &mine->memo[k % MEMO_SLOTS];
 	e->key = 0;
 	__asm__ volatile("" ::: "memory");
 	e->start = start;
@@ -98,6 +156,6 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 
 void nc__memo_reset(void)
 {
-	if (memo)
-		memset(memo, 0, MEMO_SLOTS * sizeof(struct memo_ent));
+	if (mine)
+		memset(mine->memo, 0, sizeof(mine->memo));
 }

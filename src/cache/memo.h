@@ -50,4 +50,16 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 /* Forget everything this thread remembers (after fork). */
 void nc__memo_reset(void);
 
+/*
+ * Admission: has this thread looked up the path whose hash is @hash
+ * recently?  Records the sighting.  A direct-mapped table of 16-bit tags:
+ * a path that comes back after thousands of others is seen anew (one more
+ * miss, never a wrong answer).  Writes only this thread's memory.
+ */
+int nc__sighted_before(uint64_t hash);
+
+/* When the cache starts (idempotent): the per-thread memory's destructor
+ * key; without it no per-thread memory is used. */
+void nc__memo_init(void);
+
 #endif /* NC_MEMO_H */

@@ -100,3 +100,17 @@ C
 	assert_success
 	assert_output --regexp '^[0-9]+\.[0-9]+\.[0-9]+$'
 }
+
+@test "the library can be loaded with dlopen (no large static TLS), and answers" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	run python3 -c '
+import ctypes, os, sys
+lib = ctypes.CDLL(sys.argv[1])
+buf = ctypes.create_string_buffer(256)
+lib.nc_readlink.restype = ctypes.c_ssize_t
+for _ in range(3):
+    n = lib.nc_readlink(b"/proc/self/exe", buf, 256, 0)
+print(n > 0, lib.nc_access(b"/", os.F_OK, 0))' "$shim"
+	assert_success
+	assert_output "True 0"
+}
