@@ -18,8 +18,8 @@
 
 #include "memo.h"
 
-#define MEMO_SLOTS 512	/* per thread */
-#define SIGHTINGS 4096	/* per thread: 8 KiB, stays in the CPU's caches */
+#define MEMO_SLOTS 512 /* per thread */
+#define SIGHTINGS 4096 /* per thread: 8 KiB, stays in the CPU's caches */
 
 struct memo_ent {
 	uint64_t key; /* 0: empty */
@@ -55,8 +55,7 @@ static void release(void *m)
 void nc__memo_init(void)
 {
 	if (!release_key_ok)
-		release_key_ok =
-		    pthread_key_create(&release_key, release) == 0;
+		release_key_ok = pthread_key_create(&release_key, release) == 0;
 }
 
 /* This thread's block, mapped on first use; NULL if it cannot be. */
