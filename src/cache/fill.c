@@ -217,12 +217,6 @@ static void refresh_dir(uint32_t idx, const char *path)
 	nc__d_write_end(d);
 }
 
-/* May directory @d be watched (and so have children)? */
-static int admitted(const struct nc_dentry *d)
-{
-	return (d->flags & NC_D_WATCHED) || !(d->flags & NC_D_NOCACHE);
-}
-
 static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 		      int alen)
 {
@@ -270,7 +264,7 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 			}
 			continue;
 		}
-		if (!admitted(cd) || nc__watch(cd, cur, abs) < 0)
+		if (nc__watch(cd, cur, abs) < 0) /* refuses NOCACHE ones */
 			return;
 		clen = join(abs, alen, name, len);
 		if (clen < 0)
@@ -311,8 +305,7 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 	}
 	/* Ended on a directory ("dir", "dir/", ".", "/"): its attributes,
 	 * which are only kept while the directory itself is watched. */
-	if (nc__dentry_at(a, cur) && admitted(nc__dentry_at(a, cur)))
-		refresh_dir(cur, abs);
+	refresh_dir(cur, abs);
 }
 
 void nc__fill(const char *path, int nofollow)

@@ -152,9 +152,3 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 	__asm__ volatile("" ::: "memory");
 	e->key = k;
 }
-
-void nc__memo_reset(void)
-{
-	if (mine)
-		memset(mine->memo, 0, sizeof(mine->memo));
-}

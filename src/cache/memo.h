@@ -47,9 +47,6 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 		  int nofollow, uint64_t topo, const struct nc_memo_hit *res);
 
-/* Forget everything this thread remembers (after fork). */
-void nc__memo_reset(void);
-
 /*
  * Admission: has this thread looked up the path whose hash is @hash
  * recently?  Records the sighting.  A direct-mapped table of 16-bit tags:

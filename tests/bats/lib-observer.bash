@@ -224,3 +224,11 @@ hits() {
 	}
 	echo "$v" | cut -d, -f4
 }
+
+# assert_hits NAME FAMILY MIN: NAME (stopped) had at least MIN FAMILY hits.
+assert_hits() {
+	local n
+	n=$(hits "$1" "$2")
+	[ "$n" -ge "$3" ] ||
+		fail "$1: $n $2 hits, expected at least $3: $(cat "$run_dir/$1.rec")"
+}
