@@ -16,8 +16,9 @@
  *   2. walk the path lock-free (walk.c) and copy the answer out of the
  *      final dentry under its seqcount;
  *   3. only now, for a would-be hit, ask the kernel whether anything
- *      changed (nc__coherent: one epoll_wait(0) in strict mode); if
- *      events are queued, drain them and start again (once);
+ *      changed (nc__coherent: one epoll_wait(0) on the thread's own
+ *      probe in strict mode); if events are queued, drain them and start
+ *      again (once);
  *   4. if drain_seq and the generation are still s and g, the copy is the
  *      answer: it reflects every change whose system call returned before
  *      step 3, hence before the lookup began.
@@ -41,7 +42,7 @@
 #include "memo.h"
 #include "walk.h"
 
-struct nc__cache nc__c = {.ifd = -1, .efd = -1, .mfd = -1};
+struct nc__cache nc__c = {.ifd = -1, .mfd = -1};
 int nc__cache_state;
 
 static int cfg_mode = 0; /* NC_MODE_STRICT */
@@ -398,10 +399,13 @@ static int query(struct nc_query *q)
 {
 	uint64_t hash;
 
-	if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY) {
+	/* Acquire: what start() set up before publishing READY is seen. */
+	if (__atomic_load_n(&nc__cache_state, __ATOMIC_ACQUIRE) !=
+	    NC_ST_READY) {
 		if (ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
 			start();
-		if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY) {
+		if (__atomic_load_n(&nc__cache_state, __ATOMIC_ACQUIRE) !=
+		    NC_ST_READY) {
 			q->doubt = NC_DOUBT_MODE;
 			return NC_Q_MISS;
 		}
@@ -622,8 +626,7 @@ void nc__cache_mutated(void)
 
 int nc__cache_owns_fd(int fd)
 {
-	return fd >= 0 &&
-	       (fd == nc__c.ifd || fd == nc__c.efd || fd == nc__c.mfd);
+	return fd >= 0 && nc__notify_owns((unsigned)fd, (unsigned)fd);
 }
 
 void nc__cache_fd_closing(int fd)
@@ -634,11 +637,6 @@ void nc__cache_fd_closing(int fd)
 
 void nc__cache_fds_closing(unsigned int first, unsigned int last)
 {
-	int fds[] = {nc__c.ifd, nc__c.efd, nc__c.mfd};
-
-	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0 && (unsigned)fds[i] >= first &&
-		    (unsigned)fds[i] <= last)
-			__atomic_store_n(&nc__cache_state, NC_ST_OFF,
-					 __ATOMIC_RELEASE);
+	if (nc__notify_owns(first, last))
+		__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }

@@ -39,7 +39,7 @@ struct nc__cache {
 	int mode;
 	uint64_t max_stale_ns;
 	struct nc_arena arena;
-	int ifd, efd, mfd; /* inotify, epoll, /proc/self/mountinfo */
+	int ifd, mfd; /* inotify, /proc/self/mountinfo (notify.c) */
 	uint32_t root_idx;
 	uint64_t root_ident;
 	uint32_t cwd_idx;
@@ -72,8 +72,14 @@ int nc__writer_trylock(void);
 void nc__writer_unlock(void);
 
 /* notify.c */
-int nc__notify_open(void); /* inotify + epoll + mountinfo; 0 or -1 */
+int nc__notify_open(void); /* inotify + mountinfo; 0 or -1 */
+/* Close every descriptor, the threads' probes too (start-up, fork child,
+ * off): only while no other thread can be using them. */
 void nc__notify_close(void);
+/* Is one of our descriptors in [first, last]?  Any thread. */
+int nc__notify_owns(unsigned int first, unsigned int last);
+/* The calling thread is exiting: close its probe. */
+void nc__notify_thread_exit(void);
 /* Strict/relaxed check: 1 = cache may answer, 0 = pass through. */
 int nc__coherent(void);
 /* Writer: read and apply every queued event. */

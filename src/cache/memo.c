@@ -3,7 +3,8 @@
  * (see memo.h for why the memo is safe).
  *
  * Each thread gets one block, mapped on its first lookup and unmapped at
- * its exit by a thread-specific-data destructor, so that a program that
+ * its exit by a thread-specific-data destructor (which also closes the
+ * thread's coherence probe, notify.c), so that a program that
  * creates and ends threads by the thousand keeps no memory of the dead
  * ones.  The block is not static TLS: that would make the library
  * impossible to dlopen (static TLS has little room for late-loaded
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "cache_int.h"
 #include "memo.h"
 
 #define MEMO_SLOTS 512 /* per thread */
@@ -50,6 +52,7 @@ static void release(void *m)
 	if (m == mine)
 		mine = NULL;
 	munmap(m, sizeof(struct thread_mem));
+	nc__notify_thread_exit(); /* the thread's probe goes with it */
 }
 
 void nc__memo_init(void)
@@ -79,6 +82,11 @@ static struct thread_mem *thread_mem(void)
 	}
 	mine = m;
 	return mine;
+}
+
+int nc__memo_thread_ok(void)
+{
+	return thread_mem() != NULL;
 }
 
 int nc__sighted_before(uint64_t hash)

@@ -47,6 +47,9 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 		  int nofollow, uint64_t topo, const struct nc_memo_hit *res);
 
+/* Has this thread its block (and so a destructor at its exit)? */
+int nc__memo_thread_ok(void);
+
 /*
  * Admission: has this thread looked up the path whose hash is @hash
  * recently?  Records the sighting.  A direct-mapped table of 16-bit tags:

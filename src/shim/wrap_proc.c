@@ -244,11 +244,12 @@ NC_EXPORT pid_t fork(void)
 }
 
 /*
- * The cache holds three descriptors (inotify, epoll, mountinfo).  A
- * program may close them (closefrom(3) before exec is common) or dup2
- * over them; it owns the descriptor table, so the call goes ahead, and
- * the cache turns itself off for the rest of this image instead of
- * polling a descriptor that is no longer (or no longer only) its own.
+ * The cache holds descriptors of its own (notify.c: inotify, mountinfo,
+ * and a probe per thread).  A program may close them (closefrom(3)
+ * before exec is common) or dup2 over them; it owns the descriptor
+ * table, so the call goes ahead, and the cache turns itself off for the
+ * rest of this image instead of polling a descriptor that is no longer
+ * (or no longer only) its own.
  */
 NC_EXPORT int close(int fd)
 {
