@@ -34,6 +34,15 @@
  *	and after them must give the kernel's answers.  Prints
  *	"lookups M differences D".
  *
+ *   coherence-prog sandwich DIR SECONDS
+ *	No hand-off: two unshimmed children change DIR at their own pace
+ *	while this process, under the shim, brackets each interposed
+ *	answer between two raw ones (k1, c, k2) and checks that c is a
+ *	state between them, and that it reflects every change the children
+ *	logged as returned before c began.  See "the sandwich" below.
+ *	Prints "lookups M hits-window-violations V promise-violations P
+ *	...".
+ *
  * Compared: return value, errno, and every field except st_atime (never
  * coherent, by design) and, for non-directories whose inode ever had more
  * than one link, st_nlink and st_ctime (link() and unlink() of another
@@ -55,10 +64,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYS_faccessat2
@@ -174,7 +186,9 @@ static const mode_t file_modes[] = {0644, 0600, 0755, 0444, 0000, 0640};
 static const mode_t dir_modes[] = {0755, 0755, 0700, 0711,
 				   0555, 0644, 0311, 0000};
 
-/* A symlink target: in the tree, above it, dangling, or a loop. */
+/* A symlink target: in the tree, above it, dangling, or a loop.  "Above
+ * it" stays private only because the tree's top has read-only parents
+ * (coh_tree() in shim_coherence.c says why). */
 static void rand_target(struct rng *r, const char *tree, const char *self,
 			char *buf, size_t cap)
 {
@@ -896,21 +910,58 @@ static void resolve_libc_realpath(void)
 	}
 }
 
+/* This program's path, for exec_unshimmed(); found in the parent. */
+static const char *self_exe(void)
+{
+	static char self[PATH_MAX];
+	ssize_t n;
+
+	if (self[0])
+		return self;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		perror("/proc/self/exe");
+		exit(2);
+	}
+	self[n] = '\0';
+	return self;
+}
+
+/* In a child: exec this program (@self, from self_exe() before the fork)
+ * with @argv, without the shim (no LD_PRELOAD, no NAMECACHE_* variables).
+ * Never returns. */
+static void exec_unshimmed(const char *self, const char *const argv[])
+{
+	char **env = environ, **out;
+	size_t k = 0, ne = 0;
+
+	while (env[ne])
+		ne++;
+	out = calloc(ne + 1, sizeof(*out));
+	if (!out)
+		_exit(2);
+	for (size_t i = 0; i < ne; i++)
+		if (strncmp(env[i], "LD_PRELOAD=", 11) &&
+		    strncmp(env[i], "NAMECACHE_", 10))
+			out[k++] = env[i];
+	execve(self, (char *const *)argv, out);
+	perror("exec unshimmed child");
+	_exit(2);
+}
+
 /* Start the mutator, without the shim, on two pipes. */
 static pid_t spawn_mutator(const char *tree, uint64_t seed, long ops,
 			   int *tokfd, int *ackfd)
 {
 	int tok[2], ack[2];
-	char self[PATH_MAX], s_seed[32], s_ops[32], s_tok[16], s_ack[16];
+	char s_seed[32], s_ops[32], s_tok[16], s_ack[16];
+	const char *self = self_exe();
 	pid_t pid;
-	ssize_t n;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0 || pipe(tok) < 0 || pipe(ack) < 0) {
+	if (pipe(tok) < 0 || pipe(ack) < 0) {
 		perror("mutator set-up");
 		exit(2);
 	}
-	self[n] = '\0';
 	snprintf(s_seed, sizeof(s_seed), "%llu", (unsigned long long)seed);
 	snprintf(s_ops, sizeof(s_ops), "%ld", ops);
 	snprintf(s_tok, sizeof(s_tok), "%d", tok[1]);
@@ -930,23 +981,10 @@ static pid_t spawn_mutator(const char *tree, uint64_t seed, long ops,
 				      s_tok,
 				      s_ack,
 				      NULL};
-		char **env = environ, **out;
-		size_t k = 0, ne = 0;
 
-		while (env[ne])
-			ne++;
-		out = calloc(ne + 1, sizeof(*out));
-		if (!out)
-			_exit(2);
-		for (size_t i = 0; i < ne; i++)
-			if (strncmp(env[i], "LD_PRELOAD=", 11) &&
-			    strncmp(env[i], "NAMECACHE_", 10))
-				out[k++] = env[i];
 		close(tok[0]);
 		close(ack[1]);
-		execve(self, (char *const *)argv, out);
-		perror("exec mutator");
-		_exit(2);
+		exec_unshimmed(self, argv);
 	}
 	close(tok[1]);
 	close(ack[0]);
@@ -1063,6 +1101,708 @@ static int run_checker(const char *tree, uint64_t seed, long ops, int self,
 	return n_diffs ? 1 : 0;
 }
 
+/* ---- the sandwich ---------------------------------------------------- */
+
+/*
+ * No hand-off at all: two unshimmed children change DIR, each at its own
+ * pace, for SECONDS, while this process (under the shim) asks, over and
+ * over, k1 = the kernel (raw syscall), c = the interposed call (which may
+ * be a cache hit), k2 = the kernel again, about DIR (stat), DIR/f
+ * (lstat), whose mode the second child keeps changing, and the names the
+ * first child is about to create and to remove (access).
+ *
+ * The churn child creates n0, n1, n2 ... and removes each SW_LIFE
+ * iterations after creating it: a name goes from absent to present to
+ * absent once and never comes back.  The chmod child sets f's permission
+ * bits to 0, 1, 2 ... 0777, 0, 1 ...  Each sleeps at least SW_GAP_NS per
+ * iteration, so a window (from before k1 to after k2) shorter than
+ * SW_LIFE * SW_GAP_NS holds fewer than SW_LIFE changes of each kind: no
+ * name is both created and removed in it, and f's modes in it are the
+ * ones from k1's to k2's in that cyclic order.  Checks that need this are
+ * skipped for longer ("wide") windows, which are counted.
+ *
+ * Window checks (c is a state the object had between k1 and k2):
+ *   DIR, f    k1.mtime <= c.mtime <= k2.mtime and the same for ctime
+ *             (timestamps only grow), fields that do not change
+ *             (st_ino, st_dev, type, nlink, uid, gid; f's size and mtime)
+ *             equal to k1's when k1 and k2 agree, ret and errno equal to
+ *             k1's when k1 and k2 agree
+ *   f         the mode one of the modes f had from k1 to k2 (not wide)
+ *   names     ret and errno equal to k1's when k1 and k2 agree (not wide)
+ *
+ * That is linearizability: c no older than an answer the kernel had
+ * already given.  Strict mode promises less: c reflects every change
+ * whose system call returned before the lookup began.  So the children
+ * log every change with CLOCK_MONOTONIC read just before the call and
+ * just after it returned, and the state it left (a raw stat after it),
+ * into shared memory; the checker reads the clock just before and after
+ * each interposed call, and after the run checks the promise for every
+ * lookup: c's timestamps no older than those left by the last change
+ * that returned before c began, f's mode that change's or a later one,
+ * a name whose removal returned before c began ENOENT, a name whose
+ * creation returned before c began and whose removal had not started
+ * when c ended present.  Each window violation is also explained by the
+ * first change c does not reflect: when it had returned, or not yet,
+ * when c began ("in flight": allowed by the promise, not by the window).
+ *
+ * Prints the violations (the first ones) with the values seen and, last,
+ * "lookups M hits-window-violations V promise-violations P windows W
+ * wide X changed C transitions T created N chmods K in-flight I".
+ */
+#define SW_LIFE 256
+#define SW_GAP_NS 20000L
+#define SW_PRINT 20
+#define SW_LOG_MAX (1u << 18)
+#define SW_VIOL_MAX 4096
+
+enum { SW_CREATE, SW_UNLINK, SW_CHMOD };
+
+/* One change: when it was called and returned, and the state it left
+ * (DIR's timestamps for the churn child, f's for the chmod child). */
+struct sw_op {
+	int64_t t_call, t_ret;
+	uint64_t n; /* name n<n>, or the chmod's number (mode n & 0777) */
+	int32_t kind;
+	struct timespec m, c;
+};
+
+struct sw_log {
+	uint64_t count;		   /* entries written */
+	uint64_t created, removed; /* names n0... created, removed */
+	struct sw_op op[SW_LOG_MAX];
+};
+
+struct sw_shared {
+	struct sw_log log[2]; /* [0] the churn child, [1] the chmod child */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	if (a->tv_nsec != b->tv_nsec)
+		return a->tv_nsec < b->tv_nsec ? -1 : 1;
+	return 0;
+}
+
+static struct sw_shared *sw_map(int fd)
+{
+	void *m = mmap(NULL, sizeof(struct sw_shared), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, 0);
+
+	if (m == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	return m;
+}
+
+/* Log a change that returned; @path's state after it from a raw stat. */
+static int sw_log(struct sw_log *l, int kind, uint64_t n, int64_t t_call,
+		  int64_t t_ret, const char *path)
+{
+	struct sw_op *o = &l->op[l->count];
+	struct stat st;
+
+	if (raw_stat(path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	o->t_call = t_call;
+	o->t_ret = t_ret;
+	o->n = n;
+	o->kind = kind;
+	o->m = st.st_mtim;
+	o->c = st.st_ctim;
+	if (kind == SW_CREATE)
+		__atomic_store_n(&l->created, n + 1, __ATOMIC_RELAXED);
+	if (kind == SW_UNLINK)
+		__atomic_store_n(&l->removed, n + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->count, l->count + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Sleep at least SW_GAP_NS, up to three times that. */
+static void sw_gap(struct rng *r)
+{
+	struct timespec t = {0, SW_GAP_NS + (long)pick(r, 2 * SW_GAP_NS)};
+
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+/* A child: "churn" or "chmod" in DIR for SECONDS, logging into the
+ * shared memory on SHMFD.  Stops on its own. */
+static int run_sw_child(const char *kind, const char *dir, double seconds,
+			int shmfd)
+{
+	struct sw_shared *sh = sw_map(shmfd);
+	int64_t end = mono_ns() + (int64_t)(seconds * 1e9), t;
+	int churn = !strcmp(kind, "churn");
+	struct sw_log *l = &sh->log[churn ? 0 : 1];
+	struct rng r;
+	char name[32];
+
+	rng_seed(&r, (uint64_t)getpid());
+	/* Sleep as long as asked, not 50 us more: more changes per second. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (chdir(dir) < 0) {
+		perror(dir);
+		return 2;
+	}
+	for (uint64_t i = 0; l->count + 2 <= SW_LOG_MAX && mono_ns() < end;
+	     i++) {
+		if (churn) {
+			int fd;
+
+			snprintf(name, sizeof(name), "n%llu",
+				 (unsigned long long)i);
+			t = mono_ns();
+			fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				  0644);
+			if (fd < 0 ||
+			    sw_log(l, SW_CREATE, i, t, mono_ns(), ".") < 0 ||
+			    close(fd) < 0) {
+				perror(name);
+				return 2;
+			}
+			if (i >= SW_LIFE) {
+				snprintf(name, sizeof(name), "n%llu",
+					 (unsigned long long)(i - SW_LIFE));
+				t = mono_ns();
+				if (unlink(name) < 0 ||
+				    sw_log(l, SW_UNLINK, i - SW_LIFE, t,
+					   mono_ns(), ".") < 0) {
+					perror(name);
+					return 2;
+				}
+			}
+		} else {
+			t = mono_ns();
+			if (chmod("f", (mode_t)(i & 0777)) < 0 ||
+			    sw_log(l, SW_CHMOD, i, t, mono_ns(), "f") < 0) {
+				perror("chmod f");
+				return 2;
+			}
+		}
+		sw_gap(&r);
+	}
+	return 0;
+}
+
+static pid_t sw_spawn(const char *kind, const char *dir, const char *secs,
+		      int shmfd)
+{
+	char s_fd[16];
+	const char *self = self_exe();
+	pid_t pid;
+
+	snprintf(s_fd, sizeof(s_fd), "%d", shmfd);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		const char *argv[] = {"coherence-sandwich",
+				      "sandwich-child",
+				      kind,
+				      dir,
+				      secs,
+				      s_fd,
+				      NULL};
+
+		exec_unshimmed(self, argv);
+	}
+	return pid;
+}
+
+/* One question's answer. */
+struct sw_ans {
+	long r;
+	int e;
+	struct stat st;
+};
+
+/* What the promise check after the run needs of one window. */
+enum { SW_D, SW_F, SW_N0 }; /* lookups: DIR, f, names (up to 3) */
+#define SW_LOOKUPS 5
+
+struct sw_rec {
+	int64_t t0, t1;				  /* the window */
+	int64_t tc0[SW_LOOKUPS], tc1[SW_LOOKUPS]; /* each interposed call */
+	struct sw_ans d[3], f[3];		  /* k1, c, k2 */
+	struct {
+		uint64_t j;
+		long r[3];
+		int e[3];
+	} name[3];
+	int np;
+};
+
+/* A violation: its text, and which lookup of which window. */
+struct sw_viol {
+	int promise;
+	unsigned long w;
+	int lookup;
+	char text[320];
+};
+
+static struct sw_viol *sw_viols;
+static unsigned long sw_window_v, sw_promise_v, sw_in_flight;
+
+static void sw_violation(int promise, unsigned long w, int lookup,
+			 const char *fmt, ...)
+{
+	unsigned long n = sw_window_v + sw_promise_v;
+	va_list ap;
+
+	if (promise)
+		sw_promise_v++;
+	else
+		sw_window_v++;
+	if (n >= SW_VIOL_MAX)
+		return;
+	sw_viols[n].promise = promise;
+	sw_viols[n].w = w;
+	sw_viols[n].lookup = lookup;
+	va_start(ap, fmt);
+	vsnprintf(sw_viols[n].text, sizeof(sw_viols[n].text), fmt, ap);
+	va_end(ap);
+}
+
+#define TSF "%lld.%09ld"
+#define TSA(t) (long long)(t).tv_sec, (t).tv_nsec
+
+static const char *sw_ret(char *buf, size_t cap, long r, int e)
+{
+	snprintf(buf, cap, "%ld%s%s", r, r ? " " : "",
+		 r ? strerrorname_np(e) : "");
+	return buf;
+}
+
+static void sw_check_time(unsigned long w, int lookup, const char *what,
+			  const char *field, const struct timespec *k1,
+			  const struct timespec *c, const struct timespec *k2)
+{
+	if (ts_cmp(k1, c) > 0 || ts_cmp(c, k2) > 0)
+		sw_violation(0, w, lookup, "%s %s k1=" TSF " c=" TSF " k2=" TSF,
+			     what, field, TSA(*k1), TSA(*c), TSA(*k2));
+}
+
+/* ret and errno; then the fields that never change.  Returns 1 if all
+ * three answers are successes. */
+static int sw_check_common(unsigned long w, int lookup, const char *what,
+			   long r1, int e1, long r, int e, long r2, int e2,
+			   const struct stat *a, const struct stat *x,
+			   const struct stat *b)
+{
+	char s1[48], s[48], s2[48];
+
+	if (r1 == r2 && (r1 == 0 || e1 == e2) &&
+	    (r != r1 || (r < 0 && e != e1))) {
+		sw_violation(0, w, lookup, "%s ret k1=%s c=%s k2=%s", what,
+			     sw_ret(s1, sizeof(s1), r1, e1),
+			     sw_ret(s, sizeof(s), r, e),
+			     sw_ret(s2, sizeof(s2), r2, e2));
+		return 0;
+	}
+	if (r1 || r || r2 || !a)
+		return 0;
+#define SW_SAME(f)                                                             \
+	do {                                                                   \
+		if ((a->f) == (b->f) && (x->f) != (a->f))                      \
+			sw_violation(0, w, lookup,                             \
+				     "%s " #f " k1=%llu c=%llu k2=%llu", what, \
+				     (unsigned long long)(a->f),               \
+				     (unsigned long long)(x->f),               \
+				     (unsigned long long)(b->f));              \
+	} while (0)
+	SW_SAME(st_ino);
+	SW_SAME(st_dev);
+	SW_SAME(st_nlink);
+	SW_SAME(st_uid);
+	SW_SAME(st_gid);
+	SW_SAME(st_mode & S_IFMT);
+#undef SW_SAME
+	return 1;
+}
+
+/* Whether @x is in the cyclic interval of modes [@a, @b]. */
+static int sw_mode_between(unsigned a, unsigned x, unsigned b)
+{
+	return ((x - a) & 0777) <= ((b - a) & 0777);
+}
+
+/* The window checks of window @w. */
+static void sw_check_window(unsigned long w, const struct sw_rec *rc,
+			    int64_t wide_ns)
+{
+	const struct sw_ans *d = rc->d, *f = rc->f;
+	int wide = rc->t1 - rc->t0 > wide_ns;
+
+	if (sw_check_common(w, SW_D, "stat(DIR)", d[0].r, d[0].e, d[1].r,
+			    d[1].e, d[2].r, d[2].e, &d[0].st, &d[1].st,
+			    &d[2].st)) {
+		sw_check_time(w, SW_D, "stat(DIR)", "mtime", &d[0].st.st_mtim,
+			      &d[1].st.st_mtim, &d[2].st.st_mtim);
+		sw_check_time(w, SW_D, "stat(DIR)", "ctime", &d[0].st.st_ctim,
+			      &d[1].st.st_ctim, &d[2].st.st_ctim);
+	}
+	if (sw_check_common(w, SW_F, "lstat(f)", f[0].r, f[0].e, f[1].r, f[1].e,
+			    f[2].r, f[2].e, &f[0].st, &f[1].st, &f[2].st)) {
+		const struct stat *a = &f[0].st, *x = &f[1].st, *b = &f[2].st;
+		unsigned ma = a->st_mode & 0777, mx = x->st_mode & 0777,
+			 mb = b->st_mode & 0777;
+
+		if (a->st_size == b->st_size && x->st_size != a->st_size)
+			sw_violation(0, w, SW_F,
+				     "lstat(f) size k1=%ld c=%ld "
+				     "k2=%ld",
+				     (long)a->st_size, (long)x->st_size,
+				     (long)b->st_size);
+		if (!ts_cmp(&a->st_mtim, &b->st_mtim) &&
+		    ts_cmp(&x->st_mtim, &a->st_mtim))
+			sw_violation(
+			    0, w, SW_F,
+			    "lstat(f) mtime k1=" TSF " c=" TSF " k2=" TSF,
+			    TSA(a->st_mtim), TSA(x->st_mtim), TSA(b->st_mtim));
+		sw_check_time(w, SW_F, "lstat(f)", "ctime", &a->st_ctim,
+			      &x->st_ctim, &b->st_ctim);
+		if (!wide && !sw_mode_between(ma, mx, mb))
+			sw_violation(0, w, SW_F,
+				     "lstat(f) mode k1=%o c=%o k2=%o", ma, mx,
+				     mb);
+	}
+	for (int p = 0; p < rc->np && !wide; p++) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "access(n%llu)",
+			 (unsigned long long)rc->name[p].j);
+		sw_check_common(w, SW_N0 + p, what, rc->name[p].r[0],
+				rc->name[p].e[0], rc->name[p].r[1],
+				rc->name[p].e[1], rc->name[p].r[2],
+				rc->name[p].e[2], NULL, NULL, NULL);
+	}
+}
+
+/* The last change of @l that returned before @t, or NULL. */
+static const struct sw_op *sw_before(const struct sw_log *l, int64_t t)
+{
+	uint64_t lo = 0, hi = l->count; /* t_ret grows along the log */
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (l->op[mid].t_ret < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &l->op[lo - 1] : NULL;
+}
+
+/* The first change of @l that left a timestamp (@ctime or mtime) newer
+ * than @ts: the first one an answer with @ts does not reflect. */
+static const struct sw_op *sw_first_newer(const struct sw_log *l,
+					  const struct timespec *ts, int ctime)
+{
+	for (uint64_t i = 0; i < l->count; i++)
+		if (ts_cmp(ctime ? &l->op[i].c : &l->op[i].m, ts) > 0)
+			return &l->op[i];
+	return NULL;
+}
+
+struct sw_names {
+	const struct sw_op **create, **unlink; /* by name number */
+	uint64_t n;
+};
+
+/* The promise checks of window @w (the children's logs complete). */
+static void sw_check_promise(unsigned long w, const struct sw_rec *rc,
+			     const struct sw_shared *sh,
+			     const struct sw_names *nm)
+{
+	const struct sw_op *o;
+	const struct stat *x;
+
+	o = sw_before(&sh->log[0], rc->tc0[SW_D]);
+	x = &rc->d[1].st;
+	if (o && !rc->d[1].r &&
+	    (ts_cmp(&x->st_mtim, &o->m) < 0 || ts_cmp(&x->st_ctim, &o->c) < 0))
+		sw_violation(1, w, SW_D,
+			     "stat(DIR) c: mtime=" TSF " ctime=" TSF
+			     " older than left by %s n%llu (mtime=" TSF
+			     " ctime=" TSF "), which returned %lld ns before "
+			     "the lookup began",
+			     TSA(x->st_mtim), TSA(x->st_ctim),
+			     o->kind == SW_CREATE ? "create" : "unlink",
+			     (unsigned long long)o->n, TSA(o->m), TSA(o->c),
+			     (long long)(rc->tc0[SW_D] - o->t_ret));
+	o = sw_before(&sh->log[1], rc->tc0[SW_F]);
+	x = &rc->f[1].st;
+	if (o && !rc->f[1].r && !rc->f[2].r) {
+		unsigned mo = (unsigned)(o->n & 0777), mx = x->st_mode & 0777,
+			 mb = rc->f[2].st.st_mode & 0777;
+
+		/* Fewer than 512 chmods from @o to k2: the order of modes
+		 * is exact. */
+		if (ts_cmp(&x->st_ctim, &o->c) < 0 ||
+		    (rc->t1 - o->t_ret < 500 * SW_GAP_NS &&
+		     !sw_mode_between(mo, mx, mb)))
+			sw_violation(1, w, SW_F,
+				     "lstat(f) c: mode=%o ctime=" TSF
+				     " older than left by chmod #%llu "
+				     "(mode=%o ctime=" TSF "), which "
+				     "returned %lld ns before the lookup "
+				     "began (k2 mode=%o)",
+				     mx, TSA(x->st_ctim),
+				     (unsigned long long)o->n, mo, TSA(o->c),
+				     (long long)(rc->tc0[SW_F] - o->t_ret), mb);
+	}
+	for (int p = 0; p < rc->np; p++) {
+		uint64_t j = rc->name[p].j;
+		const struct sw_op *cr = j < nm->n ? nm->create[j] : NULL,
+				   *un = j < nm->n ? nm->unlink[j] : NULL;
+		int64_t tc0 = rc->tc0[SW_N0 + p], tc1 = rc->tc1[SW_N0 + p];
+		long r = rc->name[p].r[1];
+		int e = rc->name[p].e[1];
+		char s[48];
+
+		if (un && un->t_ret < tc0 && !(r < 0 && e == ENOENT))
+			sw_violation(1, w, SW_N0 + p,
+				     "access(n%llu) c=%s but its unlink "
+				     "returned %lld ns before the lookup "
+				     "began",
+				     (unsigned long long)j,
+				     sw_ret(s, sizeof(s), r, e),
+				     (long long)(tc0 - un->t_ret));
+		if (cr && cr->t_ret < tc0 && (!un || un->t_call > tc1) && r)
+			sw_violation(1, w, SW_N0 + p,
+				     "access(n%llu) c=%s but its creation "
+				     "returned %lld ns before the lookup "
+				     "began and it was not removed until "
+				     "after",
+				     (unsigned long long)j,
+				     sw_ret(s, sizeof(s), r, e),
+				     (long long)(tc0 - cr->t_ret));
+	}
+}
+
+/* Explain window violation @v: the first change its answer misses. */
+static void sw_explain(const struct sw_viol *v, const struct sw_rec *rc,
+		       const struct sw_shared *sh, const struct sw_names *nm,
+		       char *buf, size_t cap)
+{
+	const struct sw_op *o = NULL;
+	int64_t tc0 = rc->tc0[v->lookup], tc1 = rc->tc1[v->lookup];
+
+	buf[0] = '\0';
+	if (v->lookup == SW_D && !rc->d[1].r) {
+		const struct sw_op *om =
+		    sw_first_newer(&sh->log[0], &rc->d[1].st.st_mtim, 0);
+		const struct sw_op *oc =
+		    sw_first_newer(&sh->log[0], &rc->d[1].st.st_ctim, 1);
+
+		o = !om || (oc && oc < om) ? oc : om;
+	} else if (v->lookup == SW_F && !rc->f[1].r) {
+		o = sw_first_newer(&sh->log[1], &rc->f[1].st.st_ctim, 1);
+	} else if (v->lookup >= SW_N0) {
+		uint64_t j = rc->name[v->lookup - SW_N0].j;
+
+		if (j < nm->n)
+			o = rc->name[v->lookup - SW_N0].r[1] ? nm->create[j]
+							     : nm->unlink[j];
+	}
+	if (!o)
+		return;
+	if (o->t_ret >= tc0)
+		sw_in_flight++;
+	snprintf(buf, cap,
+		 "; misses %s #%llu, called %+lld ns and returned %+lld ns "
+		 "from the lookup's start (lookup took %lld ns): %s",
+		 o->kind == SW_CREATE	? "create"
+		 : o->kind == SW_UNLINK ? "unlink"
+					: "chmod",
+		 (unsigned long long)o->n, (long long)(o->t_call - tc0),
+		 (long long)(o->t_ret - tc0), (long long)(tc1 - tc0),
+		 o->t_ret >= tc0 ? "in flight when the lookup began"
+				 : "RETURNED BEFORE THE LOOKUP BEGAN");
+}
+
+static long sw_raw_access(const char *p)
+{
+	return syscall(SYS_faccessat, AT_FDCWD, p, F_OK);
+}
+
+/* Ask about @path: raw (k1, k2) or interposed (c, timed into @tc). */
+static void sw_ask(int k, int kind, const char *path, struct sw_ans *a,
+		   int64_t *tc0, int64_t *tc1)
+{
+	memset(a, 0, sizeof(*a));
+	errno = 0;
+	if (k != 1) {
+		a->r = kind == SW_D ? raw_stat(path, &a->st, 0)
+		       : kind == SW_F
+			   ? raw_stat(path, &a->st, AT_SYMLINK_NOFOLLOW)
+			   : sw_raw_access(path);
+	} else {
+		*tc0 = mono_ns();
+		a->r = kind == SW_D   ? stat(path, &a->st)
+		       : kind == SW_F ? lstat(path, &a->st)
+				      : access(path, F_OK);
+		*tc1 = mono_ns();
+	}
+	a->e = errno;
+}
+
+static int run_sandwich(const char *dir, const char *secs)
+{
+	double seconds = atof(secs);
+	char fpath[PATH_MAX], probe[3][PATH_MAX];
+	int64_t end, wide_ns = (int64_t)SW_LIFE * SW_GAP_NS;
+	unsigned long lookups = 0, nrec = 0, caprec = 0, wide = 0, changed = 0,
+		      transitions = 0;
+	struct sw_rec *recs = NULL;
+	struct sw_shared *sh;
+	struct sw_names nm;
+	struct rng r;
+	pid_t pids[2];
+	int shmfd, fd, status, failed = 0;
+
+	rng_seed(&r, (uint64_t)getpid());
+	sw_viols = calloc(SW_VIOL_MAX, sizeof(*sw_viols));
+	snprintf(fpath, sizeof(fpath), "%s/f", dir);
+	fd = open(fpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (!sw_viols || fd < 0 || write(fd, "f\n", 2) != 2 ||
+	    fchmod(fd, 0777) < 0) {
+		perror(fpath);
+		return 2;
+	}
+	close(fd);
+	shmfd = memfd_create("coherence-sandwich", 0);
+	if (shmfd < 0 || ftruncate(shmfd, sizeof(struct sw_shared)) < 0) {
+		perror("memfd");
+		return 2;
+	}
+	sh = sw_map(shmfd);
+	pids[0] = sw_spawn("churn", dir, secs, shmfd);
+	pids[1] = sw_spawn("chmod", dir, secs, shmfd);
+	end = mono_ns() + (int64_t)(seconds * 1e9);
+	while (mono_ns() < end) {
+		struct sw_rec *rc;
+		uint64_t created, removed;
+
+		if (nrec == caprec) {
+			caprec = caprec ? 2 * caprec : 4096;
+			recs = realloc(recs, caprec * sizeof(*recs));
+			if (!recs) {
+				perror("realloc");
+				return 2;
+			}
+		}
+		rc = &recs[nrec];
+		/* The names the churn child creates and removes next, and
+		 * one near them. */
+		created =
+		    __atomic_load_n(&sh->log[0].created, __ATOMIC_RELAXED);
+		removed =
+		    __atomic_load_n(&sh->log[0].removed, __ATOMIC_RELAXED);
+		rc->np = 0;
+		rc->name[rc->np++].j = created;
+		if (created >= SW_LIFE)
+			rc->name[rc->np++].j = removed;
+		rc->name[rc->np++].j = removed + pick(&r, SW_LIFE + 8);
+		for (int p = 0; p < rc->np; p++)
+			snprintf(probe[p], sizeof(probe[p]), "%s/n%llu", dir,
+				 (unsigned long long)rc->name[p].j);
+
+		rc->t0 = mono_ns();
+		for (int k = 0; k < 3; k++) {
+			sw_ask(k, SW_D, dir, &rc->d[k], &rc->tc0[SW_D],
+			       &rc->tc1[SW_D]);
+			sw_ask(k, SW_F, fpath, &rc->f[k], &rc->tc0[SW_F],
+			       &rc->tc1[SW_F]);
+			for (int p = 0; p < rc->np; p++) {
+				struct sw_ans a;
+
+				sw_ask(k, SW_N0, probe[p], &a,
+				       &rc->tc0[SW_N0 + p],
+				       &rc->tc1[SW_N0 + p]);
+				rc->name[p].r[k] = a.r;
+				rc->name[p].e[k] = a.e;
+			}
+		}
+		rc->t1 = mono_ns();
+		lookups += 2 + (unsigned long)rc->np;
+		if (rc->t1 - rc->t0 > wide_ns)
+			wide++;
+		if (ts_cmp(&rc->d[0].st.st_mtim, &rc->d[2].st.st_mtim) ||
+		    ts_cmp(&rc->f[0].st.st_ctim, &rc->f[2].st.st_ctim))
+			changed++;
+		for (int p = 0; p < rc->np; p++)
+			transitions += rc->name[p].r[0] != rc->name[p].r[2];
+		sw_check_window(nrec, rc, wide_ns);
+		nrec++;
+	}
+	for (int i = 0; i < 2; i++) {
+		while (waitpid(pids[i], &status, 0) < 0)
+			if (errno != EINTR)
+				return 2;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "sandwich: a child failed\n");
+			failed = 1;
+		}
+	}
+
+	/* The children are done: their logs are complete. */
+	nm.n = sh->log[0].created;
+	nm.create = calloc(nm.n + 1, sizeof(*nm.create));
+	nm.unlink = calloc(nm.n + 1, sizeof(*nm.unlink));
+	if (!nm.create || !nm.unlink)
+		return 2;
+	for (uint64_t i = 0; i < sh->log[0].count; i++) {
+		const struct sw_op *o = &sh->log[0].op[i];
+
+		if (o->n < nm.n)
+			(o->kind == SW_CREATE ? nm.create : nm.unlink)[o->n] =
+			    o;
+	}
+	for (unsigned long w = 0; w < nrec; w++)
+		sw_check_promise(w, &recs[w], sh, &nm);
+	for (unsigned long i = 0, shown[2] = {0, 0};
+	     i < sw_window_v + sw_promise_v && i < SW_VIOL_MAX; i++) {
+		const struct sw_viol *v = &sw_viols[i];
+		char why[256] = "";
+
+		if (!v->promise)
+			sw_explain(v, &recs[v->w], sh, &nm, why, sizeof(why));
+		if (shown[v->promise]++ < SW_PRINT)
+			printf("violation %s %s (window %lld ns)%s\n",
+			       v->promise ? "promise" : "window", v->text,
+			       (long long)(recs[v->w].t1 - recs[v->w].t0), why);
+	}
+	printf("lookups %lu hits-window-violations %lu promise-violations %lu "
+	       "windows %lu wide %lu changed %lu transitions %lu created %llu "
+	       "chmods %llu in-flight %lu\n",
+	       lookups, sw_window_v, sw_promise_v, nrec, wide, changed,
+	       transitions, (unsigned long long)sh->log[0].created,
+	       (unsigned long long)sh->log[1].count, sw_in_flight);
+	if (failed)
+		return 2;
+	/* The promise, and no window violation but of a change in flight
+	 * (docs/coherence.md: the kernel shows a change before it queues
+	 * its event). */
+	return sw_promise_v || sw_window_v != sw_in_flight ? 1 : 0;
+}
+
 /* ---- nftw and fts ---------------------------------------------------- */
 
 /* Names that exist both in the walked tree and in the starting cwd, with
@@ -1177,10 +1917,16 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "nftw"))
 		return run_nftw(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "sandwich"))
+		return run_sandwich(argv[2], argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "sandwich-child"))
+		return run_sw_child(argv[2], argv[3], atof(argv[4]),
+				    atoi(argv[5]));
 	fprintf(stderr,
 		"usage: %s check TREE SEED OPS [--self] [--threads N]\n"
 		"       %s mutate TREE SEED OPS TOKEN_FD ACK_FD\n"
-		"       %s nftw DIR\n",
-		argv[0], argv[0], argv[0]);
+		"       %s nftw DIR\n"
+		"       %s sandwich DIR SECONDS\n",
+		argv[0], argv[0], argv[0], argv[0]);
 	return 2;
 }

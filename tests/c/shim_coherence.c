@@ -110,6 +110,109 @@ static int coh_scratch(char *dir, size_t cap, const char *tag)
 }
 
 /*
+ * The random tree's top, @dir/p/q/r/t, below three directories the
+ * programs cannot write, so that no path the checker can form reaches a
+ * directory that other processes change (such as $TMPDIR, which holds
+ * @dir).  Call a directory's height its number of levels above t: r is 1,
+ * q 2, p 3, @dir 4 and $TMPDIR 5.  From coherence_prog.c:
+ *
+ * - The tree's names are a, b, c, d (and the mutator's transient ".tmp").
+ *   r, q and p hold only t, r and q, and @dir only p and the statistics: in
+ *   every directory above t each of those names is ENOENT.  r, q and p
+ *   have mode 0555 and, when we run as root, belong to root while the
+ *   programs run as COH_UID: no program can add a name to them.  Every
+ *   path the mutator uses is made of those names, relative to t, so
+ *   everything it creates, symlinks included, is inside t (it never
+ *   chmods or utimes outside t: inside()).
+ * - So a symlink resolves to height 1 at most.  rand_target() gives "..",
+ *   "../NAME", ".", "NAME/", names, t's absolute path with names, itself
+ *   or "zz": ".." in t is r; "../NAME" in t is r/NAME, which does not
+ *   exist; names lead only through directories of t and through other
+ *   links, which reach r at most, where the next name fails.  Chains of
+ *   links to ".." therefore stop at r.
+ * - move_cwd() chdirs along names from the current directory: the cwd is
+ *   t, a directory inside t (moved or removed ones stay inside t), or r,
+ *   from which every name fails and the next move returns to t.
+ * - sample_base() forms t's absolute path or cwd_up (at most three "../")
+ *   followed by names, at most one "..", and "/.", "/x", "//": from a cwd
+ *   of height 1 at most, the "../" reach height 4 (@dir) at most, where
+ *   the names fail; names alone reach height 1, and a ".." after them
+ *   height 2 (q), where the names again fail.
+ *
+ * So the highest directory any lookup reads is @dir, which only this test
+ * changes, and the highest object an answer describes is q: nothing the
+ * checker compares can change behind its back.  (With the tree at @dir/t
+ * and @dir writable, the mutator could make @dir/a -> "..", then compare,
+ * create, rename and remove entries of $TMPDIR itself.)  coh_private()
+ * checks afterwards that nothing was created above t.
+ */
+static void coh_tree(const char *dir, char *tree, size_t cap, int uid)
+{
+	static const char *const up[] = {"p", "q", "r", "t"};
+	size_t n = (size_t)snprintf(tree, cap, "%s", dir);
+
+	for (int i = 0; i < 4; i++) {
+		n += (size_t)snprintf(tree + n, cap - n, "/%s", up[i]);
+		CHECK(mkdir(tree, 0755));
+	}
+	if (uid >= 0)
+		CHECK(chown(tree, (uid_t)uid, (gid_t)uid));
+	/* Make p, q, r read-only, bottom up. */
+	for (int i = 0; i < 3; i++) {
+		*strrchr(tree, '/') = '\0';
+		CHECK(chmod(tree, 0555));
+	}
+	snprintf(tree, cap, "%s/p/q/r/t", dir);
+}
+
+/* Whether @path holds exactly the entries @want (NULL-terminated). */
+static int coh_holds_only(const char *path, const char *const *want)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int extra = 0, found = 0, nwant = 0;
+
+	while (want[nwant])
+		nwant++;
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		int known = 0;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		for (int i = 0; i < nwant; i++)
+			known |= !strcmp(de->d_name, want[i]);
+		if (known)
+			found++;
+		else {
+			printf("# unexpected entry %s/%s\n", path, de->d_name);
+			extra++;
+		}
+	}
+	closedir(d);
+	return !extra && found == nwant;
+}
+
+/* After a run: nothing was created above the tree's top (coh_tree()). */
+static void coh_private(const char *dir)
+{
+	static const char *const in_dir[] = {"p", "stats", NULL};
+	static const char *const in_p[] = {"q", NULL},
+				 *const in_q[] = {"r", NULL},
+				 *const in_r[] = {"t", NULL};
+	char path[PATH_MAX + 16];
+
+	ASSERT(coh_holds_only(dir, in_dir));
+	snprintf(path, sizeof(path), "%s/p", dir);
+	ASSERT(coh_holds_only(path, in_p));
+	snprintf(path, sizeof(path), "%s/p/q", dir);
+	ASSERT(coh_holds_only(path, in_q));
+	snprintf(path, sizeof(path), "%s/p/q/r", dir);
+	ASSERT(coh_holds_only(path, in_r));
+}
+
+/*
  * Run the checker on a fresh tree with extra arguments @args and extra
  * environment @env; the summary into @res.  Fails the test if the run
  * does not complete.
@@ -118,7 +221,7 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 		    const char *const *args, const char *const *env,
 		    struct coh_result *res)
 {
-	char dir[PATH_MAX], tree[PATH_MAX + 8], stats[PATH_MAX + 32],
+	char dir[PATH_MAX], tree[PATH_MAX + 16], stats[PATH_MAX + 32],
 	    prog[PATH_MAX + 32], tdir[PATH_MAX], s_seed[32], s_ops[32];
 	const char *argv[16], *envv[8];
 	struct nc_run_opts o = {.preload = 1, .uid = -1};
@@ -127,11 +230,8 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 	int k = 0, ke = 0;
 
 	o.uid = coh_scratch(dir, sizeof(dir), tag);
-	snprintf(tree, sizeof(tree), "%s/t", dir);
+	coh_tree(dir, tree, sizeof(tree), o.uid);
 	snprintf(stats, sizeof(stats), "NAMECACHE_STATS=%s/stats", dir);
-	CHECK(mkdir(tree, 0755));
-	if (o.uid >= 0)
-		CHECK(chown(tree, (uid_t)o.uid, (gid_t)o.uid));
 	snprintf(prog, sizeof(prog), "%s/coherence-prog",
 		 nc_test_dir(tdir, sizeof(tdir)));
 	snprintf(s_seed, sizeof(s_seed), "%llu", coh_seed(salt));
@@ -173,6 +273,15 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 			  : 0.0);
 	fflush(stdout);
 	nc_run_free(&r);
+	coh_private(dir);
+	/* Writable again, so that an unprivileged run can remove them. */
+	for (unsigned i = 0; i < 3; i++) {
+		static const char *const ro[] = {"/p", "/p/q", "/p/q/r"};
+		char path[PATH_MAX + 16];
+
+		snprintf(path, sizeof(path), "%s%s", dir, ro[i]);
+		CHECK(chmod(path, 0755));
+	}
 	nc_rm_rf(dir);
 }
 
@@ -275,6 +384,129 @@ TEST(nftw_chdir_relative)
 	ASSERT(lookups > 0);
 	/* The cwd's names were cached before the walks. */
 	ASSERT(hits > 0);
+	nc_run_free(&r);
+	nc_rm_rf(dir);
+}
+
+/* Calls and hits of family @name in every record of @path. */
+static int coh_family(const char *path, const char *name,
+		      unsigned long long *calls, unsigned long long *hits)
+{
+	char *buf = nc_read_file(path, NULL), *save = NULL, *tok;
+	size_t len = strlen(name);
+	int records = 0;
+
+	*calls = *hits = 0;
+	if (!buf)
+		return -1;
+	for (tok = strtok_r(buf, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		unsigned long long v[4] = {0, 0, 0, 0};
+
+		if (!strcmp(tok, "namecache-stats"))
+			records++;
+		if (strncmp(tok, name, len) || tok[len] != '=' ||
+		    sscanf(tok + len + 1, "%llu,%llu,%llu,%llu", &v[0], &v[1],
+			   &v[2], &v[3]) < 3)
+			continue;
+		*calls += v[0] + v[1] + v[2];
+		*hits += v[3];
+	}
+	free(buf);
+	return records;
+}
+
+/*
+ * No hand-off at all: two unshimmed processes create and remove entries
+ * of a directory D and chmod a file D/f, at their own pace, for
+ * NC_SANDWICH_SECONDS (default 2), while the checker, under the shim,
+ * asks the kernel (raw syscall), then the shim, then the kernel again,
+ * about D (stat), f (lstat) and the names about to appear or go (access).
+ * Each interposed answer must be a state between the two kernel answers
+ * (timestamps, mode, existence, ret and errno): the "window" check.  And
+ * it must reflect every change whose system call returned before the
+ * interposed call began, by the children's CLOCK_MONOTONIC log: the
+ * strict-mode promise.  A window violation is allowed only when the
+ * change it misses was still in flight (had not returned) when the
+ * lookup began.  See run_sandwich() in coherence_prog.c.  The
+ * cache must have answered stat(D) from memory many times, or the run
+ * proves nothing.
+ */
+TEST(sandwich_unsynchronized)
+{
+	char dir[PATH_MAX], d[PATH_MAX + 8], stats[PATH_MAX + 32],
+	    prog[PATH_MAX + 32], tdir[PATH_MAX];
+	const char *argv[5], *envv[3], *secs = getenv("NC_SANDWICH_SECONDS");
+	struct nc_run_opts o = {.preload = 1, .uid = -1};
+	struct nc_run_result r;
+	unsigned long lookups = 0, window_v = 0, promise_v = 0, windows = 0,
+		      wide = 0, changed = 0, transitions = 0, in_flight = 0;
+	unsigned long long d_calls, d_hits, f_calls, f_hits, n_calls, n_hits;
+	const char *sum, *fl;
+
+	if (!secs || !*secs)
+		secs = "2";
+	o.uid = coh_scratch(dir, sizeof(dir), "sandwich");
+	snprintf(d, sizeof(d), "%s/d", dir);
+	CHECK(mkdir(d, 0755));
+	if (o.uid >= 0)
+		CHECK(chown(d, (uid_t)o.uid, (gid_t)o.uid));
+	snprintf(stats, sizeof(stats), "NAMECACHE_STATS=%s/stats", dir);
+	snprintf(prog, sizeof(prog), "%s/coherence-prog",
+		 nc_test_dir(tdir, sizeof(tdir)));
+	argv[0] = prog;
+	argv[1] = "sandwich";
+	argv[2] = d;
+	argv[3] = secs;
+	argv[4] = NULL;
+	envv[0] = stats;
+	envv[1] = "NAMECACHE_WARMUP=0"; /* every lookup after the first */
+	envv[2] = NULL;
+	o.env = envv;
+	nc_run(argv, &o, &r);
+	sum = strstr(r.out, "lookups ");
+	fl = sum ? strstr(sum, " in-flight ") : NULL;
+	if (!sum || !fl ||
+	    sscanf(sum,
+		   "lookups %lu hits-window-violations %lu "
+		   "promise-violations %lu windows %lu wide %lu "
+		   "changed %lu transitions %lu",
+		   &lookups, &window_v, &promise_v, &windows, &wide, &changed,
+		   &transitions) != 7 ||
+	    sscanf(fl, " in-flight %lu", &in_flight) != 1) {
+		coh_show(r.out);
+		NC_FAIL("sandwich: no summary (wait status %d)", r.status);
+	}
+	if (window_v || promise_v || r.status)
+		coh_show(r.out);
+	snprintf(stats, sizeof(stats), "%s/stats", dir);
+	ASSERT(coh_family(stats, "stat", &d_calls, &d_hits) > 0);
+	ASSERT(coh_family(stats, "lstat", &f_calls, &f_hits) > 0);
+	ASSERT(coh_family(stats, "access", &n_calls, &n_hits) > 0);
+	printf("# sandwich: %s s, %lu windows (%lu wide, %lu with a change "
+	       "of D or f, %lu names appearing or going), hits: stat(D) "
+	       "%llu of %llu, lstat(f) %llu of %llu, access %llu of %llu; "
+	       "violations: window %lu (%lu of a change in flight), "
+	       "promise %lu\n",
+	       secs, windows, wide, changed, transitions, d_hits, d_calls,
+	       f_hits, f_calls, n_hits, n_calls, window_v, in_flight,
+	       promise_v);
+	fflush(stdout);
+	ASSERT_EQ(promise_v, 0);
+	ASSERT(WIFEXITED(r.status) && WEXITSTATUS(r.status) != 2);
+	ASSERT(lookups >= 10000);
+	/* The children really changed D and f during the windows. */
+	ASSERT(changed > 0);
+	ASSERT(transitions > 0);
+	/* The cache really answered: hits on D itself are what is tested. */
+	ASSERT(d_hits >= 1000);
+	/* An interposed answer older than a kernel answer given before it
+	 * (the window) only while the change that made the difference had
+	 * not returned yet: the kernel shows a change before it queues its
+	 * event (docs/coherence.md, "a change still in flight").  Counted
+	 * and shown above; anything else is a failure. */
+	ASSERT_EQ(window_v, in_flight);
+	ASSERT_EQ(r.status, 0);
 	nc_run_free(&r);
 	nc_rm_rf(dir);
 }
