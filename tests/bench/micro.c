@@ -3,7 +3,8 @@
  *
  *   micro -d DIR -c CALL -s SHAPE -k KIND [-t THREADS] [-m MS] [-n COUNT]
  *
- * CALL   stat lstat statx access readlink realpath open fopen
+ * CALL   stat lstat statx access readlink realpath open fopen, or syscall
+ *        (a bare getppid system call: the floor of any call that makes one)
  *        (open and fopen are failing calls: the name does not exist)
  * SHAPE  3 or 12: the number of components of the relative path looked
  *        up from DIR (the tree made by gen-micro.py)
@@ -43,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,6 +151,16 @@ static int op_fopen(const char *path)
 	return errno == ENOENT;
 }
 
+/* A bare system call, no path: the floor of any call that makes one. */
+static int op_syscall(const char *path)
+{
+	long r = syscall(SYS_getppid);
+
+	(void)path;
+	sink += (unsigned long)r;
+	return r > 0;
+}
+
 struct call {
 	const char *name;
 	op_fn fn;
@@ -160,6 +172,7 @@ static const struct call calls[] = {
     {"statx", op_statx, 'f'},	    {"access", op_access, 'f'},
     {"readlink", op_readlink, 'l'}, {"realpath", op_realpath, 'f'},
     {"open", op_open, 'm'},	    {"fopen", op_fopen, 'm'},
+    {"syscall", op_syscall, 'f'},
 };
 
 struct worker {

@@ -136,6 +136,12 @@ record_machine() {
 		printf 'frequency governor\t%s\n' "$gov"
 		printf 'memory\t%s MiB\n' "$(free -m | awk '/^Mem:/ {print $2}')"
 		printf 'kernel\t%s\n' "$(uname -srm)"
+		printf 'page-table isolation (meltdown)\t%s\n' \
+			"$(cat /sys/devices/system/cpu/vulnerabilities/meltdown \
+				2>/dev/null || echo unknown)"
+		# The floor of a strict hit (docs/coherence.md): one system call.
+		printf 'bare system call (getppid)\t%s ns\n' \
+			"$("$MICRO" -d / -c syscall -s 3 -k warm -m 50 | cut -f6)"
 		printf 'glibc\t%s\n' "$(getconf GNU_LIBC_VERSION)"
 		printf 'gcc\t%s\n' "$(${CC:-cc} --version | head -1)"
 		printf 'scratch filesystem\t%s\n' "$fs"
