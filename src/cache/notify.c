@@ -99,7 +99,7 @@
  * The probes.  A slot is allocated and filled by the writer; freed by its
  * owner's thread-exit destructor or by nc__notify_close (fork child,
  * cache start-up, off).  efd and mfd are read by the close wrappers of
- * any thread (nc__notify_owns_fd), hence atomic loads and stores.
+ * any thread (nc__notify_owns), hence atomic loads and stores.
  */
 struct probe {
 	int efd, mfd;
