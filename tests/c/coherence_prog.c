@@ -949,13 +949,43 @@ static void exec_unshimmed(const char *self, const char *const argv[])
 	_exit(2);
 }
 
+/* Fork a child running this program with @argv without the shim; the
+ * child first closes @close_a and @close_b (-1: none). */
+static pid_t spawn_unshimmed(const char *const argv[], int close_a, int close_b)
+{
+	const char *self = self_exe();
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		if (close_a >= 0)
+			close(close_a);
+		if (close_b >= 0)
+			close(close_b);
+		exec_unshimmed(self, argv);
+	}
+	return pid;
+}
+
 /* Start the mutator, without the shim, on two pipes. */
 static pid_t spawn_mutator(const char *tree, uint64_t seed, long ops,
 			   int *tokfd, int *ackfd)
 {
 	int tok[2], ack[2];
 	char s_seed[32], s_ops[32], s_tok[16], s_ack[16];
-	const char *self = self_exe();
+	const char *argv[] = {"coherence-mutator",
+			      "mutate",
+			      tree,
+			      s_seed,
+			      s_ops,
+			      s_tok,
+			      s_ack,
+			      NULL};
 	pid_t pid;
 
 	if (pipe(tok) < 0 || pipe(ack) < 0) {
@@ -966,26 +996,7 @@ static pid_t spawn_mutator(const char *tree, uint64_t seed, long ops,
 	snprintf(s_ops, sizeof(s_ops), "%ld", ops);
 	snprintf(s_tok, sizeof(s_tok), "%d", tok[1]);
 	snprintf(s_ack, sizeof(s_ack), "%d", ack[0]);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		exit(2);
-	}
-	if (pid == 0) {
-		const char *argv[] = {"coherence-mutator",
-				      "mutate",
-				      tree,
-				      s_seed,
-				      s_ops,
-				      s_tok,
-				      s_ack,
-				      NULL};
-
-		close(tok[0]);
-		close(ack[1]);
-		exec_unshimmed(self, argv);
-	}
+	pid = spawn_unshimmed(argv, tok[0], ack[1]);
 	close(tok[1]);
 	close(ack[0]);
 	*tokfd = tok[0];
@@ -1300,28 +1311,16 @@ static pid_t sw_spawn(const char *kind, const char *dir, const char *secs,
 		      int shmfd)
 {
 	char s_fd[16];
-	const char *self = self_exe();
-	pid_t pid;
+	const char *argv[] = {"coherence-sandwich",
+			      "sandwich-child",
+			      kind,
+			      dir,
+			      secs,
+			      s_fd,
+			      NULL};
 
 	snprintf(s_fd, sizeof(s_fd), "%d", shmfd);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		exit(2);
-	}
-	if (pid == 0) {
-		const char *argv[] = {"coherence-sandwich",
-				      "sandwich-child",
-				      kind,
-				      dir,
-				      secs,
-				      s_fd,
-				      NULL};
-
-		exec_unshimmed(self, argv);
-	}
-	return pid;
+	return spawn_unshimmed(argv, -1, -1);
 }
 
 /* One question's answer. */
