@@ -1,8 +1,8 @@
 /*
  * The in-process cache: one per process image (the embedded default).
  *
- * The process owns an inotify instance, an epoll instance that watches
- * it together with /proc/self/mountinfo, and a private arena.  Every
+ * The process owns an inotify instance, /proc/self/mountinfo, a private
+ * arena, and per answering thread an epoll probe over both (notify.c).  Every
  * thread reads lock-free; a thread that misses may become the writer
  * (a try-lock: it never waits, so a signal handler or a second thread
  * simply passes through) to drain events or to fill.
