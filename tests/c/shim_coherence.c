@@ -340,34 +340,39 @@ TEST(relaxed_zero_staleness)
 }
 
 /*
+ * Run `coherence-prog MODE A1 [A2]` under the shim as @uid (-1: as we
+ * are), its statistics appended to @dir/stats, caching from a path's
+ * first repeat (NAMECACHE_WARMUP=0).
+ */
+static void coh_prog(const char *dir, int uid, const char *mode, const char *a1,
+		     const char *a2, struct nc_run_result *r)
+{
+	char stats[PATH_MAX + 32], prog[PATH_MAX + 32], tdir[PATH_MAX];
+	const char *argv[] = {prog, mode, a1, a2, NULL};
+	const char *envv[] = {stats, "NAMECACHE_WARMUP=0", NULL};
+	struct nc_run_opts o = {.preload = 1, .uid = uid, .env = envv};
+
+	snprintf(stats, sizeof(stats), "NAMECACHE_STATS=%s/stats", dir);
+	snprintf(prog, sizeof(prog), "%s/coherence-prog",
+		 nc_test_dir(tdir, sizeof(tdir)));
+	nc_run(argv, &o, r);
+}
+
+/*
  * nftw(FTW_CHDIR) and fts change the cwd with glibc's internal chdir:
  * relative lookups in the callback, and after the walk, must be the
  * kernel's answers, although the cache had learnt the old cwd.
  */
 TEST(nftw_chdir_relative)
 {
-	char dir[PATH_MAX], stats[PATH_MAX + 32], prog[PATH_MAX + 32],
-	    tdir[PATH_MAX];
-	const char *argv[4], *envv[3];
-	struct nc_run_opts o = {.preload = 1, .uid = -1};
+	char dir[PATH_MAX], stats[PATH_MAX + 32];
 	struct nc_run_result r;
 	unsigned long lookups = 0, differences = 0;
 	unsigned long long calls, hits;
 	const char *sum;
+	int uid = coh_scratch(dir, sizeof(dir), "nftw");
 
-	o.uid = coh_scratch(dir, sizeof(dir), "nftw");
-	snprintf(stats, sizeof(stats), "NAMECACHE_STATS=%s/stats", dir);
-	snprintf(prog, sizeof(prog), "%s/coherence-prog",
-		 nc_test_dir(tdir, sizeof(tdir)));
-	argv[0] = prog;
-	argv[1] = "nftw";
-	argv[2] = dir;
-	argv[3] = NULL;
-	envv[0] = stats;
-	envv[1] = "NAMECACHE_WARMUP=0";
-	envv[2] = NULL;
-	o.env = envv;
-	nc_run(argv, &o, &r);
+	coh_prog(dir, uid, "nftw", dir, NULL, &r);
 	sum = strstr(r.out, "lookups ");
 	if (!sum ||
 	    sscanf(sum, "lookups %lu differences %lu", &lookups,
@@ -434,11 +439,10 @@ static int coh_family(const char *path, const char *name,
  */
 TEST(sandwich_unsynchronized)
 {
-	char dir[PATH_MAX], d[PATH_MAX + 8], stats[PATH_MAX + 32],
-	    prog[PATH_MAX + 32], tdir[PATH_MAX];
-	const char *argv[5], *envv[3], *secs = getenv("NC_SANDWICH_SECONDS");
-	struct nc_run_opts o = {.preload = 1, .uid = -1};
+	char dir[PATH_MAX], d[PATH_MAX + 8], stats[PATH_MAX + 32];
+	const char *secs = getenv("NC_SANDWICH_SECONDS");
 	struct nc_run_result r;
+	int uid;
 	unsigned long lookups = 0, window_v = 0, promise_v = 0, windows = 0,
 		      wide = 0, changed = 0, transitions = 0, in_flight = 0;
 	unsigned long long d_calls, d_hits, f_calls, f_hits, n_calls, n_hits;
@@ -446,24 +450,12 @@ TEST(sandwich_unsynchronized)
 
 	if (!secs || !*secs)
 		secs = "2";
-	o.uid = coh_scratch(dir, sizeof(dir), "sandwich");
+	uid = coh_scratch(dir, sizeof(dir), "sandwich");
 	snprintf(d, sizeof(d), "%s/d", dir);
 	CHECK(mkdir(d, 0755));
-	if (o.uid >= 0)
-		CHECK(chown(d, (uid_t)o.uid, (gid_t)o.uid));
-	snprintf(stats, sizeof(stats), "NAMECACHE_STATS=%s/stats", dir);
-	snprintf(prog, sizeof(prog), "%s/coherence-prog",
-		 nc_test_dir(tdir, sizeof(tdir)));
-	argv[0] = prog;
-	argv[1] = "sandwich";
-	argv[2] = d;
-	argv[3] = secs;
-	argv[4] = NULL;
-	envv[0] = stats;
-	envv[1] = "NAMECACHE_WARMUP=0"; /* every lookup after the first */
-	envv[2] = NULL;
-	o.env = envv;
-	nc_run(argv, &o, &r);
+	if (uid >= 0)
+		CHECK(chown(d, (uid_t)uid, (gid_t)uid));
+	coh_prog(dir, uid, "sandwich", d, secs, &r);
 	sum = strstr(r.out, "lookups ");
 	fl = sum ? strstr(sum, " in-flight ") : NULL;
 	if (!sum || !fl ||
