@@ -6,6 +6,7 @@
  * process on the machine.  Two processes take part:
  *
  *   coherence-prog check TREE SEED OPS [--self] [--threads N] [--repeats R]
+ *			[--light]
  *	The checker, run under LD_PRELOAD of the shim.  It starts the
  *	mutator (without the shim), and after every token from it asks a
  *	sample of questions about the tree twice: through the normal libc
@@ -16,7 +17,10 @@
  *	mutates the tree itself, through the shim, before its lookups; with
  *	--threads N, N threads ask the same questions concurrently; each
  *	interposed question is asked R times (default 2), so that the
- *	later ones are answered from the cache.
+ *	later ones are answered from the cache.  --light asks about each
+ *	named path in one spelling instead of two and not about its parent
+ *	(about a third of the questions per operation): long runs trade
+ *	questions per change for changes.
  *
  *   coherence-prog mutate TREE SEED OPS TOKEN_FD ACK_FD
  *	The mutator.  It applies random operations to a random tree under
@@ -448,6 +452,7 @@ static void hist_add(const struct tok_op *o)
 
 static unsigned long n_lookups, n_diffs;
 static int repeats = 2;
+static int light; /* --light: one spelling per path, no parents */
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 #define PRINT_MAX 40
 
@@ -808,10 +813,15 @@ static void sample_base(struct sample *s, struct rng *r, const char *rel)
 		return;
 	snprintf(first, sizeof(first), "%.*s",
 		 (int)(rest ? rest - rel : (long)strlen(rel)), rel);
-	if (pick(r, 2))
-		sample_add(s, "%s/%s", tree_abs, rel);
-	else
-		sample_add(s, "%s%s", cwd_up, rel);
+	/* --light: the plain spelling or the decorated one, not both. */
+	if (!light || pick(r, 2)) {
+		if (pick(r, 2))
+			sample_add(s, "%s/%s", tree_abs, rel);
+		else
+			sample_add(s, "%s%s", cwd_up, rel);
+		if (light)
+			return;
+	}
 	switch (pick(r, 8)) {
 	case 0:
 		sample_add(s, "./%s%s", cwd_up, rel);
@@ -848,7 +858,7 @@ static void sample_op(struct sample *s, struct rng *r, const char *rel)
 	sample_base(s, r, rel);
 	snprintf(parent, sizeof(parent), "%s", rel);
 	slash = strrchr(parent, '/');
-	if (slash && pick(r, 3) == 0) {
+	if (slash && !light && pick(r, 3) == 0) {
 		*slash = '\0';
 		sample_base(s, r, parent);
 	}
@@ -1910,6 +1920,8 @@ int main(int argc, char **argv)
 				threads = atoi(argv[++i]);
 			else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
 				repeats = atoi(argv[++i]);
+			else if (!strcmp(argv[i], "--light"))
+				light = 1;
 		}
 		return run_checker(argv[2], strtoull(argv[3], NULL, 0),
 				   atol(argv[4]), self, threads);
@@ -1922,7 +1934,8 @@ int main(int argc, char **argv)
 		return run_sw_child(argv[2], argv[3], atof(argv[4]),
 				    atoi(argv[5]));
 	fprintf(stderr,
-		"usage: %s check TREE SEED OPS [--self] [--threads N]\n"
+		"usage: %s check TREE SEED OPS [--self] [--threads N] "
+		"[--repeats R] [--light]\n"
 		"       %s mutate TREE SEED OPS TOKEN_FD ACK_FD\n"
 		"       %s nftw DIR\n"
 		"       %s sandwich DIR SECONDS\n",

@@ -16,6 +16,8 @@
  * NC_COHERENCE_OPS sets the number of operations of the whole file
  * (default 100,000): 55% for the main strict-mode run, 15% for each
  * variant.
+ * NC_COHERENCE_LIGHT=1 makes the checkers ask about a third of the
+ * questions per operation (coherence-prog --light), for long runs.
  * NC_COHERENCE_SEED changes the random seed.  When run as root, the
  * programs run as an unprivileged user, so that permission changes
  * (chmod of directories and files) change the answers.
@@ -241,8 +243,11 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 	argv[k++] = tree;
 	argv[k++] = s_seed;
 	argv[k++] = s_ops;
-	for (const char *const *a = args; a && *a && k < 15; a++)
+	for (const char *const *a = args; a && *a && k < 14; a++)
 		argv[k++] = *a;
+	if (getenv("NC_COHERENCE_LIGHT") && *getenv("NC_COHERENCE_LIGHT") &&
+	    strcmp(getenv("NC_COHERENCE_LIGHT"), "0"))
+		argv[k++] = "--light";
 	argv[k] = NULL;
 	envv[ke++] = stats;
 	envv[ke++] = "NAMECACHE_WARMUP=0"; /* every lookup after the first */
