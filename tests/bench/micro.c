@@ -13,7 +13,10 @@
  *        (every call is a first lookup, a miss for any cache in front of
  *        the kernel; the kernel's own dentry cache is warm)
  * THREADS  1 or more; each thread runs its own loop, started together.
- *          Cold paths are dealt out to the threads round robin.
+ *          Cold paths are dealt out to the threads round robin.  With
+ *          more than one thread and warm paths, every segment also runs
+ *          the first thread's loop alone just before, which gives the
+ *          scaling of the same process at the same moment.
  * MS     target duration of a warm loop (calibrated by a pilot loop that
  *        also warms every cache); default 100
  *
@@ -24,10 +27,13 @@
  * result.
  *
  * Prints one tab-separated line:
- *   call shape kind threads calls ns_per_call calls_per_sec
+ *   call shape kind threads calls ns_per_call calls_per_sec scaling
  * ns_per_call is the threads' own loop time divided by their calls (the
  * cost a caller sees); calls_per_sec is all calls over the wall time from
- * the first thread's start to the last one's end (aggregate throughput).
+ * the first thread's start to the last one's end (aggregate throughput);
+ * scaling is, per segment, that throughput over the one thread's alone
+ * (its median over the segments), or "-" when not measured (one thread,
+ * or cold paths, which a solo pass would use up).
  *
  * Built without _FORTIFY_SOURCE and _FILE_OFFSET_BITS so that the calls
  * bind to glibc's public symbols (stat, open, readlink, realpath), the
@@ -178,12 +184,14 @@ static const struct call calls[] = {
 struct worker {
 	pthread_t tid;
 	pthread_barrier_t *start;
+	int solo; /* run each segment alone first (the first thread only) */
 	op_fn fn;
 	char **paths; /* cold: this thread's paths; warm: one path */
 	long npaths;
 	long calls; /* per segment */
 	long bad;
 	uint64_t t0[SEGMENTS], t1[SEGMENTS];
+	uint64_t solo_ns[SEGMENTS]; /* the segment's loop, alone */
 };
 
 /* Monotonic time in nanoseconds. */
@@ -211,6 +219,17 @@ static void *worker_main(void *arg)
 	long bad = 0;
 
 	for (int s = 0; s < SEGMENTS; s++) {
+		if (w->solo) {
+			pthread_barrier_wait(w->start);
+			if (w->solo > 0) {
+				const char *p = w->paths[0];
+				uint64_t t0 = now_ns();
+
+				for (long i = 0; i < w->calls; i++)
+					bad += !fn(p);
+				w->solo_ns[s] = now_ns() - t0;
+			}
+		}
 		pthread_barrier_wait(w->start);
 		if (w->npaths == 1) {
 			const char *p = w->paths[0];
@@ -273,7 +292,8 @@ int main(int argc, char **argv)
 	const struct call *c = NULL;
 	static struct worker w[MAX_THREADS];
 	pthread_barrier_t start;
-	double per_call[SEGMENTS], rate[SEGMENTS];
+	double per_call[SEGMENTS], rate[SEGMENTS], scaling[SEGMENTS];
+	char scaling_text[32] = "-";
 
 	while ((opt = getopt(argc, argv, "d:c:s:k:t:m:n:")) != -1) {
 		switch (opt) {
@@ -370,12 +390,14 @@ int main(int argc, char **argv)
 	for (int t = 0; t < nthreads; t++) {
 		w[t].start = &start;
 		w[t].fn = c->fn;
+		/* 1: the thread that runs alone; -1: the ones that wait. */
+		w[t].solo = nthreads > 1 && !cold ? (t == 0 ? 1 : -1) : 0;
 		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]) != 0)
 			die("cannot create a thread", NULL);
 	}
 	for (int t = 0; t < nthreads; t++) {
 		pthread_join(w[t].tid, NULL);
-		total += w[t].calls * SEGMENTS;
+		total += w[t].calls * SEGMENTS * (w[t].solo > 0 ? 2 : 1);
 		bad += w[t].bad;
 	}
 	if (bad) {
@@ -400,9 +422,14 @@ int main(int argc, char **argv)
 		per_call[s] = (double)busy / (double)n;
 		rate[s] =
 		    (double)n * 1e9 / (double)(last > first ? last - first : 1);
+		scaling[s] = rate[s] * (double)w[0].solo_ns[s] /
+			     ((double)w[0].calls * 1e9);
 	}
-	printf("%s\t%d\t%s\t%d\t%ld\t%.2f\t%.0f\n", c->name, shape, kind,
+	if (w[0].solo)
+		snprintf(scaling_text, sizeof(scaling_text), "%.3f",
+			 median(scaling, SEGMENTS));
+	printf("%s\t%d\t%s\t%d\t%ld\t%.2f\t%.0f\t%s\n", c->name, shape, kind,
 	       nthreads, total, median(per_call, SEGMENTS),
-	       median(rate, SEGMENTS));
+	       median(rate, SEGMENTS), scaling_text);
 	return 0;
 }

@@ -105,15 +105,19 @@ def fmt_ms(s):
 # ---- micro ----------------------------------------------------------------
 
 def micro_cells(rows):
-    """(call, shape, kind, threads) -> config -> {round: (ns, rate)}."""
+    """(call, shape, kind, threads) -> config -> {round: (ns, rate, scaling)}.
+
+    scaling is the run's own two-thread over one-thread throughput,
+    measured segment by segment in the same process, or None."""
     cells = {}
     for r in rows:
         f = r["captured"].split()
-        if len(f) != 7:
+        if len(f) not in (7, 8):
             continue
         key = (f[0], int(f[1]), f[2], int(f[3]))
+        scaling = float(f[7]) if len(f) == 8 and f[7] != "-" else None
         cells.setdefault(key, {}).setdefault(r["config"], {})[r["round"]] = (
-            float(f[5]), float(f[6]))
+            float(f[5]), float(f[6]), scaling)
     return cells
 
 
@@ -134,6 +138,24 @@ def cell_ns(cell, config):
     """Median ns per call of one configuration of a cell."""
     v = [x[0] for x in cell.get(config, {}).values()]
     return median(v) if v else None
+
+
+def cell_scaling(cell, config):
+    """Median in-process scaling of one configuration, or None."""
+    v = [x[2] for x in cell.get(config, {}).values() if x[2] is not None]
+    return median(v) if v else None
+
+
+def scaling_text(c1, c2, config):
+    """Two threads over one: in-process and paired when measured (warm),
+    else the ratio of the two cells' median throughputs (marked ~)."""
+    s = cell_scaling(c2, config)
+    if s is not None:
+        v = [x[2] for x in c2[config].values() if x[2] is not None]
+        return "%.2f× (%.2f–%.2f)" % (s, min(v), max(v))
+    r1 = cell_rate(c1, config) if c1 else None
+    r2 = cell_rate(c2, config)
+    return "~%.2f×" % (r2 / r1) if r1 and r2 else "–"
 
 
 def cell_rate(cell, config):
@@ -170,9 +192,7 @@ def micro_tables(cells):
                     row = label + [fmt_ns(cell_ns(c2, "plain") or 0)]
                     row += [ratio_text(paired(c2, m)) for m in MODES]
                     for c in CONFIGS:
-                        r1 = cell_rate(c1, c) if c1 else None
-                        r2 = cell_rate(c2, c)
-                        row.append("%.2f×" % (r2 / r1) if r1 and r2 else "–")
+                        row.append(scaling_text(c1, c2, c))
                     two.append(row)
     h1 = ["call", "path components", "kind", "plain ns", "off ns",
           "strict ns", "relaxed ns", "off ÷ plain", "strict ÷ plain",
@@ -470,6 +490,16 @@ def findings(cells, stats, straces, stat_first, stat_worst):
                    "the %d call/path cells." % (
                        fmt_ratio(min(hits)), fmt_ratio(max(hits)),
                        len(hits)))
+    for m in ("strict", "relaxed"):
+        sc = [cell_scaling(c, m) for (call, shape, kind, threads), c in
+              sorted(cells.items()) if threads == 2 and kind == "warm"]
+        sc = [x for x in sc if x is not None]
+        if sc:
+            out.append("- Two threads doing warm hits, `%s`: throughput "
+                       "%s to %s that of one thread (median of each "
+                       "cell's in-process pairs) over the %d call/path "
+                       "cells." % (m, fmt_ratio(min(sc)), fmt_ratio(max(sc)),
+                                   len(sc)))
     cold = []
     for (call, shape, kind, threads), c in sorted(cells.items()):
         if kind == "cold" and threads == 1 and paired(c, "strict"):
