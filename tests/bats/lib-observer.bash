@@ -86,6 +86,7 @@ obs_setup() {
 	marks=0
 	watch_pid=
 	shm_dir=
+	fuse_mnt=
 }
 
 obs_teardown() {
@@ -101,6 +102,8 @@ obs_teardown() {
 		wait "$watch_pid" 2>/dev/null || true
 	fi
 	[ -z "$shm_dir" ] || rm -rf "$shm_dir"
+	[ -z "$fuse_mnt" ] || fusermount -u "$fuse_mnt" 2>/dev/null ||
+		umount -l "$fuse_mnt" 2>/dev/null || true
 }
 
 # proc_start NAME CMD...: run CMD in the background with its stdin and

@@ -339,6 +339,42 @@ while True:
 	assert_hits obs lstat 1
 }
 
+@test "FUSE, like a network filesystem: a change behind the mount queues no event on it, and it is never answered from the cache" {
+	# bindfs mirrors a directory through FUSE.  A change made to the
+	# directory itself, not through the mount, reaches the mount the way
+	# a change on another machine reaches an NFS client: by the
+	# filesystem's own lookups, with no inotify event on the mount.
+	# (attr_timeout=0 and entry_timeout=0 keep the kernel's FUSE caches
+	# out of the way, so that the kernel's answer is the new one at once.)
+	command -v bindfs >/dev/null 2>&1 || skip "bindfs is not installed"
+	[ -c /dev/fuse ] || skip "no /dev/fuse on this machine"
+	mkdir "$T/back" "$T/fuse"
+	printf 'abc' >"$T/back/f"
+	chmod 644 "$T/back/f"
+	bindfs -o attr_timeout=0,entry_timeout=0 "$T/back" "$T/fuse" ||
+		skip "cannot mount FUSE here (bindfs failed)"
+	fuse_mnt=$T/fuse
+	obs_start obs
+	# Control on the local filesystem, in another family: lstat is cached.
+	warm obs l "$T/A/f"
+	warm obs s "$T/fuse/f"
+	assert_equal "$(field mode "$reply")" 100644
+	watch_start "$T/fuse"
+	chmod 600 "$T/back/f"
+	ask obs "s $T/fuse/f"
+	assert_equal "$(field mode "$reply")" 100600
+	assert_equal "$reply" "$(kern obs "$T/fuse/f")"
+	rm "$T/back/f"
+	ask obs "s $T/fuse/f"
+	assert_equal "$reply" errno=2
+	watch_sync
+	run events "$T/fuse" f
+	assert_output ""
+	proc_stop obs
+	assert_equal "$(hits obs stat)" 0
+	assert_hits obs lstat 1
+}
+
 @test "tmpfs is cached like ext4 and follows a chmod at once (IN_ATTRIB)" {
 	[ "$(findmnt -n -f -o FSTYPE --target /dev/shm)" = tmpfs ] ||
 		skip "/dev/shm is not tmpfs"
