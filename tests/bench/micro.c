@@ -26,14 +26,20 @@
  * interference from elsewhere on the machine moves one segment, not the
  * result.
  *
+ * With one thread and warm paths, every segment is followed by a loop of
+ * bare system calls (getppid, a quarter as many), timed the same way: the
+ * floor of any call that makes one system call, in the same process at
+ * the same moment (a strict-mode hit makes exactly one).
+ *
  * Prints one tab-separated line:
- *   call shape kind threads calls ns_per_call calls_per_sec scaling
+ *   call shape kind threads calls ns_per_call calls_per_sec scaling floor_ns
  * ns_per_call is the threads' own loop time divided by their calls (the
  * cost a caller sees); calls_per_sec is all calls over the wall time from
  * the first thread's start to the last one's end (aggregate throughput);
  * scaling is, per segment, that throughput over the one thread's alone
  * (its median over the segments), or "-" when not measured (one thread,
- * or cold paths, which a solo pass would use up).
+ * or cold paths, which a solo pass would use up); floor_ns is the median
+ * cost of the bare system call, or "-" when not measured.
  *
  * Built without _FORTIFY_SOURCE and _FILE_OFFSET_BITS so that the calls
  * bind to glibc's public symbols (stat, open, readlink, realpath), the
@@ -184,7 +190,8 @@ static const struct call calls[] = {
 struct worker {
 	pthread_t tid;
 	pthread_barrier_t *start;
-	int solo; /* run each segment alone first (the first thread only) */
+	int solo;  /* run each segment alone first (the first thread only) */
+	int floor; /* time bare system calls after each segment */
 	op_fn fn;
 	char **paths; /* cold: this thread's paths; warm: one path */
 	long npaths;
@@ -192,6 +199,7 @@ struct worker {
 	long bad;
 	uint64_t t0[SEGMENTS], t1[SEGMENTS];
 	uint64_t solo_ns[SEGMENTS]; /* the segment's loop, alone */
+	double floor_ns[SEGMENTS];  /* per bare system call */
 };
 
 /* Monotonic time in nanoseconds. */
@@ -246,6 +254,14 @@ static void *worker_main(void *arg)
 				bad += !fn(ps[i]);
 			w->t1[s] = now_ns();
 		}
+		if (w->floor) {
+			long n = w->calls / 4 > 100 ? w->calls / 4 : 100;
+			uint64_t t0 = now_ns();
+
+			for (long i = 0; i < n; i++)
+				bad += !op_syscall(NULL);
+			w->floor_ns[s] = (double)(now_ns() - t0) / (double)n;
+		}
 	}
 	w->bad = bad;
 	return NULL;
@@ -293,7 +309,7 @@ int main(int argc, char **argv)
 	static struct worker w[MAX_THREADS];
 	pthread_barrier_t start;
 	double per_call[SEGMENTS], rate[SEGMENTS], scaling[SEGMENTS];
-	char scaling_text[32] = "-";
+	char scaling_text[32] = "-", floor_text[32] = "-";
 
 	while ((opt = getopt(argc, argv, "d:c:s:k:t:m:n:")) != -1) {
 		switch (opt) {
@@ -392,6 +408,7 @@ int main(int argc, char **argv)
 		w[t].fn = c->fn;
 		/* 1: the thread that runs alone; -1: the ones that wait. */
 		w[t].solo = nthreads > 1 && !cold ? (t == 0 ? 1 : -1) : 0;
+		w[t].floor = nthreads == 1 && !cold;
 		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]) != 0)
 			die("cannot create a thread", NULL);
 	}
@@ -428,8 +445,11 @@ int main(int argc, char **argv)
 	if (w[0].solo)
 		snprintf(scaling_text, sizeof(scaling_text), "%.3f",
 			 median(scaling, SEGMENTS));
-	printf("%s\t%d\t%s\t%d\t%ld\t%.2f\t%.0f\t%s\n", c->name, shape, kind,
-	       nthreads, total, median(per_call, SEGMENTS),
-	       median(rate, SEGMENTS), scaling_text);
+	if (w[0].floor)
+		snprintf(floor_text, sizeof(floor_text), "%.2f",
+			 median(w[0].floor_ns, SEGMENTS));
+	printf("%s\t%d\t%s\t%d\t%ld\t%.2f\t%.0f\t%s\t%s\n", c->name, shape,
+	       kind, nthreads, total, median(per_call, SEGMENTS),
+	       median(rate, SEGMENTS), scaling_text, floor_text);
 	return 0;
 }

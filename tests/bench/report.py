@@ -105,19 +105,23 @@ def fmt_ms(s):
 # ---- micro ----------------------------------------------------------------
 
 def micro_cells(rows):
-    """(call, shape, kind, threads) -> config -> {round: (ns, rate, scaling)}.
+    """(call, shape, kind, threads) -> config -> {round: (ns, rate, scaling,
+    floor)}.
 
     scaling is the run's own two-thread over one-thread throughput,
-    measured segment by segment in the same process, or None."""
+    measured segment by segment in the same process; floor the cost of a
+    bare system call measured after each segment in the same process;
+    either None when the run did not measure it."""
     cells = {}
     for r in rows:
         f = r["captured"].split()
-        if len(f) not in (7, 8):
+        if len(f) not in (7, 8, 9):
             continue
         key = (f[0], int(f[1]), f[2], int(f[3]))
-        scaling = float(f[7]) if len(f) == 8 and f[7] != "-" else None
+        extra = [None if x == "-" else float(x) for x in f[7:]]
+        extra += [None] * (2 - len(extra))
         cells.setdefault(key, {}).setdefault(r["config"], {})[r["round"]] = (
-            float(f[5]), float(f[6]), scaling)
+            float(f[5]), float(f[6]), extra[0], extra[1])
     return cells
 
 
@@ -204,6 +208,61 @@ def micro_tables(cells):
     return (table(h1, one, ["l", "r", "l"] + ["r"] * 8) if one else "",
             table(h2, two, ["l", "r", "l"] + ["r"] * 8) if two else "",
             plot)
+
+
+def floors(cells):
+    """Every floor measured in the run (ns)."""
+    return [x[3] for c in cells.values() for cfg in c.values()
+            for x in cfg.values() if x[3] is not None]
+
+
+def min_floor(cells):
+    """The cheapest bare system call of the run (median per run)."""
+    return min(floors(cells))
+
+
+def max_floor(cells):
+    """The dearest bare system call of the run (median per run)."""
+    return max(floors(cells))
+
+
+# The cells of the strict-mode targets (3x: stat, lstat, access and
+# failing open on 12 components), for the ceiling in the summary.
+FLOOR_KEY_CALLS = ("stat", "lstat", "access", "open")
+
+
+def floor_table(cells):
+    """Strict hits against the one system call each makes: table, the
+    (min, max) of strict minus floor over every cell, and of plain over
+    floor over the 12-component cells of FLOOR_KEY_CALLS."""
+    rows, above, ceiling = [], [], []
+    for call in CALLS:
+        for shape in (3, 12):
+            c = cells.get((call, shape, "warm", 1))
+            if not c or "strict" not in c or "plain" not in c:
+                continue
+            # Per round: the floor measured inside the strict run and
+            # inside the plain run of that round.
+            fs = [x[3] for x in c["strict"].values() if x[3] is not None]
+            fp = [x[3] for x in c["plain"].values() if x[3] is not None]
+            if not fs or not fp:
+                continue
+            s_ns, p_ns = cell_ns(c, "strict"), cell_ns(c, "plain")
+            f_s, f_p = median(fs), median(fp)
+            above.append(s_ns - f_s)
+            if shape == 12 and call in FLOOR_KEY_CALLS:
+                ceiling.append(p_ns / f_p)
+            rows.append([call, "%d" % shape, fmt_ns(p_ns), fmt_ns(f_p),
+                         fmt_ratio(p_ns / f_p), fmt_ns(s_ns), fmt_ns(f_s),
+                         "%+.0f" % (s_ns - f_s), fmt_ratio(p_ns / s_ns)])
+    if not rows:
+        return "", None, None
+    t = table(["call", "path components", "plain ns", "floor ns (plain run)",
+               "plain ÷ floor: the most a one-call hit can gain",
+               "strict ns", "floor ns (strict run)", "strict − floor ns",
+               "strict speed-up"], rows, ["l", "r"] + ["r"] * 7)
+    return t, (min(above), max(above)), \
+        (min(ceiling), max(ceiling)) if ceiling else None
 
 
 def stat_key(cells):
@@ -500,6 +559,19 @@ def findings(cells, stats, straces, stat_first, stat_worst):
                        "cell's in-process pairs) over the %d call/path "
                        "cells." % (m, fmt_ratio(min(sc)), fmt_ratio(max(sc)),
                                    len(sc)))
+    _, above, ceiling = floor_table(cells)
+    if above:
+        out.append("- A `strict` hit makes one system call (the coherence "
+                   "check); a bare system call cost %s–%s ns in the same "
+                   "runs, and the hits cost %+.0f to %+.0f ns more than "
+                   "that." % (fmt_ns(min_floor(cells)),
+                              fmt_ns(max_floor(cells)), above[0], above[1]))
+    if ceiling:
+        out.append("- So on this machine no hit that makes one system call "
+                   "can be more than %s–%s cheaper than plain `%s` on 12 "
+                   "components (plain ÷ floor, per cell)." % (
+                       fmt_ratio(ceiling[0]), fmt_ratio(ceiling[1]),
+                       "`/`".join(FLOOR_KEY_CALLS)))
     cold = []
     for (call, shape, kind, threads), c in sorted(cells.items()):
         if kind == "cold" and threads == 1 and paired(c, "strict"):
@@ -606,6 +678,7 @@ def main():
     cells = micro_cells(read_tsv(os.path.join(res, "micro.tsv")))
     micro1, micro2, micro_plot = micro_tables(cells)
     key, stat_first, stat_worst = stat_key(cells)
+    floor, _, _ = floor_table(cells)
     stats = work_stats(read_tsv(os.path.join(res, "work.tsv")))
     straces = {}
     for b in stats:
@@ -623,6 +696,7 @@ def main():
     for title, text in (("Summary", summary), ("stat pass-through", key),
                         ("Micro, 1 thread (ns per call)", micro1),
                         ("Micro, 2 threads", micro2),
+                        ("Strict hits and their system call", floor),
                         ("Workloads (wall ms)", work),
                         ("Path-lookup system calls", syscalls)):
         if text:
@@ -655,6 +729,7 @@ def main():
         "STAT_KEY": key or "(not measured in this run)\n",
         "MICRO_1T": micro1 or "(not measured in this run)\n",
         "MICRO_2T": micro2 or "(not measured in this run)\n",
+        "FLOOR": floor or "(not measured in this run)\n",
         "WORK": work or "(not measured in this run)\n",
         "WORK_NOTES": "\n".join("- " + n for n in notes if n) + "\n",
         "SYSCALLS": syscalls or "(not measured in this run)\n",
