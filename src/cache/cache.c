@@ -154,17 +154,37 @@ struct answer {
 	char buf[PATH_MAX];
 };
 
-/* The absolute path of dentry @idx, validated dentry by dentry. */
-static int build_path(const struct nc_arena *a, uint64_t gen, uint32_t idx,
-		      struct answer *ans)
+/*
+ * Follow dentry @idx up to the root: every dentry on the way live, of
+ * generation @gen, and the very one its child was filled under (a dropped
+ * directory leaves its subtree in place, unreachable from the root, and
+ * its slot may already hold another dentry), and every directory above
+ * @idx one the kernel let us search; @idx itself has identity @ident
+ * (0: any).  With @ans, also write the absolute
+ * path into ans->buf.  0, or -1 if the chain is broken anywhere.
+ *
+ * Why realpath needs this and stat does not: the kernel resolves a
+ * relative path from the working directory whatever its ancestors'
+ * permissions, but glibc's realpath() resolves getcwd()'s absolute path
+ * from the root with readlink() on each prefix, which needs search
+ * permission on every directory of it.  An intact chain is one the
+ * kernel resolved from the root at fill time, and any change of a
+ * directory's permissions since drops that directory (IN_ATTRIB), which
+ * breaks every chain through it.
+ */
+static int chain(const struct nc_arena *a, uint64_t gen, uint32_t idx,
+		 uint64_t ident, struct answer *ans)
 {
-	char *end = ans->buf + sizeof(ans->buf) - 1, *p = end;
+	char *end = ans ? ans->buf + sizeof(ans->buf) - 1 : NULL, *p = end;
+	uint64_t want = ident; /* who the child expects its parent to be */
 
-	*p = '\0';
+	if (p)
+		*p = '\0';
 	for (int depth = 0; depth < PATH_MAX / 2; depth++) {
 		const struct nc_dentry *d = nc__dentry_at(a, idx);
 		const char *name;
 		uint32_t flags, parent;
+		uint64_t up;
 		uint16_t n;
 		unsigned seq;
 
@@ -172,27 +192,35 @@ static int build_path(const struct nc_arena *a, uint64_t gen, uint32_t idx,
 			return -1;
 		flags = ck_pr_load_32(&d->flags);
 		parent = ck_pr_load_32(&d->parent);
+		up = ck_pr_load_64(&d->parent_ident);
 		n = ck_pr_load_16(&d->name_len);
 		name = nc__str_at(a, ck_pr_load_64(&d->name_off), n);
-		if (!(flags & NC_D_LIVE) || ck_pr_load_64(&d->gen) != gen)
+		if (!(flags & NC_D_LIVE) || ck_pr_load_64(&d->gen) != gen ||
+		    (want && ck_pr_load_64(&d->ident) != want) ||
+		    (depth > 0 && !(flags & NC_D_SEARCH)))
 			return -1;
 		if (flags & NC_D_ROOT) {
 			if (nc__d_read_retry(d, seq))
 				return -1;
+			if (!ans)
+				return 0;
 			if (p == end)
 				*--p = '/';
 			ans->n = (size_t)(end - p);
 			memmove(ans->buf, p, ans->n + 1);
 			return 0;
 		}
-		if (!name || (size_t)(p - ans->buf) < (size_t)n + 1)
-			return -1;
-		p -= n;
-		memcpy(p, name, n);
-		*--p = '/';
+		if (ans) {
+			if (!name || (size_t)(p - ans->buf) < (size_t)n + 1)
+				return -1;
+			p -= n;
+			memcpy(p, name, n);
+			*--p = '/';
+		}
 		if (nc__d_read_retry(d, seq))
 			return -1;
 		idx = parent;
+		want = up;
 	}
 	return -1;
 }
@@ -267,7 +295,12 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 		q->doubt = NC_DOUBT_EXISTS; /* an fd is never cached */
 		return NC_Q_MISS;
 	case NC_OP_REALPATH:
-		if (build_path(a, w->gen, w->fidx, ans) < 0)
+		/* glibc starts a relative path from getcwd()'s: the working
+		 * directory's chain must be intact too (see chain()). */
+		if ((q->path[0] != '/' &&
+		     chain(a, w->gen, ck_pr_load_32(&nc__c.cwd_idx),
+			   ck_pr_load_64(&nc__c.cwd_ident), NULL) < 0) ||
+		    chain(a, w->gen, w->fidx, 0, ans) < 0)
 			goto changed;
 		ans->ret = 0;
 		/* errno as glibc leaves it on success (see walk.h). */
@@ -318,6 +351,50 @@ static void commit(struct nc_query *q, const struct answer *ans)
 		q->err = ans->err;
 		break;
 	}
+}
+
+/*
+ * Is the working directory's dentry still where the cache learnt it, its
+ * chain up to the root unbroken (chain())?  A dropped directory (moved,
+ * removed, its permissions changed) leaves its subtree in place, cut off
+ * from the root.  The kernel still resolves relative names from the
+ * working directory whatever happened above it, but the fill learns
+ * names through absolute paths (fill.c), and the path of a cut-off
+ * directory is where it was, not where it is: what was learnt under it
+ * may describe another directory.  So a cut-off working directory is not
+ * walked from; it is forgotten and learnt again from getcwd().
+ *
+ * Every death of a directory moves the arena's topo counter, so a thread
+ * that found the chain whole needs to look again only when topo, the
+ * generation or the working directory changed.  The stamp is this
+ * thread's own memory (initial-exec TLS: no allocation, signal-safe).
+ */
+static __thread uint64_t cwd_ok[3] __attribute__((tls_model("initial-exec")));
+
+static int cwd_intact(const struct nc_arena *a, uint64_t g, uint64_t topo,
+		      uint64_t ident)
+{
+	if (ident && cwd_ok[0] == ident && cwd_ok[1] == topo && cwd_ok[2] == g)
+		return 1;
+	if (!ident ||
+	    chain(a, g, ck_pr_load_32(&nc__c.cwd_idx), ident, NULL) < 0)
+		return 0;
+	cwd_ok[0] = ident;
+	cwd_ok[1] = topo;
+	cwd_ok[2] = g;
+	return 1;
+}
+
+/* The working directory was found cut off: forget it (and its watch, so
+ * that its new dentry can have one); the next relative lookup learns it
+ * again.  If the writer is busy, a later lookup will find it again. */
+static void cwd_lost(uint64_t ident)
+{
+	if (!nc__writer_trylock())
+		return;
+	if (ck_pr_load_64(&nc__c.cwd_ident) == ident)
+		nc__cwd_forget(ck_pr_load_32(&nc__c.cwd_idx));
+	nc__writer_unlock();
 }
 
 /* Relative lookups need the cwd's dentry: computed on the first admitted
@@ -475,6 +552,11 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		topo = ck_pr_load_64(&a->hdr->topo);
 		start = q->path[0] == '/' ? ck_pr_load_64(&nc__c.root_ident)
 					  : ck_pr_load_64(&nc__c.cwd_ident);
+		if (q->path[0] != '/' && !cwd_intact(a, g, topo, start)) {
+			cwd_lost(start);
+			q->doubt = NC_DOUBT_CHANGED;
+			return NC_Q_MISS;
+		}
 		r = remembered(q, &w, a, hash, g, start, topo);
 		if (r < 0) {
 			r = nc__walk(&w, a, g, ck_pr_load_32(&nc__c.root_idx),

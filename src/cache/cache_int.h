@@ -73,6 +73,11 @@ void nc__writer_unlock(void);
 
 /* notify.c */
 int nc__notify_open(void); /* inotify + mountinfo; 0 or -1 */
+/* Drop dentry @idx and, for a directory, its watch (writer only). */
+void nc__forget(uint32_t idx);
+/* Forget the working directory's dentry @idx: the next relative lookup
+ * learns it again from getcwd() (writer only). */
+void nc__cwd_forget(uint32_t idx);
 /* Close every descriptor, the threads' probes too (start-up, fork child,
  * off): only while no other thread can be using them. */
 void nc__notify_close(void);

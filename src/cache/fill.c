@@ -59,34 +59,49 @@ int nc__fill_root(void)
 	return 0;
 }
 
-/* The absolute path of dentry @idx into @buf (PATH_MAX); length or -1. */
+/*
+ * The absolute path of dentry @idx into @buf (PATH_MAX); length or -1.
+ * -1 also when the chain up to the root is broken: a dropped directory
+ * (moved, removed, its permissions changed) leaves its subtree in place,
+ * cut off from the root, and its slot may hold another dentry by now;
+ * the names of such a chain are where things were, not where they are.
+ */
 static int abs_path(uint32_t idx, char *buf)
 {
 	uint32_t chain[PATH_MAX / 2]; /* indices, the dentry first */
 	int n = 0, len = 0;
+	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
 
-	for (const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
-	     d && !(d->flags & NC_D_ROOT);
-	     d = nc__dentry_at(&nc__c.arena, idx = d->parent)) {
+	for (;;) {
+		const struct nc_dentry *p;
+
+		if (!d || !(d->flags & NC_D_LIVE))
+			return -1;
+		if (d->flags & NC_D_ROOT)
+			break;
 		if (n == (int)(sizeof(chain) / sizeof(chain[0])))
 			return -1;
 		chain[n++] = idx;
+		p = nc__dentry_at(&nc__c.arena, idx = d->parent);
+		if (!p || p->ident != d->parent_ident)
+			return -1;
+		d = p;
 	}
 	buf[0] = '/';
 	buf[1] = '\0';
 	len = n ? 0 : 1;
 	while (n--) {
-		const struct nc_dentry *d =
+		const struct nc_dentry *c =
 		    nc__dentry_at(&nc__c.arena, chain[n]);
 		const char *name =
-		    d ? nc__str_at(&nc__c.arena, d->name_off, d->name_len)
+		    c ? nc__str_at(&nc__c.arena, c->name_off, c->name_len)
 		      : NULL;
 
-		if (!d || !name || len + 1 + d->name_len >= PATH_MAX)
+		if (!c || !name || len + 1 + c->name_len >= PATH_MAX)
 			return -1;
 		buf[len++] = '/';
-		memcpy(buf + len, name, d->name_len);
-		len += d->name_len;
+		memcpy(buf + len, name, c->name_len);
+		len += c->name_len;
 		buf[len] = '\0';
 	}
 	return len;
@@ -257,6 +272,11 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 			continue;
 		if (len == 2 && name[0] == '.' && name[1] == '.') {
 			if (!(cd->flags & NC_D_ROOT)) {
+				const struct nc_dentry *p =
+				    nc__dentry_at(a, cd->parent);
+
+				if (!p || p->ident != cd->parent_ident)
+					return;
 				cur = cd->parent;
 				alen = abs_path(cur, abs);
 				if (alen < 0)
@@ -308,6 +328,13 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 	refresh_dir(cur, abs);
 }
 
+void nc__cwd_forget(uint32_t idx)
+{
+	nc__forget(idx);
+	ck_pr_store_64(&nc__c.cwd_ident, 0);
+	nc__c.cwd_admit = 1;
+}
+
 void nc__fill(const char *path, int nofollow)
 {
 	char abs[PATH_MAX];
@@ -325,9 +352,33 @@ void nc__fill(const char *path, int nofollow)
 			return;
 	}
 	alen = abs_path(start, abs);
-	if (alen < 0)
+	if (alen < 0) {
+		if (path[0] != '/') {
+			/* The working directory or an ancestor moved: what the
+			 * cache knows below it stays true, but its path is
+			 * gone.  Forget it (and its watch, so that its new
+			 * dentry can have one); the next relative lookup
+			 * learns it again from getcwd(). */
+			nc__cwd_forget(start);
+		}
 		return;
+	}
 	fill_walk(path, nofollow, start, abs, alen);
+	if (path[0] != '/') {
+		/* The names just learnt under the working directory were
+		 * asked about through its path.  If that path no longer
+		 * names it (an ancestor moved while we asked, its event not
+		 * yet queued or drained), they may describe another
+		 * directory: forget the working directory, which makes them
+		 * unreachable; it is learnt again from getcwd(). */
+		const struct nc_dentry *c = nc__dentry_at(&nc__c.arena, start);
+		struct stat st;
+
+		if (!c || abs_path(start, abs) < 0 || lstat_raw(abs, &st) < 0 ||
+		    st.st_ino != c->st.st_ino || st.st_dev != c->st.st_dev) {
+			nc__cwd_forget(start);
+		}
+	}
 }
 
 int nc__fill_cwd(void)

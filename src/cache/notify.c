@@ -515,6 +515,12 @@ static int drop(uint32_t idx)
 	return 0;
 }
 
+void nc__forget(uint32_t idx)
+{
+	if (drop(idx) < 0)
+		nc__c.flush_pending = 1; /* the root itself: flush */
+}
+
 static int apply(const struct inotify_event *e)
 {
 	struct nc__wd *s;

@@ -4,8 +4,9 @@
 #
 # The observer: `s PATH` and `l PATH` answer through the C library's stat
 # and lstat (so through namecache), `k PATH` through the raw newfstatat
-# system call (the kernel's answer, never cached), `c DIR` is chdir() and
-# `r DIR` the raw chdir system call.
+# system call (the kernel's answer, never cached), `p PATH` is realpath()
+# (through namecache: "path=RESOLVED" or "errno=N"), `c DIR` is chdir()
+# and `r DIR` the raw chdir system call.
 #
 # A suite calls obs_setup_file, obs_setup and obs_teardown from its
 # setup_file, setup and teardown.
@@ -15,7 +16,9 @@ obs_setup_file() {
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -38,7 +41,7 @@ static void show(int r, const struct stat *st)
 
 int main(void)
 {
-	char line[8192];
+	char line[8192], buf[PATH_MAX];
 	struct stat st;
 
 	while (fgets(line, sizeof(line), stdin)) {
@@ -60,6 +63,11 @@ int main(void)
 		} else if (line[0] == 'c') {
 			r = chdir(p);
 			printf("chdir=%d\n", r < 0 ? errno : 0);
+		} else if (line[0] == 'p') {
+			if (realpath(p, buf))
+				printf("path=%s\n", buf);
+			else
+				printf("errno=%d\n", errno);
 		} else if (line[0] == 'r') {
 			r = (int)syscall(SYS_chdir, p);
 			printf("chdir=%d\n", r < 0 ? errno : 0);

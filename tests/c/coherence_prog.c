@@ -1086,6 +1086,14 @@ static int run_checker(const char *tree, uint64_t seed, long ops, int self,
 
 			rand_rel(&r, rel, sizeof(rel));
 			sample_base(&s, &r, rel);
+			/* And names right below the working directory, when
+			 * it is not the top: the directories above it may
+			 * have moved (a fill must not learn them through
+			 * the old path). */
+			if (cwd_up[0]) {
+				rand_rel(&r, rel, sizeof(rel));
+				sample_add(&s, "%s", rel);
+			}
 		}
 		if (threads > 1) {
 			pthread_barrier_wait(&crew.start);
