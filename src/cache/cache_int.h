@@ -78,6 +78,9 @@ void nc__forget(uint32_t idx);
 /* Forget the working directory's dentry @idx: the next relative lookup
  * learns it again from getcwd() (writer only). */
 void nc__cwd_forget(uint32_t idx);
+/* Does a kernel of this uname release queue events the protocol can
+ * trust (5.17 or later)?  Exposed for the unit tests. */
+int nc__kernel_release_ok(const char *release);
 /* Close every descriptor, the threads' probes too (start-up, fork child,
  * off): only while no other thread can be using them. */
 void nc__notify_close(void);

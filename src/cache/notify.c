@@ -58,13 +58,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,9 +149,58 @@ static int open_mountinfo(void)
 				   O_RDONLY | O_CLOEXEC));
 }
 
+/*
+ * The oldest kernel whose inotify the protocol can trust: 5.17.  From 5.3
+ * to 5.16 the kernel queued IN_DELETE (and IN_DELETE|IN_ISDIR) before the
+ * name was gone from its dentry cache ("fsnotify: invalidate dcache before
+ * IN_DELETE event"), so a lookup made after draining the event could still
+ * find the name and cache it, and before 2022 io_uring reads and writes
+ * could go unreported.  Distribution kernels carry backports under release
+ * numbers that do not show them, so the rule is the release alone: older
+ * kernels pass everything through.  Unparsable releases too.
+ */
+int nc__kernel_release_ok(const char *release)
+{
+	unsigned long v[2] = {0, 0};
+	const char *p = release;
+
+	for (int i = 0; i < 2; i++) {
+		int digits = 0;
+
+		while (*p >= '0' && *p <= '9' && digits++ < 5)
+			v[i] = v[i] * 10 + (unsigned long)(*p++ - '0');
+		if (!digits || (*p >= '0' && *p <= '9'))
+			return 0; /* none, or more than any kernel has */
+		if (i == 0 && *p++ != '.')
+			return 0;
+	}
+	return v[0] > 5 || (v[0] == 5 && v[1] >= 17);
+}
+
+/* Once a process image (the kernel does not change under it). */
+static int kernel_ok(void)
+{
+	static int known; /* 0: not asked yet, 1: trusted, -1: too old */
+	struct utsname u;
+
+	if (!known) {
+		known = syscall(SYS_uname, &u) == 0 &&
+				nc__kernel_release_ok(u.release)
+			    ? 1
+			    : -1;
+		if (known < 0)
+			nc__cache_log("kernel older than 5.17 (its inotify "
+				      "may report a deletion before it is "
+				      "done): nothing is cached");
+	}
+	return known > 0;
+}
+
 int nc__notify_open(void)
 {
 	nc__c.ifd = nc__c.mfd = -1;
+	if (!kernel_ok())
+		return -1;
 	if (!nc__c.wds) {
 		void *m =
 		    mmap(NULL, WD_CAP * sizeof(struct nc__wd),
@@ -334,23 +386,72 @@ static void wd_remove(struct nc__wd *s)
 	}
 }
 
+/*
+ * XFS_IOC_FSGEOMETRY_V1 (<xfs/xfs_fs.h>, a stable kernel interface): the
+ * 112-byte version-1 geometry, whose 32-bit flags at byte 92 hold
+ * XFS_FSOP_GEOM_FLAGS_DIRV2CI on a filesystem made with
+ * "mkfs.xfs -n version=ci" (ASCII case-insensitive names).
+ */
+struct nc_xfs_geom_v1 {
+	unsigned char head[92];
+	uint32_t flags;
+	unsigned char tail[16];
+};
+#define NC_XFS_IOC_FSGEOMETRY_V1 _IOR('X', 100, struct nc_xfs_geom_v1)
+_Static_assert(sizeof(struct nc_xfs_geom_v1) == 112 &&
+		   NC_XFS_IOC_FSGEOMETRY_V1 == 0x80705864u,
+	       "XFS_IOC_FSGEOMETRY_V1 is 112 bytes, ioctl 0x80705864");
+#define NC_XFS_GEOM_FLAGS_DIRV2CI (1u << 12)
+#define NC_XFS_MAGIC 0x58465342
+
 /* Filesystems whose changes inotify reports: local ones (f_type). */
 static int fs_allowed(long type)
 {
 	switch ((unsigned long)type) {
-	case 0xEF53:	 /* ext2/3/4 */
-	case 0x58465342: /* xfs */
-	case 0x9123683E: /* btrfs */
-	case 0x01021994: /* tmpfs */
-	case 0xF2F52010: /* f2fs */
-	case 0x3153464a: /* jfs */
-	case 0x52654973: /* reiserfs */
-	case 0x2011BAB0: /* exfat */
-	case 0x4d44:	 /* vfat/msdos */
+	case 0xEF53:	   /* ext2/3/4 */
+	case NC_XFS_MAGIC: /* xfs (unless ascii-ci: fs_watchable) */
+	case 0x9123683E:   /* btrfs */
+	case 0x01021994:   /* tmpfs */
+	case 0xF2F52010:   /* f2fs */
+	case 0x3153464a:   /* jfs */
+	case 0x52654973:   /* reiserfs */
 		return 1;
 	default:
-		return 0; /* nfs, fuse, overlay, proc, sysfs, 9p, cifs ... */
+		/* nfs, fuse, overlay, proc, sysfs, 9p, cifs ...; and vfat
+		 * and exfat, whose names are case-insensitive (one entry,
+		 * many names, events naming one of them). */
+		return 0;
 	}
+}
+
+/*
+ * Is directory @path case-insensitive (the "casefold" attribute of ext4,
+ * f2fs and tmpfs, chattr +F)?  Such a directory answers for one entry
+ * under many names, and its events name only one of them: a cached
+ * "FOO" would outlive the deletion of "foo", a cached ENOENT for "FOO"
+ * its creation.  1 also when it cannot be told; 0 when the filesystem
+ * has no such attributes at all.  Asked after the watch exists: a
+ * directory made case-insensitive later reports IN_ATTRIB.  The open()
+ * is seen by other watchers of the directory (IN_OPEN): it is made only
+ * on filesystems that can have such directories, on kernels that can
+ * make them (fs_watchable), once per directory and process.
+ */
+static int dir_casefolded(const char *path)
+{
+	long flags = 0; /* the kernel writes an int; a long is room enough */
+	int fd, r, e;
+
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY |
+			      O_NONBLOCK);
+	if (fd < 0)
+		return 1;
+	r = (int)syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &flags);
+	e = errno;
+	syscall(SYS_close, fd);
+	if (r < 0)
+		return !(e == ENOTTY || e == EINVAL || e == EOPNOTSUPP);
+	return ((unsigned int)flags & FS_CASEFOLD_FL) != 0;
 }
 
 /* The descriptors exist from the first watch of this image on. */
@@ -364,10 +465,53 @@ static int notify_ready(void)
 	return 0;
 }
 
+/* Is the xfs filesystem of directory @path case-insensitive?  1 also
+ * when it cannot be told. */
+static int xfs_ascii_ci(const char *path)
+{
+	struct nc_xfs_geom_v1 g;
+	int fd, r;
+
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY |
+			      O_NONBLOCK);
+	if (fd < 0)
+		return 1;
+	memset(&g, 0, sizeof(g));
+	r = (int)syscall(SYS_ioctl, fd, NC_XFS_IOC_FSGEOMETRY_V1, &g);
+	syscall(SYS_close, fd);
+	return r < 0 || (g.flags & NC_XFS_GEOM_FLAGS_DIRV2CI);
+}
+
+/*
+ * Can this kernel make a directory case-insensitive at all (CONFIG_UNICODE,
+ * shown by a "casefold" feature of ext4, f2fs or tmpfs)?  Asked once: where
+ * it cannot, no directory needs the open() that dir_casefolded() costs.
+ */
+static int casefold_kernel(void)
+{
+	static const char *const feat[] = {"/sys/fs/ext4/features/casefold",
+					   "/sys/fs/f2fs/features/casefold",
+					   "/sys/fs/tmpfs/features/casefold"};
+	static int known; /* 0: not asked, 1: yes, -1: no */
+	struct stat st;
+
+	if (!known) {
+		known = -1;
+		for (unsigned i = 0; i < sizeof(feat) / sizeof(feat[0]); i++)
+			if (syscall(SYS_newfstatat, AT_FDCWD, feat[i], &st,
+				    0) == 0)
+				known = 1;
+	}
+	return known > 0;
+}
+
 /* Is the filesystem of directory @d one whose changes inotify reports?
  * A directory on the same device as its watched parent is on the same
- * filesystem, already asked about: no statfs for it. */
-static int fs_watchable(const struct nc_dentry *d, const char *path)
+ * filesystem, already asked about: no statfs for it.  *@cffs: may it
+ * have case-insensitive directories (ext4, f2fs, tmpfs, when the kernel
+ * can make them)? */
+static int fs_watchable(const struct nc_dentry *d, const char *path, int *cffs)
 {
 	const struct nc_dentry *p =
 	    (d->flags & NC_D_ROOT) ? NULL
@@ -375,15 +519,22 @@ static int fs_watchable(const struct nc_dentry *d, const char *path)
 	struct statfs sfs;
 
 	if (p && (p->flags & NC_D_WATCHED) && !(d->flags & NC_D_MOUNT) &&
-	    p->st.st_dev == d->st.st_dev && p->ident == d->parent_ident)
+	    p->st.st_dev == d->st.st_dev && p->ident == d->parent_ident) {
+		*cffs = !!(p->flags & NC_D_CFFS);
 		return 1;
-	return syscall(SYS_statfs, path, &sfs) == 0 && fs_allowed(sfs.f_type);
+	}
+	if (syscall(SYS_statfs, path, &sfs) != 0 || !fs_allowed(sfs.f_type))
+		return 0;
+	*cffs = (sfs.f_type == 0xEF53 || sfs.f_type == 0xF2F52010 ||
+		 sfs.f_type == 0x01021994) &&
+		casefold_kernel();
+	return sfs.f_type != NC_XFS_MAGIC || !xfs_ascii_ci(path);
 }
 
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 {
 	struct nc__wd *s;
-	int wd;
+	int wd, cffs = 0;
 
 	if (d->flags & NC_D_WATCHED)
 		return 0;
@@ -398,7 +549,7 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		}
 		goto refuse;
 	}
-	if (!fs_watchable(d, path))
+	if (!fs_watchable(d, path, &cffs))
 		goto refuse;
 	wd =
 	    (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path, NC_WATCH_MASK);
@@ -421,6 +572,25 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		 * names for one watch would make events ambiguous. */
 		goto refuse;
 	}
+	if (cffs && dir_casefolded(path)) {
+		static int logged;
+
+		if (!logged) {
+			logged = 1;
+			nc__cache_log("a case-insensitive directory is not "
+				      "cached (neither is anything below it)");
+		}
+		/* Give the watch back.  Its events, and the IN_IGNORED
+		 * that frees the slot, find identity 0, which no live
+		 * dentry has: ignored. */
+		if (!s->wd)
+			nc__c.wd_used++;
+		s->wd = wd;
+		s->idx = idx;
+		s->ident = 0;
+		syscall(SYS_inotify_rm_watch, nc__c.ifd, wd);
+		goto refuse;
+	}
 	if (!s->wd)
 		nc__c.wd_used++;
 	s->wd = wd;
@@ -431,7 +601,7 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 	 * the fill re-reads them now that changes will be reported. */
 	nc__d_write_begin(d);
 	d->wd = wd;
-	d->flags |= NC_D_WATCHED;
+	d->flags |= NC_D_WATCHED | (cffs ? NC_D_CFFS : 0u);
 	d->flags &= ~(uint32_t)(NC_D_STAT | NC_D_STATX);
 	memset(d->acc_real, NC_ACC_UNKNOWN, sizeof(d->acc_real));
 	memset(d->acc_eff, NC_ACC_UNKNOWN, sizeof(d->acc_eff));

@@ -142,3 +142,82 @@ for i in range(n):
 	# The mount never left the observer's namespace.
 	[ "$(stat -c %s "$T/A/f")" -eq 6 ]
 }
+
+@test "a kernel older than 5.17 (uname says 2.6 here): nothing is cached, the log says why, every answer is the kernel's" {
+	# Before 5.17 the kernel could queue IN_DELETE before the name was
+	# gone (src/cache/notify.c, nc__kernel_release_ok).  setarch's
+	# UNAME26 personality makes uname(2) report a 2.6 release for this
+	# process tree, which is what the cache reads.
+	nc_require setarch
+	[[ $(setarch "$(uname -m)" --uname-2.6 uname -r) == 2.6.* ]] ||
+		skip "setarch --uname-2.6 does not change the release here"
+	echo one >"$T/A/f"
+	proc_start o setarch "$(uname -m)" --uname-2.6 env LD_PRELOAD="$NC_SHIM" \
+		NAMECACHE_STATS="$run_dir/o.rec" NAMECACHE_LOG="$log" \
+		NAMECACHE_WARMUP=0 "$BATS_FILE_TMPDIR/observer"
+	warm o s "$T/A/f"
+	chmod 600 "$T/A/f"
+	same o "$T/A/f"
+	assert_equal "$(field mode "$reply")" 100600
+	rm "$T/A/f"
+	same o "$T/A/f"
+	assert_equal "$reply" errno=2
+	grep -q "kernel older than 5.17" "$log" ||
+		fail "no kernel refusal reported: $(cat "$log")"
+	proc_stop o
+	assert_equal "$(hits o stat)" 0
+	# The control: the same observer without the personality caches.
+	: >"$log"
+	echo two >"$T/A/f"
+	obs_start c NAMECACHE_LOG="$log"
+	warm c s "$T/A/f"
+	proc_stop c
+	assert_hits c stat 1
+	run grep -c "kernel older" "$log"
+	assert_output 0
+}
+
+@test "a case-insensitive directory (tmpfs casefold, chattr +F) is not cached: other spellings follow every change" {
+	# One entry answers to "foo", "FOO" and "Foo", and the kernel's
+	# events name only the spelling used to change it: a cached "FOO"
+	# would outlive "rm foo".  Needs a kernel with CONFIG_UNICODE and
+	# tmpfs casefold (6.13 or later) and a private mount namespace.
+	nc_require chattr
+	unshare -m true 2>/dev/null || skip "unshare -m is not permitted here"
+	mkdir "$T/cf"
+	unshare -m sh -c 'mount -t tmpfs -o casefold none "$1"' sh "$T/cf" \
+		2>/dev/null || skip "tmpfs casefold is not supported by this kernel"
+	proc_start o unshare -m sh -c '
+		mount -t tmpfs -o casefold none "$1" && mkdir "$1/d" &&
+		chattr +F "$1/d" && mkdir "$1/plain" && : >"$1/d/foo" &&
+		: >"$1/plain/foo" && echo ready >"$2" &&
+		exec env LD_PRELOAD="$3" NAMECACHE_STATS="$4" \
+			NAMECACHE_LOG="$5" NAMECACHE_WARMUP=0 "$6"' sh \
+		"$T/cf" "$run_dir/ready" "$NC_SHIM" "$run_dir/o.rec" "$log" \
+		"$BATS_FILE_TMPDIR/observer"
+	# The tmpfs exists only in the observer's namespace: change it
+	# from there (nsenter into the observer's mount namespace).
+	local pid=${P_PID[o]} i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$run_dir/ready" ] && break
+		sleep 0.05
+	done
+	[ -s "$run_dir/ready" ] || fail "the casefold tree was not made"
+	ask o "s $T/cf/d/FOO"
+	refute_same "$reply" errno=2
+	warm o s "$T/cf/d/FOO"
+	warm o s "$T/cf/plain/foo"
+	warm o s "$T/cf/d/Bar"
+	assert_equal "$reply" errno=2
+	nsenter -t "$pid" -m sh -c 'rm "$1/d/foo" && : >"$1/d/bar"' sh "$T/cf"
+	same o "$T/cf/d/FOO"
+	assert_equal "$reply" errno=2
+	same o "$T/cf/d/Bar"
+	refute_same "$reply" errno=2
+	grep -q "case-insensitive directory is not cached" "$log" ||
+		fail "no refusal reported: $(cat "$log")"
+	proc_stop o
+	# The case-sensitive sibling was cached: the refusal is that
+	# directory's alone.
+	assert_hits o stat 1
+}
