@@ -95,7 +95,7 @@ void nc__drain(void);
 /* Writer: watch the directory @d (index @idx) at @path.  0 or -1. */
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path);
 /* Writer: watch the inode at @path (a non-directory): its wd or -1. */
-int nc__watch_inode(const char *path);
+int nc__watch_inode(const char *path, const struct stat *st);
 /* Writer: record that watch @wd reports on dentry @d (sets NC_D_WATCHED);
  * -1 if a live dentry already owns it (one inode, two cached names). */
 int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx);

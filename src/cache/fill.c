@@ -167,7 +167,7 @@ static uint32_t insert_child(uint32_t pidx, const char *path, const char *name,
 		 */
 		if (st.st_dev != p->st.st_dev)
 			return NC_NONE;
-		wd = nc__watch_inode(path);
+		wd = nc__watch_inode(path, &st);
 		if (wd < 0)
 			return NC_NONE;
 		if (lstat_raw(path, &st) < 0 || S_ISDIR(st.st_mode)) {

@@ -531,6 +531,54 @@ static int fs_watchable(const struct nc_dentry *d, const char *path, int *cffs)
 	return sfs.f_type != NC_XFS_MAGIC || !xfs_ascii_ci(path);
 }
 
+static int drop(uint32_t idx);
+
+/* Is dentry @idx cut off from the root (a dead dentry on the way up, or a
+ * parent slot that holds another dentry by now)? */
+static int cut_off(uint32_t idx)
+{
+	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+
+	for (int depth = 0; depth < PATH_MAX / 2; depth++) {
+		const struct nc_dentry *p;
+
+		if (!d || !(d->flags & NC_D_LIVE))
+			return 1;
+		if (d->flags & NC_D_ROOT)
+			return 0;
+		p = nc__dentry_at(&nc__c.arena, d->parent);
+		if (!p || p->ident != d->parent_ident)
+			return 1;
+		d = p;
+	}
+	return 1;
+}
+
+/*
+ * The inode @dev/@ino is already watched (EEXIST).  When the holder
+ * is a dentry cut off from the root (a directory above it was dropped:
+ * moved, its permissions changed), nothing can reach what it knows: drop
+ * it, which gives its watch back, so that a new dentry can have it; 1
+ * then.  A
+ * holder still reachable (a bind mount, a second name) keeps it: 0.
+ * Rare (a scan of the watch table); without it, every directory below a
+ * dropped one would stay uncacheable until the next flush.
+ */
+static int release_cut_off_watch(dev_t dev, ino_t ino)
+{
+	for (uint32_t i = 0; i < nc__c.wd_cap; i++) {
+		const struct nc__wd *s = &nc__c.wds[i];
+		const struct nc_dentry *o =
+		    s->wd ? nc__dentry_at(&nc__c.arena, s->idx) : NULL;
+
+		if (!o || o->ident != s->ident || !(o->flags & NC_D_LIVE) ||
+		    o->st.st_ino != ino || o->st.st_dev != dev)
+			continue;
+		return cut_off(s->idx) && drop(s->idx) == 0;
+	}
+	return 0;
+}
+
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 {
 	struct nc__wd *s;
@@ -553,6 +601,10 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		goto refuse;
 	wd =
 	    (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path, NC_WATCH_MASK);
+	if (wd < 0 && errno == EEXIST &&
+	    release_cut_off_watch(d->st.st_dev, d->st.st_ino))
+		wd = (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path,
+				  NC_WATCH_MASK);
 	if (wd < 0) {
 		/* ENOSPC (watch limit), EACCES ...; said once a process. */
 		if (errno == ENOSPC && !nc__c.limit_logged) {
@@ -614,12 +666,18 @@ refuse:
 	return -1;
 }
 
-int nc__watch_inode(const char *path)
+int nc__watch_inode(const char *path, const struct stat *st)
 {
+	int wd;
+
 	if (nc__c.wd_used >= WATCH_BUDGET || !notify_ready())
 		return -1;
-	return (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path,
-			    NC_FILE_MASK);
+	wd = (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path, NC_FILE_MASK);
+	if (wd < 0 && errno == EEXIST &&
+	    release_cut_off_watch(st->st_dev, st->st_ino))
+		wd = (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path,
+				  NC_FILE_MASK);
+	return wd;
 }
 
 int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx)
