@@ -295,12 +295,9 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 		q->doubt = NC_DOUBT_EXISTS; /* an fd is never cached */
 		return NC_Q_MISS;
 	case NC_OP_REALPATH:
-		/* glibc starts a relative path from getcwd()'s: the working
-		 * directory's chain must be intact too (see chain()). */
-		if ((q->path[0] != '/' &&
-		     chain(a, w->gen, ck_pr_load_32(&nc__c.cwd_idx),
-			   ck_pr_load_64(&nc__c.cwd_ident), NULL) < 0) ||
-		    chain(a, w->gen, w->fidx, 0, ans) < 0)
+		/* glibc starts a relative path from getcwd()'s: lookup()
+		 * found the working directory's chain whole (cwd_intact). */
+		if (chain(a, w->gen, w->fidx, 0, ans) < 0)
 			goto changed;
 		ans->ret = 0;
 		/* errno as glibc leaves it on success (see walk.h). */
@@ -390,9 +387,12 @@ static int cwd_intact(const struct nc_arena *a, uint64_t g, uint64_t topo,
  * again.  If the writer is busy, a later lookup will find it again. */
 static void cwd_lost(uint64_t ident)
 {
-	if (!nc__writer_trylock())
+	if (!ident || !nc__writer_trylock())
 		return;
-	if (ck_pr_load_64(&nc__c.cwd_ident) == ident)
+	/* Under the lock no dentry is mid-update: a chain that a reader saw
+	 * broken only because a seqcount was odd is whole here. */
+	if (ck_pr_load_64(&nc__c.cwd_ident) == ident &&
+	    nc__cut_off(ck_pr_load_32(&nc__c.cwd_idx)))
 		nc__cwd_forget(ck_pr_load_32(&nc__c.cwd_idx));
 	nc__writer_unlock();
 }

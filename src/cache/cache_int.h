@@ -12,6 +12,14 @@
  *   - root_*, cwd_*: published with atomic stores by the writer (cwd is
  *     also reset by the chdir wrappers); readers load them atomically and
  *     validate the dentry they name like any other.
+ *   - Cut-off subtrees: dropping a directory drops that one dentry; what
+ *     lies below stays live but unreachable from the root (no walk from
+ *     the root finds it).  Its names were learnt through paths that no
+ *     longer lead there, so nothing may start from it: the working
+ *     directory is used only while its chain to the root is whole
+ *     (cache.c, cwd_intact), realpath and the fill build paths only from
+ *     whole chains (chain(), abs_path()), and a watch still held there
+ *     is taken back when its inode is watched again (notify.c).
  *   - nc__cache_state (declared in cache.h, so that wrappers can test it
  *     inline): 0 = not started, 1 = starting, 2 = ready, 3 = off for the
  *     rest of this process image (mode off, a resource we need is missing,
@@ -73,6 +81,9 @@ void nc__writer_unlock(void);
 
 /* notify.c */
 int nc__notify_open(void); /* inotify + mountinfo; 0 or -1 */
+/* Is dentry @idx cut off from the root: a dead dentry on the way up, or
+ * a parent slot that holds another dentry by now (writer only)? */
+int nc__cut_off(uint32_t idx);
 /* Drop dentry @idx and, for a directory, its watch (writer only). */
 void nc__forget(uint32_t idx);
 /* Forget the working directory's dentry @idx: the next relative lookup

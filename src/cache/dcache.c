@@ -86,14 +86,24 @@ void nc__d_drop(struct nc_arena *a, uint32_t idx)
 {
 	struct nc_dentry *d = nc__dentry_at(a, idx);
 
+	int walked_through; /* a directory or symlink: walks pass it */
+
 	if (!d || !(d->flags & NC_D_LIVE))
 		return;
+	walked_through = !!(d->flags & (NC_D_DIR | NC_D_LNK));
 	/* Before the kill: a reader that sees the dentry dead must also see
-	 * the memoized resolutions through it void. */
-	if (d->flags & (NC_D_DIR | NC_D_LNK)) {
+	 * the memoized resolutions through it void.  And after it: a reader
+	 * that read the first bump and then still found the dentry alive
+	 * may have stamped a resolution (memo.c) or the working directory's
+	 * chain (cache.c) with that value; the second bump voids it. */
+	if (walked_through) {
 		ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
 		ck_pr_fence_store();
 	}
 	nc__table_remove(a, d->hash, idx);
 	nc__dentry_kill(a, d, idx);
+	if (walked_through) {
+		ck_pr_fence_store();
+		ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
+	}
 }

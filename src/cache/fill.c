@@ -402,8 +402,15 @@ int nc__fill_cwd(void)
 		return -1;
 	{
 		const struct nc_dentry *d = nc__dentry_at(a, w.fidx);
+		struct stat here;
 
 		if (!d || !(d->flags & NC_D_DIR) || !(d->flags & NC_D_WATCHED))
+			return -1;
+		/* getcwd()'s path may have stopped naming the working
+		 * directory before its directories were watched (a rename
+		 * in between): only the same directory is published. */
+		if (syscall(SYS_newfstatat, AT_FDCWD, ".", &here, 0) < 0 ||
+		    here.st_ino != d->st.st_ino || here.st_dev != d->st.st_dev)
 			return -1;
 		ck_pr_store_32(&nc__c.cwd_idx, w.fidx);
 		ck_pr_store_64(&nc__c.cwd_ident, d->ident);

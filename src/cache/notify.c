@@ -533,9 +533,7 @@ static int fs_watchable(const struct nc_dentry *d, const char *path, int *cffs)
 
 static int drop(uint32_t idx);
 
-/* Is dentry @idx cut off from the root (a dead dentry on the way up, or a
- * parent slot that holds another dentry by now)? */
-static int cut_off(uint32_t idx)
+int nc__cut_off(uint32_t idx)
 {
 	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
 
@@ -574,7 +572,7 @@ static int release_cut_off_watch(dev_t dev, ino_t ino)
 		if (!o || o->ident != s->ident || !(o->flags & NC_D_LIVE) ||
 		    o->st.st_ino != ino || o->st.st_dev != dev)
 			continue;
-		return cut_off(s->idx) && drop(s->idx) == 0;
+		return nc__cut_off(s->idx) && drop(s->idx) == 0;
 	}
 	return 0;
 }
