@@ -8,8 +8,9 @@
 # (through namecache: "path=RESOLVED" or "errno=N"), `c DIR` is chdir()
 # and `r DIR` the raw chdir system call.
 #
-# A suite calls obs_setup_file, obs_setup and obs_teardown from its
-# setup_file, setup and teardown.
+# Loading this file gives a suite setup_file, setup and teardown hooks
+# that call obs_setup_file, obs_setup and obs_teardown; a suite that needs
+# more defines its own after loading it, and calls these.
 
 obs_setup_file() {
 	cat >"$BATS_FILE_TMPDIR/observer.c" <<'EOF'
@@ -242,4 +243,16 @@ assert_hits() {
 	n=$(hits "$1" "$2")
 	[ "$n" -ge "$3" ] ||
 		fail "$1: $n $2 hits, expected at least $3: $(cat "$run_dir/$1.rec")"
+}
+
+setup_file() {
+	obs_setup_file
+}
+
+setup() {
+	obs_setup
+}
+
+teardown() {
+	obs_teardown
 }

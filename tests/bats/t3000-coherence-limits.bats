@@ -19,19 +19,6 @@ load '/usr/lib/bats/bats-assert/load'
 load lib-namecache
 load lib-observer
 
-setup_file() {
-	obs_setup_file
-}
-
-setup() {
-	obs_setup
-}
-
-teardown() {
-	obs_teardown
-}
-
-
 # watch_start PATH...: record the kernel's events on each PATH (and on the
 # marker directory) in $run_dir/events, one "WATCH|NAME|EVENTS" a line.
 watch_start() {
@@ -144,20 +131,14 @@ events() {
 	assert_hits obs stat 1
 }
 
-@test "mmap write: no IN_MODIFY, cached mtime stays old until the writer's close queues IN_CLOSE_WRITE" {
-	nc_require python3
-	head -c 4096 /dev/zero | tr '\0' a >"$T/A/f"
-	touch -d '2020-01-01' "$T/A/f"
-	obs_start obs
-	warm obs s "$T/A/f"
-	assert_equal "$(field mtime "$reply")" 1577836800.000000000
-
-	watch_start "$T/A"
-	# The writer maps f shared, writes through the mapping, msyncs and
-	# unmaps it, and keeps its descriptor open until told to close it.
-	proc_start writer python3 -c '
+# writer_start NAME FILE: a writer of FILE that acts on requests (`ask`)
+# and keeps its descriptor open until "close": "map" opens FILE and maps it
+# shared, "write" writes XYZ at its start through the mapping, msyncs and
+# unmaps it; "splice" opens FILE and splices "defg" from a pipe to byte 3.
+writer_start() {
+	proc_start "$1" python3 -c '
 import mmap, os, sys
-fd = None
+fd = m = None
 while True:
     cmd = sys.stdin.readline().strip()
     if not cmd:
@@ -169,10 +150,41 @@ while True:
         m[0:3] = b"XYZ"
         m.flush()
         m.close()
+    elif cmd == "splice":
+        fd = os.open(sys.argv[1], os.O_WRONLY)
+        r, w = os.pipe()
+        os.write(w, b"defg")
+        assert os.splice(r, fd, 4, offset_dst=3) == 4
     elif cmd == "close":
         os.close(fd)
     print(cmd, flush=True)
-' "$T/A/f"
+' "$2"
+}
+
+# close_fresh WRITER OBS DIR NAME: WRITER closes its descriptor of
+# DIR/NAME, which queues IN_CLOSE_WRITE: from then on OBS's answer for it
+# is the kernel's (left in $reply).
+close_fresh() {
+	ask "$1" close
+	watch_sync
+	run events "$3" "$4"
+	assert_line CLOSE_WRITE,CLOSE
+	ask "$2" "s $3/$4"
+	assert_equal "$reply" "$(kern "$2" "$3/$4")"
+}
+
+@test "mmap write: no IN_MODIFY, cached mtime stays old until the writer's close queues IN_CLOSE_WRITE" {
+	nc_require python3
+	head -c 4096 /dev/zero | tr '\0' a >"$T/A/f"
+	touch -d '2020-01-01' "$T/A/f"
+	obs_start obs
+	warm obs s "$T/A/f"
+	assert_equal "$(field mtime "$reply")" 1577836800.000000000
+
+	watch_start "$T/A"
+	# The writer maps f shared, writes through the mapping, msyncs and
+	# unmaps it, and keeps its descriptor open until told to close it.
+	writer_start writer "$T/A/f"
 	ask writer map
 	ask writer write
 	watch_sync
@@ -193,12 +205,7 @@ while True:
 	refute_same "$(field ctime "$reply")" "$(field ctime "$kernel")"
 
 	# The writer's close is the first event: now the answer is fresh.
-	ask writer close
-	watch_sync
-	run events "$T/A" f
-	assert_line CLOSE_WRITE,CLOSE
-	ask obs "s $T/A/f"
-	assert_equal "$reply" "$(kern obs "$T/A/f")"
+	close_fresh writer obs "$T/A" f
 	assert_equal "$(field mtime "$reply")" "$(field mtime "$kernel")"
 	proc_stop writer
 	run head -c 3 "$T/A/f"
@@ -229,22 +236,7 @@ kernel_at_least() {
 	watch_start "$T/A"
 	# The writer splices four bytes from a pipe to the end of f and
 	# keeps its descriptor open until told to close it.
-	proc_start writer python3 -c '
-import os, sys
-fd = None
-while True:
-    cmd = sys.stdin.readline().strip()
-    if not cmd:
-        break
-    if cmd == "splice":
-        fd = os.open(sys.argv[1], os.O_WRONLY)
-        r, w = os.pipe()
-        os.write(w, b"defg")
-        assert os.splice(r, fd, 4, offset_dst=3) == 4
-    elif cmd == "close":
-        os.close(fd)
-    print(cmd, flush=True)
-' "$T/A/f"
+	writer_start writer "$T/A/f"
 	ask writer splice
 	watch_sync
 	run events "$T/A" f
@@ -261,12 +253,7 @@ while True:
 		assert_equal "$(field size "$reply")" 3
 		assert_equal "$(field size "$(kern obs "$T/A/f")")" 7
 	fi
-	ask writer close
-	watch_sync
-	run events "$T/A" f
-	assert_line CLOSE_WRITE,CLOSE
-	ask obs "s $T/A/f"
-	assert_equal "$reply" "$(kern obs "$T/A/f")"
+	close_fresh writer obs "$T/A" f
 	assert_equal "$(field size "$reply")" 7
 	proc_stop writer
 	proc_stop obs

@@ -12,18 +12,10 @@ load '/usr/lib/bats/bats-assert/load'
 load lib-namecache
 load lib-observer
 
-setup_file() {
-	obs_setup_file
-}
-
 setup() {
 	obs_setup
 	log=$run_dir/log
 	: >"$log"
-}
-
-teardown() {
-	obs_teardown
 }
 
 # same NAME PATH: NAME's answer for PATH through the shim equals the

@@ -14,18 +14,6 @@ load '/usr/lib/bats/bats-assert/load'
 load lib-namecache
 load lib-observer
 
-setup_file() {
-	obs_setup_file
-}
-
-setup() {
-	obs_setup
-}
-
-teardown() {
-	obs_teardown
-}
-
 # same NAME PATH: NAME's answer for PATH through the shim, asked twice
 # (the second one may be a hit), equals the kernel's.
 same() {
