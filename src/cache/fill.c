@@ -70,22 +70,15 @@ static int abs_path(uint32_t idx, char *buf)
 {
 	uint32_t chain[PATH_MAX / 2]; /* indices, the dentry first */
 	int n = 0, len = 0;
-	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
 
-	for (;;) {
-		const struct nc_dentry *p;
-
-		if (!d || !(d->flags & NC_D_LIVE))
-			return -1;
-		if (d->flags & NC_D_ROOT)
-			break;
+	if (nc__cut_off(idx))
+		return -1;
+	for (const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+	     !(d->flags & NC_D_ROOT);
+	     d = nc__dentry_at(&nc__c.arena, idx = d->parent)) {
 		if (n == (int)(sizeof(chain) / sizeof(chain[0])))
 			return -1;
 		chain[n++] = idx;
-		p = nc__dentry_at(&nc__c.arena, idx = d->parent);
-		if (!p || p->ident != d->parent_ident)
-			return -1;
-		d = p;
 	}
 	buf[0] = '/';
 	buf[1] = '\0';

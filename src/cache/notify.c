@@ -386,6 +386,25 @@ static void wd_remove(struct nc__wd *s)
 	}
 }
 
+/* ioctl @req on directory @path, opened for it and closed again: its
+ * result, with errno in *@err (EBADF-like failures to open included). */
+static int dir_ioctl(const char *path, unsigned long req, void *arg, int *err)
+{
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY |
+				  O_NONBLOCK);
+	int r;
+
+	if (fd < 0) {
+		*err = EBADF; /* not ENOTTY: "cannot tell" */
+		return -1;
+	}
+	r = (int)syscall(SYS_ioctl, fd, req, arg);
+	*err = errno;
+	syscall(SYS_close, fd);
+	return r;
+}
+
 /*
  * XFS_IOC_FSGEOMETRY_V1 (<xfs/xfs_fs.h>, a stable kernel interface): the
  * 112-byte version-1 geometry, whose 32-bit flags at byte 92 hold
@@ -439,18 +458,10 @@ static int fs_allowed(long type)
 static int dir_casefolded(const char *path)
 {
 	long flags = 0; /* the kernel writes an int; a long is room enough */
-	int fd, r, e;
+	int e;
 
-	fd = (int)syscall(SYS_openat, AT_FDCWD, path,
-			  O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY |
-			      O_NONBLOCK);
-	if (fd < 0)
-		return 1;
-	r = (int)syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &flags);
-	e = errno;
-	syscall(SYS_close, fd);
-	if (r < 0)
-		return !(e == ENOTTY || e == EINVAL || e == EOPNOTSUPP);
+	if (dir_ioctl(path, FS_IOC_GETFLAGS, &flags, &e) < 0)
+		return e != ENOTTY && e != EINVAL && e != EOPNOTSUPP;
 	return ((unsigned int)flags & FS_CASEFOLD_FL) != 0;
 }
 
@@ -470,17 +481,11 @@ static int notify_ready(void)
 static int xfs_ascii_ci(const char *path)
 {
 	struct nc_xfs_geom_v1 g;
-	int fd, r;
+	int e;
 
-	fd = (int)syscall(SYS_openat, AT_FDCWD, path,
-			  O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY |
-			      O_NONBLOCK);
-	if (fd < 0)
-		return 1;
 	memset(&g, 0, sizeof(g));
-	r = (int)syscall(SYS_ioctl, fd, NC_XFS_IOC_FSGEOMETRY_V1, &g);
-	syscall(SYS_close, fd);
-	return r < 0 || (g.flags & NC_XFS_GEOM_FLAGS_DIRV2CI);
+	return dir_ioctl(path, NC_XFS_IOC_FSGEOMETRY_V1, &g, &e) < 0 ||
+	       (g.flags & NC_XFS_GEOM_FLAGS_DIRV2CI);
 }
 
 /*
