@@ -126,6 +126,8 @@ static void start(void)
 	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
 		goto off;
 	nc__memo_init();
+	if (cfg_mode == 1 /* relaxed */)
+		nc__own_scan();
 	/* The notify descriptors are opened by the first watch (notify.c):
 	 * a process that never fills pays nothing for them. */
 	nc__notify_close();
@@ -148,6 +150,7 @@ off:
 struct answer {
 	long ret;
 	int err;
+	int own;  /* attributes of an inode this process writes (own.c) */
 	size_t n; /* bytes in buf (readlink, realpath) */
 	struct stat st;
 	struct statx stx;
@@ -236,6 +239,7 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 	int verdict = -1;
 
 	ans->ret = -1;
+	ans->own = 0;
 	if (r == W_ERR) {
 		if (q->op == NC_OP_REALPATH) {
 			q->doubt = NC_DOUBT_ARGS; /* glibc's partial result */
@@ -307,6 +311,12 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 		q->doubt = NC_DOUBT_ARGS;
 		return NC_Q_MISS;
 	}
+	/* Writes through a descriptor change size and times with no call
+	 * we see: relaxed mode asks the queue for such inodes (own.c). */
+	if (q->op == NC_OP_STAT || q->op == NC_OP_STATX)
+		ans->own = nc__own_written(!!(flags & NC_D_STAT),
+					   (uint64_t)d->st.st_dev,
+					   (uint64_t)d->st.st_ino);
 	if (nc__d_read_retry(d, w->fseq))
 		goto changed;
 	return NC_Q_HIT;
@@ -590,7 +600,7 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 			filled = 1;
 			continue;
 		}
-		c = nc__coherent();
+		c = nc__coherent(ans.own);
 		if (c == 0) {
 			q->doubt = NC_DOUBT_EVENTS;
 			return NC_Q_MISS;
@@ -699,11 +709,6 @@ void nc__cache_flush_all(void)
 {
 	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY)
 		ck_pr_store_int(&nc__c.flush_pending, 1);
-}
-
-void nc__cache_mutated(void)
-{
-	ck_pr_store_int(&nc__c.dirty, 1);
 }
 
 int nc__cache_owns_fd(int fd)

@@ -95,8 +95,11 @@ void nc__cache_cwd_changed(void); /* chdir, fchdir */
  * (nftw FTW_CHDIR, fts without FTS_NOCHDIR): relative paths pass through
  * meanwhile. */
 void nc__cache_cwd_unstable(int delta);
-void nc__cache_flush_all(void);	   /* chroot, set*id, unshare */
-void nc__cache_mutated(void);	   /* own mutation (relaxed mode) */
+void nc__cache_flush_all(void); /* chroot, set*id, unshare */
+/* Write-through of the process's own changes (own.c): a call that may have
+ * changed the tree returned; @wfd >= 0 is a descriptor the process now
+ * holds open for writing.  Async-signal-safe; errno preserved. */
+void nc__cache_changed(int wfd);
 void nc__cache_fd_closing(int fd); /* close/dup2 over one of ours? */
 void nc__cache_fds_closing(unsigned int first, unsigned int last);
 int nc__cache_owns_fd(int fd);

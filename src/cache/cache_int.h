@@ -57,9 +57,10 @@ struct nc__cache {
 			     * one is not published */
 	int writer;
 	int flush_pending; /* a flush is owed: pass through until done */
-	/* relaxed mode */
+	/* relaxed mode: when the queue was last found empty, and own_seq
+	 * (own.c) sampled before that question */
 	uint64_t checked_ns;
-	int dirty;
+	uint64_t checked_own;
 	/* writer: watch descriptors -> dentries (open addressing) */
 	struct nc__wd *wds;
 	uint32_t wd_cap;
@@ -99,8 +100,11 @@ void nc__notify_close(void);
 int nc__notify_owns(unsigned int first, unsigned int last);
 /* The calling thread is exiting: close its probe. */
 void nc__notify_thread_exit(void);
-/* Strict/relaxed check: 1 = cache may answer, 0 = pass through. */
-int nc__coherent(void);
+/* Strict/relaxed check: 1 = cache may answer, 0 = pass through, -1 =
+ * events were applied (walk again).  @own: the answer is the attributes
+ * of an inode this process writes (own.c), which relaxed mode must check
+ * like strict mode. */
+int nc__coherent(int own);
 /* Writer: read and apply every queued event. */
 void nc__drain(void);
 /* Writer: watch the directory @d (index @idx) at @path.  0 or -1. */
@@ -114,6 +118,14 @@ int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx);
 void nc__watch_drop(int wd);
 /* Writer: flush everything; the root dentry is re-created. */
 void nc__flush_locked(void);
+
+/* own.c: the process's own changes, for relaxed mode */
+uint64_t nc__own_begin(void);	     /* sample before asking the queue */
+int nc__own_clean(uint64_t checked); /* no own change since @checked? */
+/* Is the inode @dev/@ino (@known = 0: an inode we cannot name) one this
+ * process holds or held open for writing? */
+int nc__own_written(int known, uint64_t dev, uint64_t ino);
+void nc__own_scan(void); /* record inherited write descriptors, once */
 
 /* fill.c */
 /* Writer: fill the cache along @path (see fill.c).  */

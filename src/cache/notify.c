@@ -883,19 +883,22 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int nc__coherent(void)
+int nc__coherent(int own)
 {
 	struct epoll_event ev[4];
 	struct probe *p;
-	uint64_t now = 0;
+	uint64_t now = 0, seen = 0;
 	int n, mount = 0, queue = 0;
 
 	if (ck_pr_load_int(&nc__c.ifd) < 0)
 		return 0; /* nothing is watched, so nothing is cached */
 	if (nc__c.mode == 1 /* relaxed */) {
 		now = now_ns();
-		/* The coarse clock lags by up to a jiffy: count that in. */
-		if (!ck_pr_load_int(&nc__c.dirty) &&
+		seen = nc__own_begin();
+		/* Ask the queue when it may hold a change of ours (own.c), or
+		 * when the last answer is too old.  The coarse clock lags by
+		 * up to a jiffy: count that in. */
+		if (!own && nc__own_clean(ck_pr_load_64(&nc__c.checked_own)) &&
 		    now - ck_pr_load_64(&nc__c.checked_ns) +
 			    (nc__c.max_stale_ns >= 20000000 ? 10000000 : 0) <
 			nc__c.max_stale_ns)
@@ -907,8 +910,11 @@ int nc__coherent(void)
 	n = (int)syscall(SYS_epoll_wait, ck_pr_load_int(&p->efd), ev, 4, 0);
 	if (n == 0) {
 		if (now) {
+			/* @seen was sampled before the question: a change
+			 * racing with it leaves checked_own behind, and the
+			 * next hit asks again. */
 			ck_pr_store_64(&nc__c.checked_ns, now);
-			ck_pr_store_int(&nc__c.dirty, 0);
+			ck_pr_store_64(&nc__c.checked_own, seen);
 		}
 		return 1;
 	}

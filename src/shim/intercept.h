@@ -128,9 +128,9 @@ X(NC_CUSTOM, NC_NOFB, NC_FAM_FOPEN, FILE *, fopen,                            \
   (const char *path, const char *mode), (path, mode))                          \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_FOPEN, FILE *, fopen64,                          \
   (const char *path, const char *mode), (path, mode))                          \
-X(NC_GEN_PTR, NC_NOFB, NC_FAM_FOPEN, FILE *, freopen,                          \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_FOPEN, FILE *, freopen,                          \
   (const char *path, const char *mode, FILE *stream), (path, mode, stream))    \
-X(NC_GEN_PTR, NC_NOFB, NC_FAM_FOPEN, FILE *, freopen64,                        \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_FOPEN, FILE *, freopen64,                        \
   (const char *path, const char *mode, FILE *stream), (path, mode, stream))    \
 /* calls that change the tree */                                               \
 X(NC_GEN_INT, NC_NOFB, NC_FAM_UNLINK, int, unlink,                             \
@@ -262,6 +262,7 @@ X(NC_GEN_INT, NC_NOFB, NC_FAM_WAIT, pid_t, wait4,                              \
 X(NC_GEN_INT, NC_NOFB, NC_FAM_WAIT, int, waitid,                               \
   (idtype_t idtype, id_t id, siginfo_t *info, int options),                    \
   (idtype, id, info, options))                                                 \
+X(NC_GEN_INT, NC_NOFB, NC_FAM_WAIT, int, pclose, (FILE *stream), (stream))     \
 /* calls that change whose permissions apply, or the namespace: flush */     \
 X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, setuid, (uid_t uid), (uid))           \
 X(NC_GEN_INT, NC_NOFB, NC_FAM_CRED, int, seteuid, (uid_t uid), (uid))          \

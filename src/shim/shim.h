@@ -150,8 +150,13 @@ static inline void nc__count_doubt(int fam, int doubt)
 int nc__open_query(int dirfd, const char *path, int flags);
 
 /* After a call of family @fam (including the pseudo-families CRED and
- * WAIT): tell the cache what the call may have changed. */
+ * WAIT): tell the cache what the call may have changed (wrappers.c). */
 void nc__after(int fam);
+
+/* After an open of any kind with @flags (O_ACCMODE, O_CREAT, O_TRUNC,
+ * O_TMPFILE) that returned @fd (-1: failed): the same, and a descriptor
+ * open for writing is recorded for relaxed mode.  errno preserved. */
+void nc__opened(int fd, int flags);
 
 /* ---- init.c: configuration, process life cycle ------------------------- */
 

@@ -346,6 +346,7 @@ int nc__open_query(int dirfd, const char *path, int flags)
 		fn = NC_REAL(name);                            \
 		r = fn ? fn args : (errno = ENOSYS, -1);       \
 		nc__count(NC_FAM_OPEN, r < 0);                 \
+		nc__opened(r, flags);                          \
 		return r;                                      \
 	}
 
@@ -367,6 +368,34 @@ static int read_only_mode(const char *mode)
 		if (*m != 'b' && *m != 'e' && *m != 'm')
 			return 0;
 	return 1;
+}
+
+/* The open(2) flags that matter to the write-through rule, of an fopen
+ * mode: "r" reads, "w" creates and truncates, "a" creates, "+" writes. */
+static int mode_flags(const char *mode)
+{
+	int fl = O_RDONLY;
+
+	if (!mode)
+		return fl;
+	if (mode[0] == 'w')
+		fl = O_WRONLY | O_CREAT | O_TRUNC;
+	else if (mode[0] == 'a')
+		fl = O_WRONLY | O_CREAT;
+	for (const char *m = mode; *m && *m != ','; m++)
+		if (*m == '+')
+			fl = (fl & ~O_ACCMODE) | O_RDWR;
+	return fl;
+}
+
+/* After the real fopen/freopen: count, and tell the cache what it may
+ * have created or will write. */
+static FILE *fopened(FILE *f, const char *mode)
+{
+	nc__count(NC_FAM_FOPEN, f == NULL);
+	if (!read_only_mode(mode))
+		nc__opened(f ? fileno(f) : -1, mode_flags(mode));
+	return f;
 }
 
 #define NC__FOPEN_WRAPPER(name)                                           \
@@ -392,9 +421,21 @@ static int read_only_mode(const char *mode)
 		}                                                         \
 		fn = NC_REAL(name);                                       \
 		f = fn ? fn(path, mode) : (errno = ENOSYS, (FILE *)NULL); \
-		nc__count(NC_FAM_FOPEN, f == NULL);                       \
-		return f;                                                 \
+		return fopened(f, mode);                                  \
+	}
+
+/* freopen: never answered from the cache (it closes @stream first). */
+#define NC__FREOPEN_WRAPPER(name)                                              \
+	NC_EXPORT FILE *name(const char *path, const char *mode, FILE *stream) \
+	{                                                                      \
+		nc__fn_##name fn = NC_REAL(name);                              \
+		FILE *f = fn ? fn(path, mode, stream)                          \
+			     : (errno = ENOSYS, (FILE *)NULL);                 \
+                                                                               \
+		return fopened(f, mode);                                       \
 	}
 
 NC__FOPEN_WRAPPER(fopen)
 NC__FOPEN_WRAPPER(fopen64)
+NC__FREOPEN_WRAPPER(freopen)
+NC__FREOPEN_WRAPPER(freopen64)

@@ -25,25 +25,27 @@
 		}                                       \
 	} while (0)
 
-static int finish(int r)
+static int finish(int r, int flags)
 {
 	nc__count(NC_FAM_OPEN, r < 0);
+	nc__opened(r, flags);
 	return r;
 }
 
 /* One body for the four: @dirfd_ is AT_FDCWD for open and open64. */
-#define NC__OPEN_WRAPPER(name, dirfd_, params, args)                       \
-	NC_EXPORT int name params                                          \
-	{                                                                  \
-		nc__fn_##name fn = NC_REAL(name);                          \
-		mode_t mode = 0;                                           \
-                                                                           \
-		NC__OPEN_MODE(flags, flags, mode);                         \
-		if (nc__open_query((dirfd_), path, flags) < 0)             \
-			return -1;                                         \
-		return finish(                                             \
-		    fn ? fn args                                           \
-		       : nc__fb_openat_mode((dirfd_), path, flags, mode)); \
+#define NC__OPEN_WRAPPER(name, dirfd_, params, args)                      \
+	NC_EXPORT int name params                                         \
+	{                                                                 \
+		nc__fn_##name fn = NC_REAL(name);                         \
+		mode_t mode = 0;                                          \
+                                                                          \
+		NC__OPEN_MODE(flags, flags, mode);                        \
+		if (nc__open_query((dirfd_), path, flags) < 0)            \
+			return -1;                                        \
+		return finish(                                            \
+		    fn ? fn args                                          \
+		       : nc__fb_openat_mode((dirfd_), path, flags, mode), \
+		    flags);                                               \
 	}
 
 NC__OPEN_WRAPPER(open, AT_FDCWD, (const char *path, int flags, ...),

@@ -38,6 +38,20 @@
  *	and after them must give the kernel's answers.  Prints
  *	"lookups M differences D".
  *
+ *   coherence-prog own DIR
+ *	The process's own changes (docs/coherence.md: relaxed mode sees
+ *	them at once, like strict mode).  For every mutating entry point
+ *	(creating, truncating and writing opens, creat, fopen and freopen
+ *	in writing modes, O_TMPFILE + linkat, mkdir, mknod, mkfifo,
+ *	symlink, link, rename, renameat2, unlink, rmdir, remove, chmod,
+ *	chown, utimes, truncate and their f- and -at forms, writes through
+ *	a descriptor held open, mkstemp, a child waited for), in a fresh
+ *	directory: look every name up (so that the cache holds it), make
+ *	the change through libc, look again, and for the writes through a
+ *	descriptor look once more after closing it.  Each look asks every
+ *	lookup family through libc and the kernel (as "check" does).
+ *	Prints "cases N lookups M differences D".
+ *
  *   coherence-prog sandwich DIR SECONDS
  *	No hand-off: two unshimmed children change DIR at their own pace
  *	while this process, under the shim, brackets each interposed
@@ -72,6 +86,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1912,6 +1927,325 @@ static int run_nftw(const char *dir)
 	return n_diffs ? 1 : 0;
 }
 
+/* ---- own changes ---------------------------------------------------- */
+
+/*
+ * Each case runs in a fresh directory holding (made with raw system
+ * calls, before anything in it was looked up): f and g (files), d (a
+ * directory with d/x), e (an empty directory), l (a symlink to f); n and
+ * m do not exist.  own_fd is a descriptor open before the first look
+ * (pre), for the cases that change the tree through it.
+ */
+static const char *const own_names[] = {".", "f", "g", "d",   "d/x", "e",
+					"l", "n", "m", "n/x", "l/"};
+static int own_fd = -1, own_dfd = -1;
+
+/* check_path(), but a FIFO is not opened (that would wait for a
+ * writer). */
+static void own_check(const char *p)
+{
+	struct stat st;
+
+	if (raw_stat(p, &st, 0) == 0 && S_ISFIFO(st.st_mode)) {
+		check_stat_like(p);
+		check_readlink(p);
+		check_realpath(p);
+		return;
+	}
+	check_path(p);
+}
+
+static void own_look(const char *dir)
+{
+	char abs[PATH_MAX];
+
+	for (unsigned i = 0; i < sizeof(own_names) / sizeof(own_names[0]);
+	     i++) {
+		own_check(own_names[i]);
+		snprintf(abs, sizeof(abs), "%s/%s", dir, own_names[i]);
+		own_check(abs);
+	}
+}
+
+static void own_setup(const char *dir)
+{
+	static const char *const files[] = {"f", "g", "d/x"};
+	int ok = syscall(SYS_mkdirat, AT_FDCWD, dir, 0755) == 0;
+
+	ok = ok && syscall(SYS_chdir, dir) == 0;
+	ok = ok && syscall(SYS_mkdirat, AT_FDCWD, "d", 0755) == 0;
+	ok = ok && syscall(SYS_mkdirat, AT_FDCWD, "e", 0755) == 0;
+	for (unsigned i = 0; ok && i < 3; i++) {
+		long fd = syscall(SYS_openat, AT_FDCWD, files[i],
+				  O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		ok = fd >= 0 && syscall(SYS_write, fd, files[i], 1 + i) >= 0;
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+	}
+	ok = ok && syscall(SYS_symlinkat, "f", AT_FDCWD, "l") == 0;
+	if (!ok) {
+		perror(dir);
+		exit(2);
+	}
+	/* Back through the shim, which must learn the new cwd. */
+	if (chdir(dir) < 0) {
+		perror(dir);
+		exit(2);
+	}
+}
+
+static void want(int ok, const char *what)
+{
+	if (!ok) {
+		perror(what);
+		exit(2);
+	}
+}
+
+static void own_close(int fd)
+{
+	want(close(fd) == 0, "close");
+}
+
+static void own_tmpfile(void)
+{
+	char proc[64];
+	int fd = open(".", O_TMPFILE | O_WRONLY, 0644);
+
+	want(fd >= 0 && write(fd, "tmp", 3) == 3, "O_TMPFILE");
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	want(linkat(AT_FDCWD, proc, AT_FDCWD, "n", AT_SYMLINK_FOLLOW) == 0,
+	     "linkat");
+	own_close(fd);
+}
+
+static void own_fopen(const char *path, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+
+	want(f != NULL, mode);
+	want(fputs("written by fopen", f) >= 0 && fclose(f) == 0, "fputs");
+}
+
+static void own_freopen(void)
+{
+	FILE *f = fopen("/dev/null", "r");
+
+	want(f != NULL, "fopen /dev/null");
+	f = freopen("n", "w", f);
+	want(f != NULL, "freopen");
+	want(fputs("reopened", f) >= 0 && fclose(f) == 0, "fputs");
+}
+
+static void own_child(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	want(pid >= 0, "fork");
+	if (pid == 0) /* a change no wrapper of this process sees */
+		_exit(syscall(SYS_unlinkat, AT_FDCWD, "f", 0) == 0 &&
+			      syscall(SYS_mkdirat, AT_FDCWD, "n", 0755) == 0
+			  ? 0
+			  : 1);
+	want(waitpid(pid, &status, 0) == pid && status == 0, "waitpid");
+}
+
+static void own_popen(void)
+{
+	FILE *p = popen("rm f && echo new >n", "r");
+
+	want(p != NULL, "popen");
+	want(pclose(p) == 0, "pclose");
+}
+
+static void own_mkstemp(void)
+{
+	char t[] = "tmpXXXXXX";
+	int fd = mkstemp(t);
+
+	want(fd >= 0, "mkstemp");
+	want(write(fd, "x", 1) == 1, "write");
+	own_close(fd);
+	want(rename(t, "n") == 0, "rename");
+}
+
+static void own_mkdtemp(void)
+{
+	char t[] = "tmpXXXXXX";
+
+	want(mkdtemp(t) != NULL, "mkdtemp");
+}
+
+/*
+ * The cases: pre (optional, before the first look: opens own_fd), the
+ * change, and post (optional, after the second look: closes own_fd and
+ * is followed by a third look).
+ */
+enum own_pre { PRE_NONE, PRE_RDONLY, PRE_WRONLY, PRE_APPEND, PRE_DUP };
+
+#define OWN_CASES(X)                                                           \
+	X(open_creat, PRE_NONE,                                                \
+	  own_close(open("n", O_WRONLY | O_CREAT, 0644)))                      \
+	X(open_excl, PRE_NONE,                                                 \
+	  own_close(open("n", O_RDWR | O_CREAT | O_EXCL, 0600)))               \
+	X(open_trunc, PRE_NONE, own_close(open("f", O_WRONLY | O_TRUNC)))      \
+	X(open_creat_trunc, PRE_NONE,                                          \
+	  own_close(open("g", O_WRONLY | O_CREAT | O_TRUNC, 0644)))            \
+	X(openat_creat, PRE_NONE,                                              \
+	  own_close(openat(own_dfd, "n", O_WRONLY | O_CREAT, 0644)))           \
+	X(tmpfile_linkat, PRE_NONE, own_tmpfile())                             \
+	X(creat_new, PRE_NONE, own_close(creat("n", 0644)))                    \
+	X(creat_old, PRE_NONE, own_close(creat("f", 0644)))                    \
+	X(fopen_w_new, PRE_NONE, own_fopen("n", "w"))                          \
+	X(fopen_w_old, PRE_NONE, own_fopen("f", "w"))                          \
+	X(fopen_a, PRE_NONE, own_fopen("f", "a"))                              \
+	X(fopen_a_new, PRE_NONE, own_fopen("n", "ae"))                         \
+	X(fopen_x, PRE_NONE, own_fopen("n", "wx"))                             \
+	X(fopen_rplus, PRE_NONE, own_fopen("g", "r+"))                         \
+	X(freopen_w, PRE_NONE, own_freopen())                                  \
+	X(mkdir, PRE_NONE, want(mkdir("n", 0755) == 0, "mkdir"))               \
+	X(mkdirat, PRE_NONE,                                                   \
+	  want(mkdirat(own_dfd, "n", 0700) == 0, "mkdirat"))                   \
+	X(mknod, PRE_NONE, want(mknod("n", S_IFREG | 0644, 0) == 0, "mknod"))  \
+	X(mknodat, PRE_NONE,                                                   \
+	  want(mknodat(own_dfd, "n", S_IFREG | 0600, 0) == 0, "mknodat"))      \
+	X(mkfifo, PRE_NONE, want(mkfifo("n", 0644) == 0, "mkfifo"))            \
+	X(mkfifoat, PRE_NONE,                                                  \
+	  want(mkfifoat(own_dfd, "n", 0600) == 0, "mkfifoat"))                 \
+	X(symlink, PRE_NONE, want(symlink("g", "n") == 0, "symlink"))          \
+	X(symlinkat, PRE_NONE,                                                 \
+	  want(symlinkat("d", own_dfd, "n") == 0, "symlinkat"))                \
+	X(symlink_retarget, PRE_NONE,                                          \
+	  want(symlink("g", "m") == 0 && rename("m", "l") == 0, "retarget"))   \
+	X(link, PRE_NONE, want(link("f", "n") == 0, "link"))                   \
+	X(linkat, PRE_NONE,                                                    \
+	  want(linkat(own_dfd, "g", own_dfd, "n", 0) == 0, "linkat"))          \
+	X(rename_new, PRE_NONE, want(rename("f", "n") == 0, "rename"))         \
+	X(rename_over, PRE_NONE, want(rename("f", "g") == 0, "rename"))        \
+	X(rename_dir, PRE_NONE, want(rename("d", "n") == 0, "rename"))         \
+	X(rename_dir_over, PRE_NONE, want(rename("d", "e") == 0, "rename"))    \
+	X(renameat, PRE_NONE,                                                  \
+	  want(renameat(own_dfd, "g", own_dfd, "n") == 0, "renameat"))         \
+	X(renameat2_xchg, PRE_NONE,                                            \
+	  want(renameat2(own_dfd, "f", own_dfd, "d", RENAME_EXCHANGE) == 0,    \
+	       "renameat2"))                                                   \
+	X(renameat2_noreplace, PRE_NONE,                                       \
+	  want(renameat2(AT_FDCWD, "g", AT_FDCWD, "m", RENAME_NOREPLACE) == 0, \
+	       "renameat2"))                                                   \
+	X(unlink, PRE_NONE, want(unlink("f") == 0, "unlink"))                  \
+	X(unlink_link, PRE_NONE, want(unlink("l") == 0, "unlink"))             \
+	X(unlinkat, PRE_NONE,                                                  \
+	  want(unlinkat(own_dfd, "g", 0) == 0, "unlinkat"))                    \
+	X(unlinkat_dir, PRE_NONE,                                              \
+	  want(unlinkat(own_dfd, "e", AT_REMOVEDIR) == 0, "unlinkat"))         \
+	X(rmdir, PRE_NONE, want(rmdir("e") == 0, "rmdir"))                     \
+	X(remove, PRE_NONE, want(remove("f") == 0, "remove"))                  \
+	X(chmod, PRE_NONE, want(chmod("f", 0600) == 0, "chmod"))               \
+	X(chmod_dir, PRE_NONE, want(chmod("d", 0700) == 0, "chmod"))           \
+	X(fchmod, PRE_RDONLY, want(fchmod(own_fd, 0640) == 0, "fchmod"))       \
+	X(fchmodat, PRE_NONE,                                                  \
+	  want(fchmodat(own_dfd, "g", 0444, 0) == 0, "fchmodat"))              \
+	X(chown, PRE_NONE, want(chown("f", getuid(), getgid()) == 0, "chown")) \
+	X(lchown, PRE_NONE,                                                    \
+	  want(lchown("l", getuid(), getgid()) == 0, "lchown"))                \
+	X(fchown, PRE_RDONLY,                                                  \
+	  want(fchown(own_fd, getuid(), getgid()) == 0, "fchown"))             \
+	X(fchownat, PRE_NONE,                                                  \
+	  want(fchownat(own_dfd, "d", getuid(), getgid(), 0) == 0,             \
+	       "fchownat"))                                                    \
+	X(utimensat, PRE_NONE,                                                 \
+	  want(utimensat(AT_FDCWD, "f", own_times, 0) == 0, "utimensat"))      \
+	X(utimensat_dir, PRE_NONE,                                             \
+	  want(utimensat(own_dfd, "d", own_times, 0) == 0, "utimensat"))       \
+	X(futimens, PRE_RDONLY,                                                \
+	  want(futimens(own_fd, own_times) == 0, "futimens"))                  \
+	X(utimes, PRE_NONE, want(utimes("g", NULL) == 0, "utimes"))            \
+	X(truncate, PRE_NONE, want(truncate("f", 100) == 0, "truncate"))       \
+	X(ftruncate, PRE_WRONLY, want(ftruncate(own_fd, 3) == 0, "ftruncate")) \
+	X(write_fd, PRE_WRONLY,                                                \
+	  want(write(own_fd, "abcdef", 6) == 6, "write"))                      \
+	X(append_fd, PRE_APPEND, want(write(own_fd, "more", 4) == 4, "write")) \
+	X(pwrite_fd, PRE_WRONLY,                                               \
+	  want(pwrite(own_fd, "z", 1, 4096) == 1, "pwrite"))                   \
+	X(write_dup, PRE_DUP, want(write(own_fd, "dup'd", 5) == 5, "write"))   \
+	X(mkstemp, PRE_NONE, own_mkstemp())                                    \
+	X(mkdtemp, PRE_NONE, own_mkdtemp())                                    \
+	X(child_waited, PRE_NONE, own_child())                                 \
+	X(popen_pclose, PRE_NONE, own_popen())
+
+static const struct timespec own_times[2] = {{1000000000, 5}, {1000000000, 7}};
+
+static void own_pre(enum own_pre pre)
+{
+	switch (pre) {
+	case PRE_NONE:
+		own_fd = -1;
+		return;
+	case PRE_RDONLY:
+		own_fd = open("f", O_RDONLY);
+		break;
+	case PRE_WRONLY:
+		own_fd = open("f", O_WRONLY);
+		break;
+	case PRE_APPEND:
+		own_fd = open("f", O_WRONLY | O_APPEND);
+		break;
+	case PRE_DUP: {
+		int fd = open("f", O_WRONLY | O_APPEND);
+
+		own_fd = fcntl(fd, F_DUPFD, 10);
+		own_close(fd); /* only the duplicate writes */
+		break;
+	}
+	}
+	want(own_fd >= 0, "open (pre)");
+}
+
+static int run_own(const char *top)
+{
+	char dir[PATH_MAX];
+	unsigned long cases = 0;
+
+	resolve_libc_realpath();
+	repeats = 3;
+#define OWN_RUN(name, pre, change)                                         \
+	do {                                                               \
+		struct tok_op o;                                           \
+		unsigned long before = n_diffs;                            \
+                                                                           \
+		memset(&o, 0, sizeof(o));                                  \
+		snprintf(o.kind, sizeof(o.kind), "%.15s", #name);          \
+		snprintf(dir, sizeof(dir), "%s/%s", top, #name);           \
+		own_setup(dir);                                            \
+		own_dfd = open(".", O_RDONLY | O_DIRECTORY);               \
+		want(own_dfd >= 0, "open .");                              \
+		own_pre(pre);                                              \
+		own_look(dir);                                             \
+		change;                                                    \
+		snprintf(o.p1, sizeof(o.p1), "%s", "after the change");    \
+		hist_add(&o);                                              \
+		own_look(dir);                                             \
+		if (own_fd >= 0) {                                         \
+			own_close(own_fd);                                 \
+			snprintf(o.p1, sizeof(o.p1), "%s", "after close"); \
+			hist_add(&o);                                      \
+			own_look(dir);                                     \
+		}                                                          \
+		own_close(own_dfd);                                        \
+		if (n_diffs != before)                                     \
+			printf("case %s differences %lu\n", #name,         \
+			       n_diffs - before);                          \
+		cases++;                                                   \
+	} while (0);
+	OWN_CASES(OWN_RUN)
+#undef OWN_RUN
+	printf("cases %lu lookups %lu differences %lu\n", cases, n_lookups,
+	       n_diffs);
+	return n_diffs ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1936,6 +2270,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "nftw"))
 		return run_nftw(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "own"))
+		return run_own(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "sandwich"))
 		return run_sandwich(argv[2], argv[3]);
 	if (argc == 6 && !strcmp(argv[1], "sandwich-child"))
@@ -1946,7 +2282,8 @@ int main(int argc, char **argv)
 		"[--repeats R] [--light]\n"
 		"       %s mutate TREE SEED OPS TOKEN_FD ACK_FD\n"
 		"       %s nftw DIR\n"
+		"       %s own DIR\n"
 		"       %s sandwich DIR SECONDS\n",
-		argv[0], argv[0], argv[0], argv[0]);
+		argv[0], argv[0], argv[0], argv[0], argv[0]);
 	return 2;
 }
