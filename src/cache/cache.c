@@ -45,6 +45,11 @@
 struct nc__cache nc__c = {.ifd = -1, .mfd = -1};
 int nc__cache_state;
 
+/* The process whose cache this is, and a thread lent to a vfork child
+ * (see in_owner()). */
+static pid_t owner_pid;
+static __thread pid_t borrower __attribute__((tls_model("initial-exec")));
+
 static int cfg_mode = 0; /* NC_MODE_STRICT */
 static int cfg_chain;	 /* 0: not known yet, 1: libc, 2: another library */
 static uint64_t cfg_stale_ns = 100000000;
@@ -87,6 +92,9 @@ void nc__cache_log(const char *msg)
 
 void nc__cache_chain(int libc)
 {
+	/* From the constructor: this image's process owns the cache. */
+	__atomic_store_n(&owner_pid, (pid_t)syscall(SYS_getpid),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&cfg_chain, libc ? 1 : 2, __ATOMIC_RELEASE);
 }
 
@@ -103,6 +111,8 @@ void nc__writer_unlock(void)
 	__atomic_store_n(&nc__c.writer, 0, __ATOMIC_RELEASE);
 }
 
+static int in_owner(void);
+
 /* Bring the cache up (first query of this image, or after a fork). */
 static void start(void)
 {
@@ -112,8 +122,9 @@ static void start(void)
 	int expect = NC_ST_NONE;
 	int chain = __atomic_load_n(&cfg_chain, __ATOMIC_ACQUIRE);
 
-	/* Before our constructor ran, pass through (and try again later). */
-	if (chain == 0)
+	/* Before our constructor ran, pass through (and try again later);
+	 * a vfork child never starts the cache of the memory it borrows. */
+	if (chain == 0 || !in_owner())
 		return;
 	if (!__atomic_compare_exchange_n(&nc__cache_state, &expect,
 					 NC_ST_STARTING, 0, __ATOMIC_ACQ_REL,
@@ -481,6 +492,7 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 }
 
 static int lookup(struct nc_query *q, uint64_t hash);
+static int borrowed(void);
 
 static int query(struct nc_query *q)
 {
@@ -496,6 +508,10 @@ static int query(struct nc_query *q)
 			q->doubt = NC_DOUBT_MODE;
 			return NC_Q_MISS;
 		}
+	}
+	if (borrowed()) { /* a vfork child on our memory (see in_owner) */
+		q->doubt = NC_DOUBT_MODE;
+		return NC_Q_MISS;
 	}
 	if (!q->path || !q->path[0] ||
 	    (q->dirfd != AT_FDCWD && q->path[0] != '/') ||
@@ -683,6 +699,9 @@ void nc__cache_fork_child(void)
 	 * drained it would steal the parent's events.  Start afresh. */
 	/* A forked child (a subshell) earns its own cache: its exit would
 	 * pay for the watches. */
+	__atomic_store_n(&owner_pid, (pid_t)syscall(SYS_getpid),
+			 __ATOMIC_RELAXED);
+	borrower = 0;
 	nc__c.repeats = 0;
 	nc__c.mature = 0;
 	if (ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
@@ -692,8 +711,45 @@ void nc__cache_fork_child(void)
 	__atomic_store_n(&nc__cache_state, NC_ST_NONE, __ATOMIC_RELEASE);
 }
 
+/*
+ * A vfork child (and any clone that shares our memory but not our
+ * descriptor table, working directory or credentials) runs the wrappers
+ * on the parent's memory, on the parent thread's stack and thread-local
+ * storage, until it execs or exits.  What it does to its own descriptors,
+ * working directory or credentials must not reach the parent's cache
+ * (Python's subprocess closes every descriptor in such a child: that used
+ * to turn the parent's cache off), and its own lookups must not use the
+ * parent's descriptors or publish its working directory.  So the calls
+ * that change such process-private state first ask whether they run in
+ * the process that owns the cache (one getpid(); they are rare); if not,
+ * the calling thread's storage is marked "borrowed" by that pid, and
+ * every query made while it is passes through.  The parent's thread,
+ * once resumed, sees another pid and drops the mark (borrowed()).
+ */
+
+static int in_owner(void)
+{
+	pid_t me = (pid_t)syscall(SYS_getpid);
+
+	if (me == __atomic_load_n(&owner_pid, __ATOMIC_RELAXED))
+		return 1;
+	borrower = me;
+	return 0;
+}
+
+static int borrowed(void)
+{
+	if (__builtin_expect(!borrower, 1))
+		return 0;
+	if ((pid_t)syscall(SYS_getpid) == borrower)
+		return 1;
+	borrower = 0;
+	return 0;
+}
+
 void nc__cache_cwd_changed(void)
 {
+	(void)in_owner();
 	__atomic_fetch_add(&nc__c.cwd_gen, 1, __ATOMIC_SEQ_CST);
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
 	nc__c.cwd_admit = 1; /* the next relative lookup recomputes it */
@@ -707,7 +763,7 @@ void nc__cache_cwd_unstable(int delta)
 
 void nc__cache_flush_all(void)
 {
-	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY)
+	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY && in_owner())
 		ck_pr_store_int(&nc__c.flush_pending, 1);
 }
 
@@ -718,12 +774,12 @@ int nc__cache_owns_fd(int fd)
 
 void nc__cache_fd_closing(int fd)
 {
-	if (nc__cache_owns_fd(fd))
+	if (nc__cache_owns_fd(fd) && in_owner())
 		__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }
 
 void nc__cache_fds_closing(unsigned int first, unsigned int last)
 {
-	if (nc__notify_owns(first, last))
+	if (nc__notify_owns(first, last) && in_owner())
 		__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }

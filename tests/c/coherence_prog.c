@@ -52,6 +52,16 @@
  *	lookup family through libc and the kernel (as "check" does).
  *	Prints "cases N lookups M differences D".
  *
+ *   coherence-prog vfork DIR
+ *	A vfork child runs the wrappers on its parent's memory: it changes
+ *	its own working directory, looking paths up before and after, and
+ *	in a second child also closes every descriptor above 2 (Python's
+ *	subprocess does both); after each child the parent looks up
+ *	relative paths again, 500 times each.
+ *	Every answer, the child's and the parent's, must be the kernel's,
+ *	and the parent's must still come from the cache (its statistics).
+ *	Prints "lookups M differences D".
+ *
  *   coherence-prog sandwich DIR SECONDS
  *	No hand-off: two unshimmed children change DIR at their own pace
  *	while this process, under the shim, brackets each interposed
@@ -2246,6 +2256,64 @@ static int run_own(const char *top)
 	return n_diffs ? 1 : 0;
 }
 
+/* ---- a vfork child on the parent's memory ------------------------------ */
+
+static int run_vfork(const char *dir)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	resolve_libc_realpath();
+	repeats = 3;
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	if (mkdir(a, 0755) < 0 || mkdir(b, 0755) < 0 || chdir(a) < 0) {
+		perror(dir);
+		return 2;
+	}
+	put("f", "a's f");
+	put("../b/f", "b's f, longer");
+	put("../b/g", "only in b");
+	check_path("f");
+	check_path("g");
+	for (int round = 0; round < 2; round++) {
+		pid = vfork();
+		if (pid < 0) {
+			perror("vfork");
+			return 2;
+		}
+		if (pid == 0) {
+			/* Only lookups and async-signal-safe calls until
+			 * _exit.  Round 0 keeps the descriptors, so that a
+			 * working directory learnt here would be used by
+			 * the parent; round 1 closes them through libc. */
+			check_stat_like("f");
+			if (chdir("../b") < 0)
+				_exit(3);
+			check_stat_like("f");
+			check_stat_like("g");
+			if (round == 1 && close_range(3, ~0u, 0) < 0)
+				_exit(4);
+			check_stat_like("f");
+			check_stat_like("g");
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid || status != 0) {
+			fprintf(stderr, "vfork child: status %d\n", status);
+			return 2;
+		}
+		for (int i = 0; i < 500; i++) {
+			check_stat_like("f");
+			check_stat_like("g");
+		}
+	}
+	check_path("f");
+	check_path("g");
+	printf("lookups %lu differences %lu\n", n_lookups, n_diffs);
+	return n_diffs ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2272,6 +2340,8 @@ int main(int argc, char **argv)
 		return run_nftw(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "own"))
 		return run_own(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "vfork"))
+		return run_vfork(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "sandwich"))
 		return run_sandwich(argv[2], argv[3]);
 	if (argc == 6 && !strcmp(argv[1], "sandwich-child"))
@@ -2283,7 +2353,8 @@ int main(int argc, char **argv)
 		"       %s mutate TREE SEED OPS TOKEN_FD ACK_FD\n"
 		"       %s nftw DIR\n"
 		"       %s own DIR\n"
+		"       %s vfork DIR\n"
 		"       %s sandwich DIR SECONDS\n",
-		argv[0], argv[0], argv[0], argv[0], argv[0]);
+		argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
 	return 2;
 }

@@ -458,6 +458,40 @@ TEST(nftw_chdir_relative)
 	nc_rm_rf(dir);
 }
 
+/*
+ * A vfork child shares the parent's memory but not its descriptors or
+ * working directory: its chdir() and its closing of every descriptor
+ * (what Python's subprocess does) must neither change the parent's
+ * answers nor turn the parent's cache off.
+ */
+TEST(vfork_child_on_parent_memory)
+{
+	char dir[PATH_MAX], stats[PATH_MAX + 32];
+	struct nc_run_result r;
+	unsigned long lookups = 0, differences = 0;
+	unsigned long long calls, hits;
+	const char *sum;
+	int uid = coh_scratch(dir, sizeof(dir), "vfork");
+
+	coh_prog(dir, uid, "vfork", dir, NULL, &r);
+	sum = strstr(r.out, "lookups ");
+	if (!sum ||
+	    sscanf(sum, "lookups %lu differences %lu", &lookups,
+		   &differences) != 2 ||
+	    differences || r.status) {
+		coh_show(r.out);
+		NC_FAIL("vfork: wait status %d", r.status);
+	}
+	snprintf(stats, sizeof(stats), "%s/stats", dir);
+	ASSERT(coh_stats(stats, &calls, &hits) > 0);
+	printf("# vfork: lookups %lu differences %lu hits %llu of %llu\n",
+	       lookups, differences, hits, calls);
+	/* The parent's 2 x 1,000 rounds after the child came from memory. */
+	ASSERT(hits * 10 > calls * 9);
+	nc_run_free(&r);
+	nc_rm_rf(dir);
+}
+
 /* Calls and hits of family @name in every record of @path. */
 static int coh_family(const char *path, const char *name,
 		      unsigned long long *calls, unsigned long long *hits)
