@@ -107,6 +107,52 @@ static void print_row(FILE *out, const char *name, uint64_t calls,
 		hits, calls ? 100.0 * (double)hits / (double)calls : 0.0);
 }
 
+static void print_doubts(const struct nc__counts *c, FILE *out)
+{
+	fprintf(out, "lookups not answered from the cache, by reason:\n");
+	for (int f = 0; f < NC_FAM_COUNT; f++) {
+		const char *sep = "";
+
+		for (int d = 0; d < NC_DOUBT_COUNT; d++)
+			if (c->doubt[f][d]) {
+				if (!*sep)
+					fprintf(out, "%-10s",
+						nc__family_name(f));
+				fprintf(out, "%s %s %" PRIu64, sep,
+					nc__doubt_name(d), c->doubt[f][d]);
+				sep = ",";
+			}
+		if (*sep)
+			fputc('\n', out);
+	}
+}
+
+/*
+ * The exec calls whose new image had lost namecache from its environment:
+ * how many had it put back, and why the others were left as they were.
+ * Nothing is printed when no exec needed it.
+ */
+static void print_execs(const struct nc__counts *c, FILE *out)
+{
+	const char *sep = "";
+
+	if (c->exec[NC_EXEC_RESTORED])
+		fprintf(out,
+			"exec calls with namecache put back: %" PRIu64 "\n",
+			c->exec[NC_EXEC_RESTORED]);
+	for (int x = 0; x < NC_EXEC_COUNT; x++) {
+		if (x == NC_EXEC_RESTORED || !c->exec[x])
+			continue;
+		if (!*sep)
+			fprintf(out, "exec calls left without namecache:");
+		fprintf(out, "%s %s %" PRIu64, sep, nc__exec_name(x),
+			c->exec[x]);
+		sep = ",";
+	}
+	if (*sep)
+		fputc('\n', out);
+}
+
 void nc__report_print(const struct nc__report *r, FILE *out)
 {
 	const struct nc__counts *c = &r->c;
@@ -140,24 +186,9 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 			print_row(out, nc__family_name(f), fc, n, c->hit[f]);
 	}
 	print_row(out, "total", calls, tot, hits);
-	if (!doubts)
-		return;
-	fprintf(out, "lookups not answered from the cache, by reason:\n");
-	for (int f = 0; f < NC_FAM_COUNT; f++) {
-		const char *sep = "";
-
-		for (int d = 0; d < NC_DOUBT_COUNT; d++)
-			if (c->doubt[f][d]) {
-				if (!*sep)
-					fprintf(out, "%-10s",
-						nc__family_name(f));
-				fprintf(out, "%s %s %" PRIu64, sep,
-					nc__doubt_name(d), c->doubt[f][d]);
-				sep = ",";
-			}
-		if (*sep)
-			fputc('\n', out);
-	}
+	if (doubts)
+		print_doubts(c, out);
+	print_execs(c, out);
 }
 
 int nc__cmd_stats(int argc, char **argv)

@@ -46,3 +46,25 @@ int nc__doubt_lookup(const char *name, unsigned long len)
 			return i;
 	return -1;
 }
+
+static const char *const exec_names[NC_EXEC_COUNT] = {
+#define NC__EXEC_NAME(id, name) [NC_EXEC_##id] = name,
+    NC_EXECS(NC__EXEC_NAME)
+#undef NC__EXEC_NAME
+};
+
+const char *nc__exec_name(int fate)
+{
+	if (fate < 0 || fate >= NC_EXEC_COUNT)
+		return NULL;
+	return exec_names[fate];
+}
+
+int nc__exec_lookup(const char *name, unsigned long len)
+{
+	for (int i = 0; i < NC_EXEC_COUNT; i++)
+		if (strlen(exec_names[i]) == len &&
+		    memcmp(exec_names[i], name, len) == 0)
+			return i;
+	return -1;
+}

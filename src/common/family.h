@@ -87,17 +87,40 @@ enum nc_doubt {
 	    NC_DOUBT_COUNT
 };
 
+/*
+ * What an exec or spawn wrapper did with a new image's environment that
+ * lacked the shim or its settings (src/shim/inherit.c): put them back, or
+ * why it left the environment as the program gave it.
+ */
+#define NC_EXECS(X)                                                       \
+	X(RESTORED, "restored")	  /* LD_PRELOAD, NAMECACHE_* put back */  \
+	X(SETID, "setid")	  /* set-id or file-capability program */ \
+	X(UNCHECKED, "unchecked") /* the program could not be examined */ \
+	X(NOROOM, "noroom")	  /* too large to rebuild on the stack */ \
+	X(THREADS, "threads")	  /* system/popen with several threads */
+
+enum nc_exec_fate {
+#define NC__EXEC_ENUM(id, name) NC_EXEC_##id,
+	NC_EXECS(NC__EXEC_ENUM)
+#undef NC__EXEC_ENUM
+	    NC_EXEC_COUNT
+};
+
 /* Everything counted about calls, per family. */
 struct nc__counts {
 	uint64_t n[NC_FAM_COUNT][NC_OUT_COUNT]; /* outcome of each call */
 	uint64_t hit[NC_FAM_COUNT];		/* answered by the cache */
 	uint64_t doubt[NC_FAM_COUNT][NC_DOUBT_COUNT]; /* why not */
+	uint64_t exec[NC_EXEC_COUNT]; /* exec calls, by fate of the env */
 };
 
 #define NC_COUNTS_WORDS (sizeof(struct nc__counts) / sizeof(uint64_t))
 
 const char *nc__doubt_name(int doubt);
 int nc__doubt_lookup(const char *name, unsigned long len);
+
+const char *nc__exec_name(int fate);
+int nc__exec_lookup(const char *name, unsigned long len);
 
 /* The family's report name ("stat"), or NULL when out of range. */
 const char *nc__family_name(int fam);

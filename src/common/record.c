@@ -74,6 +74,15 @@ size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r)
 			any = 1;
 		}
 	}
+	for (int x = 0, any = 0; x < NC_EXEC_COUNT; x++) {
+		if (!r->c.exec[x])
+			continue;
+		nc__buf_str(&b, any ? "," : " exec=");
+		nc__buf_str(&b, nc__exec_name(x));
+		nc__buf_chr(&b, ':');
+		nc__buf_u64(&b, r->c.exec[x]);
+		any = 1;
+	}
 	nc__buf_chr(&b, '\n');
 	return b.overflow ? 0 : b.len;
 }
@@ -114,8 +123,11 @@ static int parse_counts(const char *s, size_t n, struct nc__counts *c, int f)
 	return 0;
 }
 
-/* Parse "reason:n,reason:n" for family @f (unknown reasons skipped). */
-static int parse_doubts(const char *s, size_t n, struct nc__counts *c, int f)
+/* Parse "name:n,name:n" into @out, indexed by @lookup (unknown names
+ * skipped). */
+static int parse_pairs(const char *s, size_t n,
+		       int (*lookup)(const char *, unsigned long),
+		       uint64_t *out)
 {
 	const char *end = s + n;
 
@@ -130,11 +142,11 @@ static int parse_doubts(const char *s, size_t n, struct nc__counts *c, int f)
 		comma = memchr(colon, ',', (size_t)(end - colon));
 		if (!comma)
 			comma = end;
-		d = nc__doubt_lookup(s, (unsigned long)(colon - s));
+		d = lookup(s, (unsigned long)(colon - s));
 		if (colon[1] < '0' || colon[1] > '9')
 			return -1;
 		if (d >= 0)
-			c->doubt[f][d] = strtoull(colon + 1, &num, 10);
+			out[d] = strtoull(colon + 1, &num, 10);
 		s = comma + 1;
 	}
 	return 0;
@@ -180,7 +192,12 @@ int nc__record_parse(const char *line, struct nc__record *r)
 			copy_field(r->end, sizeof(r->end), val, vlen);
 		else if (klen > 6 && !memcmp(key, "doubt.", 6)) {
 			fam = nc__family_lookup(key + 6, klen - 6);
-			if (fam >= 0 && parse_doubts(val, vlen, &r->c, fam) < 0)
+			if (fam >= 0 && parse_pairs(val, vlen, nc__doubt_lookup,
+						    r->c.doubt[fam]) < 0)
+				return -1;
+		} else if (klen == 4 && !memcmp(key, "exec", 4)) {
+			if (parse_pairs(val, vlen, nc__exec_lookup, r->c.exec) <
+			    0)
 				return -1;
 		} else if ((fam = nc__family_lookup(key, klen)) >= 0 &&
 			   parse_counts(val, vlen, &r->c, fam) < 0)

@@ -13,7 +13,9 @@
  * with one write() to an O_APPEND file, so records of concurrent processes
  * never interleave.  Family values are "ok,enoent,other,hits"; a family
  * with no calls is omitted.  Lookups not answered from the cache are
- * counted by reason in "doubt.FAMILY=reason:n,reason:n".  Readers ignore keys
+ * counted by reason in "doubt.FAMILY=reason:n,reason:n", and exec calls
+ * whose new image lacked the shim in "exec=restored:n,setid:n" (what the
+ * wrapper did, family.h: NC_EXECS).  Readers ignore keys
  * they do not know and values past the third, so newer writers stay readable.
  */
 #ifndef NC_RECORD_H

@@ -40,6 +40,39 @@ TEST(record_roundtrip)
 	ASSERT(back.c.n[NC_FAM_CHROOT][NC_OUT_ERR] == 18446744073709551615ULL);
 }
 
+TEST(record_exec_fates_roundtrip)
+{
+	struct nc__record r = {0}, back;
+	char line[NC_RECORD_MAX];
+	size_t n;
+
+	r.pid = 7;
+	strcpy(r.comm, "env");
+	strcpy(r.mode, "strict");
+	strcpy(r.end, "exec");
+	r.c.exec[NC_EXEC_RESTORED] = 2;
+	r.c.exec[NC_EXEC_SETID] = 1;
+	n = nc__record_format(line, sizeof(line), &r);
+	ASSERT(n > 0);
+	ASSERT(strstr(line, " exec=restored:2,setid:1\n") != NULL);
+	ASSERT_EQ(nc__record_parse(line, &back), 0);
+	ASSERT_EQ(back.c.exec[NC_EXEC_RESTORED], 2);
+	ASSERT_EQ(back.c.exec[NC_EXEC_SETID], 1);
+	ASSERT_EQ(back.c.exec[NC_EXEC_THREADS], 0);
+	/* No exec key when nothing happened; unknown fates are skipped. */
+	r.c.exec[NC_EXEC_RESTORED] = r.c.exec[NC_EXEC_SETID] = 0;
+	n = nc__record_format(line, sizeof(line), &r);
+	ASSERT(strstr(line, "exec=") == NULL);
+	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 "
+				   "exec=later:4,noroom:3\n",
+				   &back),
+		  0);
+	ASSERT_EQ(back.c.exec[NC_EXEC_NOROOM], 3);
+	ASSERT_EQ(
+	    nc__record_parse("namecache-stats 1 pid=5 exec=noroom:x\n", &back),
+	    -1);
+}
+
 TEST(record_rejects_garbage)
 {
 	struct nc__record r;
