@@ -82,6 +82,7 @@ int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
 	c->mode = NC_MODE_STRICT;
 	c->max_stale_us = NC_MAX_STALE_DEFAULT_US;
 	c->warmup = NC_WARMUP_DEFAULT;
+	c->inherit = 0;
 
 	v = get(NC_ENV_MODE);
 	if (v && *v) {
@@ -109,6 +110,15 @@ int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
 		    "expected a number of lookups from 0 to 1000000000");
 		c->warmup = NC_WARMUP_DEFAULT;
 		rc = -1;
+	}
+	v = get(NC_ENV_INHERIT);
+	if (v && *v) {
+		if ((v[0] == '0' || v[0] == '1') && !v[1]) {
+			c->inherit = v[0] == '1';
+		} else {
+			bad(err, NC_ENV_INHERIT, v, "expected 1 or 0");
+			rc = -1;
+		}
 	}
 	if (load_path(c->stats_path, NC_ENV_STATS, get(NC_ENV_STATS), err) < 0)
 		rc = -1;

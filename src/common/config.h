@@ -12,6 +12,12 @@
  *   NAMECACHE_MAX_STALE_US  relaxed mode's bound on staleness, microseconds
  *   NAMECACHE_WARMUP        repeated lookups a process makes before it
  *                           caches anything (default 4096; see cache.c)
+ *   NAMECACHE_INHERIT       1: every exec and spawn gives the new image
+ *                           the shim and these variables back when the
+ *                           program left them out (src/shim/inherit.c);
+ *                           `namecache run` sets it.  0 or unset: the
+ *                           environment is passed on as the program
+ *                           built it.
  *
  * An empty value means "unset".  Any other bad value is an error: one line
  * naming the variable and what was expected.
@@ -36,11 +42,13 @@ enum nc_mode { NC_MODE_STRICT, NC_MODE_RELAXED, NC_MODE_OFF };
 #define NC_ENV_WARMUP "NAMECACHE_WARMUP"
 #define NC_WARMUP_DEFAULT 4096ULL
 #define NC_WARMUP_LIMIT 1000000000ULL
+#define NC_ENV_INHERIT "NAMECACHE_INHERIT"
 
 struct nc__config {
 	int mode;
 	uint64_t max_stale_us;
 	uint64_t warmup;	   /* repeated lookups before caching */
+	int inherit;		   /* NAMECACHE_INHERIT=1 */
 	char stats_path[PATH_MAX]; /* "" when unset */
 	char log_path[PATH_MAX];   /* "" when unset */
 };

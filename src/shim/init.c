@@ -217,6 +217,8 @@ __attribute__((constructor)) static void nc_constructor(void)
 
 	nc__real_resolve_all();
 	nc__init();
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2 && cfg.inherit)
+		nc__inherit_setup();
 	nc__cache_chain(nc__real_chain_is_libc());
 	pthread_atfork(NULL, NULL, nc__proc_child);
 	errno = saved;

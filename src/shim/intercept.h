@@ -300,7 +300,8 @@ X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, void, closefrom, (int lowfd), ())           \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, dup2, (int oldfd, int newfd), ())      \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, dup3,                                  \
   (int oldfd, int newfd, int flags), ())                                       \
-/* process life cycle: statistics survive exec and _exit (wrap_proc.c) */     \
+/* process life cycle: statistics survive exec and _exit; the new image's     \
+   environment keeps the shim (wrap_exec.c, wrap_proc.c) */                   \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, execve,                                \
   (const char *path, char *const argv[], char *const envp[]), ())              \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, execv,                                 \
@@ -320,6 +321,16 @@ X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, execlp,                                \
   (const char *file, const char *arg, ...), ())                                \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, execle,                                \
   (const char *path, const char *arg, ...), ())                                \
+/* spawn: the new image's environment, as for exec (wrap_exec.c) */          \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, posix_spawn,                           \
+  (pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,         \
+   const posix_spawnattr_t *attr, char *const argv[], char *const envp[]), ()) \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, posix_spawnp,                          \
+  (pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,         \
+   const posix_spawnattr_t *attr, char *const argv[], char *const envp[]), ()) \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, system, (const char *cmd), ())         \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, FILE *, popen,                              \
+  (const char *cmd, const char *mode), ())                                     \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, void, _exit, (int status), ())              \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, void, _Exit, (int status), ())              \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, pid_t, _Fork, (void), ())                  \

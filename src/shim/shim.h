@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <sched.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <fts.h>
 #include <ftw.h>
@@ -145,6 +146,17 @@ static inline void nc__count_doubt(int fam, int doubt)
 		nc__ctr_add(&b->c.doubt[fam][doubt], b == &nc__ctr_overflow);
 }
 
+/* An exec call whose new environment lacked the shim met @fate. */
+static inline void nc__count_exec(int fate)
+{
+	struct nc__ctr_block *b = nc__tls_ctr;
+
+	if (NC_UNLIKELY(!b))
+		b = nc__ctr_claim();
+	if ((unsigned)fate < NC_EXEC_COUNT)
+		nc__ctr_add(&b->c.exec[fate], b == &nc__ctr_overflow);
+}
+
 /* wrap_lookup.c: -1 (errno set, counted) if the cache answers an open's
  * failure, else 0 (the doubt is counted; the caller opens for real). */
 int nc__open_query(int dirfd, const char *path, int flags);
@@ -175,5 +187,40 @@ void nc__proc_child(void);
 
 /* Append one diagnostic line to NAMECACHE_LOG (and stderr if @tty). */
 void nc__log(int to_stderr, const char *msg);
+
+/* ---- inherit.c: the environment of a new image ------------------------- */
+
+/* The file a wrapper is about to run, to be examined for privileges. */
+struct nc__exec_target {
+	const char *path; /* the path, or for search the file name */
+	int dirfd;	  /* AT_FDCWD, execveat's dirfd, or fexecve's fd */
+	int flags;	  /* execveat's AT_ flags */
+	int kind;	  /* NC_TARGET_* */
+	int cwd_moves;	  /* spawn file actions may change directory */
+};
+
+enum { NC_TARGET_PATH, NC_TARGET_FD, NC_TARGET_SEARCH };
+
+/* The real call, made with the environment it is given. */
+typedef int (*nc__exec_call)(void *ctx, char *const envp[]);
+
+/* Constructor: with NAMECACHE_INHERIT=1, note what new images must keep. */
+void nc__inherit_setup(void);
+
+/*
+ * Make the exec/spawn call @call with @envp, or with a copy of @envp that
+ * still loads the shim and carries this image's settings.  Returns what
+ * @call returns; errno is @call's.  Async-signal-safe, no allocation.
+ */
+int nc__exec_env(char *const envp[], const struct nc__exec_target *t,
+		 nc__exec_call call, void *ctx);
+
+/*
+ * The same for calls that run a program with environ itself (system,
+ * popen): environ points at the copy during @call, in a single-threaded
+ * process only.
+ */
+int nc__environ_env(const struct nc__exec_target *t, nc__exec_call call,
+		    void *ctx);
 
 #endif /* NC_SHIM_H */

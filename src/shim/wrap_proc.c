@@ -1,188 +1,22 @@
 /*
- * Process life cycle: exec, _exit, _Exit, _Fork.
+ * Process life cycle: _exit, _Exit, fork, _Fork, and the descriptors the
+ * program may take from the cache.
  *
- * These are wrapped only so that the statistics of an image are written
- * before the image disappears (init.c).  exit() needs no wrapper: the
- * library destructor runs.  _exit() and exec do not run destructors.
- *
- * Environments are passed through untouched.  A child started with an
- * emptied environment (env -i) runs without the shim: re-injecting
- * LD_PRELOAD would change what that program sees, and being transparent
- * comes first (docs/guarantees.md).
+ * _exit() and _Exit() are wrapped so that the statistics of an image are
+ * written before it disappears (init.c): they run no destructors.  exit()
+ * needs no wrapper: the library destructor runs.  exec and spawn are in
+ * wrap_exec.c.
  *
  * fork() is handled by a pthread_atfork child handler (init.c) and by
  * its own wrapper (below); _Fork() skips atfork handlers, hence its
  * wrapper.  vfork() is deliberately not
  * wrapped: a wrapper cannot return into a vfork child safely, and the
  * child shares our memory, so whatever it counts is counted once anyway.
- * posix_spawn(), system() and popen() exec inside glibc without reaching
- * any wrapper; the new image starts its own record.
  */
-#include <limits.h>
-#include <stdarg.h>
 #include <sys/syscall.h>
 
 #include "../cache/cache.h"
 #include "real.h"
-
-extern char **environ;
-
-NC_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
-{
-	nc__fn_execve fn = NC_REAL(execve);
-
-	nc__stats_flush("exec");
-	if (!fn)
-		return (int)syscall(SYS_execve, path, argv, envp);
-	return fn(path, argv, envp);
-}
-
-NC_EXPORT int execv(const char *path, char *const argv[])
-{
-	nc__fn_execv fn = NC_REAL(execv);
-
-	nc__stats_flush("exec");
-	if (!fn)
-		return (int)syscall(SYS_execve, path, argv, environ);
-	return fn(path, argv);
-}
-
-NC_EXPORT int execvp(const char *file, char *const argv[])
-{
-	nc__fn_execvp fn = NC_REAL(execvp);
-
-	nc__stats_flush("exec");
-	if (!fn) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return fn(file, argv);
-}
-
-NC_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
-{
-	nc__fn_execvpe fn = NC_REAL(execvpe);
-
-	nc__stats_flush("exec");
-	if (!fn) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return fn(file, argv, envp);
-}
-
-NC_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
-{
-	nc__fn_fexecve fn = NC_REAL(fexecve);
-
-	nc__stats_flush("exec");
-	if (!fn)
-		return (int)syscall(SYS_execveat, fd, "", argv, envp,
-				    AT_EMPTY_PATH);
-	return fn(fd, argv, envp);
-}
-
-NC_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
-		       char *const envp[], int flags)
-{
-	nc__fn_execveat fn = NC_REAL(execveat);
-
-	nc__stats_flush("exec");
-	if (!fn)
-		return (int)syscall(SYS_execveat, dirfd, path, argv, envp,
-				    flags);
-	return fn(dirfd, path, argv, envp, flags);
-}
-
-/*
- * execl, execlp, execle: collect the variadic arguments into an array on
- * the stack, as glibc does (no allocation: these are called in vfork
- * children), then take the execv path.  More than INT_MAX arguments is
- * E2BIG, as in glibc.
- */
-#define NC__COUNT_ARGS(arg, argc)                                \
-	do {                                                     \
-		va_list ap;                                      \
-		va_start(ap, arg);                               \
-		for (argc = 1; va_arg(ap, const char *); argc++) \
-			if (argc == INT_MAX) {                   \
-				va_end(ap);                      \
-				errno = E2BIG;                   \
-				return -1;                       \
-			}                                        \
-		va_end(ap);                                      \
-	} while (0)
-
-#define NC__COLLECT_ARGS(arg, argc, argv)              \
-	do {                                           \
-		va_list ap;                            \
-		va_start(ap, arg);                     \
-		argv[0] = (char *)arg;                 \
-		for (long i_ = 1; i_ <= argc; i_++)    \
-			argv[i_] = va_arg(ap, char *); \
-		va_end(ap);                            \
-	} while (0)
-
-NC_EXPORT int execl(const char *path, const char *arg, ...)
-{
-	nc__fn_execv fn = NC_REAL(execv);
-	long argc;
-
-	NC__COUNT_ARGS(arg, argc);
-	{
-		char *argv[argc + 1];
-
-		NC__COLLECT_ARGS(arg, argc, argv);
-		nc__stats_flush("exec");
-		if (!fn)
-			return (int)syscall(SYS_execve, path, argv, environ);
-		return fn(path, argv);
-	}
-}
-
-NC_EXPORT int execlp(const char *file, const char *arg, ...)
-{
-	nc__fn_execvp fn = NC_REAL(execvp);
-	long argc;
-
-	NC__COUNT_ARGS(arg, argc);
-	{
-		char *argv[argc + 1];
-
-		NC__COLLECT_ARGS(arg, argc, argv);
-		nc__stats_flush("exec");
-		if (!fn) {
-			errno = ENOSYS;
-			return -1;
-		}
-		return fn(file, argv);
-	}
-}
-
-NC_EXPORT int execle(const char *path, const char *arg, ...)
-{
-	nc__fn_execve fn = NC_REAL(execve);
-	long argc;
-
-	NC__COUNT_ARGS(arg, argc);
-	{
-		char *argv[argc + 1];
-		char **envp;
-		va_list ap;
-
-		/* execle's environment follows the terminating NULL. */
-		va_start(ap, arg);
-		argv[0] = (char *)arg;
-		for (long i = 1; i <= argc; i++)
-			argv[i] = va_arg(ap, char *);
-		envp = va_arg(ap, char **);
-		va_end(ap);
-		nc__stats_flush("exec");
-		if (!fn)
-			return (int)syscall(SYS_execve, path, argv, envp);
-		return fn(path, argv, envp);
-	}
-}
 
 NC_EXPORT void _exit(int status)
 {

@@ -188,6 +188,29 @@ TEST(config_errors_are_one_line_and_turn_cache_off)
 	ASSERT(strchr(err, '\n') == NULL);
 }
 
+TEST(config_inherit)
+{
+	const char *const on[] = {"NAMECACHE_INHERIT=1", NULL};
+	const char *const off[] = {"NAMECACHE_INHERIT=0", NULL};
+	const char *const empty[] = {"NAMECACHE_INHERIT=", NULL};
+	const char *const bad[] = {"NAMECACHE_INHERIT=yes", NULL};
+	const char *const bad2[] = {"NAMECACHE_INHERIT=10", NULL};
+	struct nc__config c;
+	char err[256];
+
+	ASSERT_EQ(load(on, &c, err, sizeof(err)), 0);
+	ASSERT_EQ(c.inherit, 1);
+	ASSERT_EQ(load(off, &c, err, sizeof(err)), 0);
+	ASSERT_EQ(c.inherit, 0);
+	ASSERT_EQ(load(empty, &c, err, sizeof(err)), 0);
+	ASSERT_EQ(c.inherit, 0);
+	ASSERT_EQ(load(bad, &c, err, sizeof(err)), -1);
+	ASSERT_STREQ(err, "NAMECACHE_INHERIT='yes': expected 1 or 0");
+	ASSERT_EQ(c.inherit, 0);
+	ASSERT_EQ(c.mode, NC_MODE_OFF);
+	ASSERT_EQ(load(bad2, &c, err, sizeof(err)), -1);
+}
+
 TEST(parse_u64_bounds)
 {
 	uint64_t v;
