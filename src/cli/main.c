@@ -1,7 +1,8 @@
 /*
  * namecache(1): run commands under the path-lookup cache and report on it.
  *
- *   namecache run [--stats] [--mode strict|relaxed|off] [--] CMD [ARGS...]
+ *   namecache run [--stats] [--mode strict|relaxed|off] [--respect-env]
+ *                 [--] CMD [ARGS...]
  *   namecache stats [FILE...]
  *   namecache --help | --version
  *
@@ -27,11 +28,15 @@ static const char usage[] =
     "    --stats        after CMD ends, print call statistics aggregated\n"
     "                   over every process of the tree to stderr\n"
     "    --mode MODE    strict (default), relaxed or off\n"
+    "    --respect-env  pass every program's environment on as it built\n"
+    "                   it: a child started without LD_PRELOAD (env -i)\n"
+    "                   then runs without namecache\n"
     "  stats   aggregate statistics records (from NAMECACHE_STATS) and\n"
     "          print the table; FILE - or no FILE reads stdin\n"
     "\n"
     "Environment: NAMECACHE_MODE, NAMECACHE_STATS, NAMECACHE_LOG,\n"
-    "NAMECACHE_MAX_STALE_US; see namecache(1).\n";
+    "NAMECACHE_MAX_STALE_US, NAMECACHE_WARMUP, NAMECACHE_INHERIT; see\n"
+    "namecache(1).\n";
 
 void nc__err(const char *fmt, ...)
 {

@@ -5,6 +5,14 @@
  * extra process, and exit status, signals and the terminal behave exactly
  * as if the command had been started directly.
  *
+ * The command's descendants stay under the cache even when a program
+ * starts one with an environment of its own making (env -i, a test
+ * driver's fresh environment): run sets NAMECACHE_INHERIT=1 unless the
+ * caller set it, and the shim's exec and spawn wrappers put itself and
+ * its settings back (src/shim/inherit.c).  --respect-env sets it to 0:
+ * every program's environment is then passed on exactly as it built it,
+ * and a child started without LD_PRELOAD runs without namecache.
+ *
  * With --stats the tool stays as the parent: it points NAMECACHE_STATS at
  * a private temporary file, waits for the command, aggregates the records
  * every process of the tree appended there, prints the table on stderr and
@@ -266,9 +274,9 @@ int nc__cmd_run(int argc, char **argv)
 	struct nc__config cfg;
 	char ebuf[512], shim[PATH_MAX];
 	struct nc__buf err;
-	const char *mode = NULL;
+	const char *mode = NULL, *inherit;
 	char *user_stats = NULL;
-	int stats = 0, i;
+	int stats = 0, respect_env = 0, i;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -281,6 +289,8 @@ int nc__cmd_run(int argc, char **argv)
 			break;
 		if (!strcmp(a, "--stats")) {
 			stats = 1;
+		} else if (!strcmp(a, "--respect-env")) {
+			respect_env = 1;
 		} else if (!strcmp(a, "--mode")) {
 			if (++i >= argc) {
 				nc__err("--mode needs a value: strict, relaxed "
@@ -299,7 +309,7 @@ int nc__cmd_run(int argc, char **argv)
 	}
 	if (i >= argc) {
 		nc__err("run: no command given (usage: namecache run [--stats] "
-			"[--mode MODE] -- CMD [ARGS...])");
+			"[--mode MODE] [--respect-env] -- CMD [ARGS...])");
 		return NC_EXIT_USAGE;
 	}
 	if (mode) {
@@ -310,6 +320,11 @@ int nc__cmd_run(int argc, char **argv)
 		}
 		setenv(NC_ENV_MODE, mode, 1);
 	}
+	inherit = getenv(NC_ENV_INHERIT);
+	if (respect_env)
+		setenv(NC_ENV_INHERIT, "0", 1);
+	else if (!inherit || !*inherit)
+		setenv(NC_ENV_INHERIT, "1", 1);
 	nc__buf_init(&err, ebuf, sizeof(ebuf));
 	if (nc__config_load(&cfg, env_get, &err) < 0) {
 		nc__err("%s", ebuf);
