@@ -17,7 +17,7 @@ export NC_BUILD NC_SHIM NC_CLI
 
 # A caller's own settings must not leak into the runs being compared.
 unset NAMECACHE_MODE NAMECACHE_STATS NAMECACHE_LOG NAMECACHE_MAX_STALE_US \
-	NAMECACHE_WARMUP
+	NAMECACHE_WARMUP NAMECACHE_INHERIT
 unset LD_PRELOAD
 # Nor those of a `make check` above: a nested make would print its level.
 unset MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES

@@ -85,10 +85,12 @@ strace_count() {
 @test "the --stats table is well formed and its counts add up" {
 	mkdir d
 	touch d/f
-	nc_cached t . sh -c 'ls -l d >/dev/null; stat d/f d/missing >/dev/null 2>&1; cat d/missing 2>/dev/null; readlink d/f; exit 0'
+	nc_cached t . sh -c 'ls -l d >/dev/null; stat d/f d/missing >/dev/null 2>&1; cat d/missing 2>/dev/null; readlink d/f; env -i /bin/true; exit 0'
 	assert_equal "$(nc_rc t)" 0
 	run check_table t.stats
 	assert_success
+	run tail -n 1 t.stats
+	assert_output 'exec calls with namecache put back: 1'
 	run cat t.stats
 	assert_line --index 1 --regexp '^family            calls           ok       ENOENT        other( |$)'
 	assert_line --regexp '^statx +[0-9]+ +[0-9]+ +[1-9][0-9]* +[0-9]+( |$)'

@@ -586,12 +586,12 @@ TEST(spawn_system_popen)
 /* ---- 4. children with an empty environment ------------------------------ */
 
 /*
- * By design the shim never re-injects LD_PRELOAD or its variables into an
+ * Preloaded alone (without NAMECACHE_INHERIT=1, which `namecache run`
+ * sets), the shim never re-injects LD_PRELOAD or its variables into an
  * environment a program chose to empty (execve with envp {NULL}, env -i):
- * being transparent comes first, and such a child must see exactly the
- * environment it was given.  So the child runs without the shim: its
- * output is that of a plain run, and it writes no record.  The exec'ing
- * parent still writes its own record (end=exec).
+ * such a child sees exactly the environment it was given.  So it runs
+ * without the shim: its output is that of a plain run, and it writes no
+ * record.  The exec'ing parent still writes its own record (end=exec).
  */
 TEST(empty_environment_child)
 {
@@ -647,6 +647,59 @@ TEST(env_i_child)
 	R_ASSERT_EQ(stats, robust_nrecs(n, "env", r.pid, "exec"), 1);
 	R_ASSERT_EQ(stats, robust_nrecs(n, "robust_prog", 0, NULL), 0);
 	R_ASSERT_EQ(stats, n, 1);
+}
+
+/*
+ * With NAMECACHE_INHERIT=1 the same execve with envp {NULL} and env -i
+ * give the child the shim and the statistics file back: it writes its own
+ * record with exactly its 3 calls, and its output differs from a plain
+ * run only in what was put back.
+ */
+TEST(inherit_empty_environment_child)
+{
+	static const char *const env[] = {"NAMECACHE_INHERIT=1", NULL};
+	const char *stats;
+	const char *argv[] = {"rb-envi-parent", "envi", NULL, NULL};
+	struct robust_result *r;
+	int n;
+
+	robust_tmp();
+	stats = robust_path("stats");
+	argv[2] = robust_helper("robust_prog");
+	r = robust_prog(nc_shim_preload(), stats, env, argv);
+	robust_ok(r, "envi");
+	ASSERT(strstr(r->out, "LD_PRELOAD=set\nNAMECACHE_STATS=set\n"));
+	n = robust_records(stats);
+	R_ASSERT_EQ(stats, n, 2);
+	R_ASSERT_EQ(stats, robust_nrecs(n, "rb-envi-parent", r->pid, "exec"),
+		    1);
+	R_ASSERT_EQ(stats, robust_nrecs(n, "rb-envi-child", r->pid, "exit"), 1);
+	R_ASSERT_EQ(stats, robust_total(n, "rb-envi-child", 0), 3);
+	R_ASSERT_EQ(stats, robust_total(n, NULL, 0), 2 + 3);
+}
+
+TEST(inherit_env_i_child)
+{
+	static const char *const env[] = {"NAMECACHE_INHERIT=1", NULL};
+	const char *stats;
+	const char *argv[] = {"env", "-i", NULL, "show", NULL};
+	struct robust_opts o = {NULL, NULL, env, 0};
+	static struct robust_result r;
+	int n;
+
+	robust_tmp();
+	stats = robust_path("stats");
+	argv[2] = robust_helper("robust_prog");
+	o.preload = nc_shim_preload();
+	o.stats = stats;
+	robust_run("/usr/bin/env", argv, &o, &r);
+	robust_ok(&r, "env -i");
+	ASSERT(strstr(r.out, "LD_PRELOAD=set\nNAMECACHE_STATS=set\n"));
+	n = robust_records(stats);
+	R_ASSERT_EQ(stats, robust_nrecs(n, "env", r.pid, "exec"), 1);
+	R_ASSERT_EQ(stats, robust_nrecs(n, "robust_prog", r.pid, "exit"), 1);
+	R_ASSERT_EQ(stats, robust_total(n, "robust_prog", 0), 3);
+	R_ASSERT_EQ(stats, n, 2);
 }
 
 /* ---- 5. closefrom, close_range, dup2 over every descriptor -------------- */
