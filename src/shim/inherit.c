@@ -29,10 +29,11 @@
  * string functions are used; errno is the real call's.
  *
  * Left as the program gave it, and counted (exec= in the record):
- *   setid      the file is set-user-ID, set-group-ID (with group execute)
- *              or has file capabilities: the loader runs it in secure mode
- *              and ignores the shim anyway, and added variables could only
- *              change what a privileged program sees.
+ *   setid      the file, or the interpreter its "#!" line names, is
+ *              set-user-ID, set-group-ID (with group execute) or has file
+ *              capabilities: the loader runs it in secure mode and ignores
+ *              the shim anyway, and added variables could only change
+ *              what a privileged program sees.
  *   unchecked  the file could not be examined (it does not exist, a
  *              relative path that posix_spawn resolves after file actions
  *              that may change directory, two LD_PRELOAD entries).
@@ -375,18 +376,12 @@ static int fd_path(char *buf, size_t cap, int fd, const char *path)
 	return b.overflow ? -1 : 0;
 }
 
-/* The fate of running @path relative to @dirfd with execveat @flags. */
-static int examine_path(int dirfd, const char *path, int flags)
+/* The capabilities of @path relative to @dirfd: 0 none, else the fate. */
+static int examine_caps(int dirfd, const char *path, int flags)
 {
 	int nofollow = flags & AT_SYMLINK_NOFOLLOW;
 	char via[PATH_MAX + 32];
-	struct stat st;
 
-	if (raw_stat(dirfd, path, &st,
-		     flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) < 0)
-		return NC_EXEC_UNCHECKED;
-	if (privileged_mode(st.st_mode))
-		return NC_EXEC_SETID;
 	if (!*path && (flags & AT_EMPTY_PATH)) {
 		long r = syscall(SYS_fgetxattr, dirfd, NC__CAPS, NULL, 0);
 
@@ -401,6 +396,71 @@ static int examine_path(int dirfd, const char *path, int flags)
 		return NC_EXEC_UNCHECKED;
 	return caps_fate(syscall(nofollow ? SYS_lgetxattr : SYS_getxattr, via,
 				 NC__CAPS, NULL, 0));
+}
+
+/*
+ * The interpreter a "#!" line names (the kernel reads the first 256
+ * bytes; the name ends at a blank or the line's end) into @out: 0, or -1
+ * if the file is no script or cannot be read by us.
+ */
+static int interpreter(int dirfd, const char *path, int flags, char *out,
+		       size_t cap)
+{
+	char buf[256], via[PATH_MAX + 32];
+	const char *p;
+	long fd, n;
+	size_t len;
+
+	if (!*path && (flags & AT_EMPTY_PATH)) {
+		if (fd_path(via, sizeof(via), dirfd, "") < 0)
+			return -1;
+		path = via;
+	}
+	fd = syscall(SYS_openat, dirfd, path,
+		     O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+			 ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -1;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n < 3 || buf[0] != '#' || buf[1] != '!')
+		return -1;
+	buf[n] = '\0';
+	p = buf + 2 + strspn(buf + 2, " \t");
+	len = strcspn(p, " \t\n");
+	if (!len || len >= cap)
+		return -1;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/*
+ * The fate of running @path relative to @dirfd with execveat @flags: the
+ * file itself, and for a script its interpreter (which is what runs, with
+ * the interpreter's set-id bits), as deep as the kernel follows them.
+ */
+static int examine_path(int dirfd, const char *path, int flags)
+{
+	char interp[PATH_MAX];
+
+	for (int depth = 0;; depth++) {
+		struct stat st;
+		int fate;
+
+		if (raw_stat(dirfd, path, &st,
+			     flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) < 0)
+			return NC_EXEC_UNCHECKED;
+		if (privileged_mode(st.st_mode))
+			return NC_EXEC_SETID;
+		fate = examine_caps(dirfd, path, flags);
+		if (fate || !S_ISREG(st.st_mode) || depth == 4 ||
+		    interpreter(dirfd, path, flags, interp, sizeof(interp)) < 0)
+			return fate;
+		path = interp;
+		dirfd = AT_FDCWD;
+		flags = 0;
+	}
 }
 
 /* The fate of exec*p/posix_spawnp of @file: glibc's PATH search. */

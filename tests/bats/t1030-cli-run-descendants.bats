@@ -201,7 +201,7 @@ privileged_copy() {
 	chmod "$1" "priv/$2"
 }
 
-@test "set-user-ID and set-group-ID programs get the environment as given, and still run" {
+@test "set-user-ID and set-group-ID programs and scripts get the environment as given, and still run" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to make a set-user-ID file"
 	privileged_copy 4755 suid
 	privileged_copy 2755 sgid
@@ -221,6 +221,21 @@ privileged_copy() {
 		assert_success
 		assert_equal "$(cat $f.out)" "loaded:"
 	done
+	# A script is run by its interpreter, with the interpreter's set-id
+	# bits: a script whose "#!" names a set-user-ID program is left alone.
+	printf '#!%s show\n' "$PWD/priv/suid" >priv/script
+	chmod 755 priv/script
+	ncrun script -- "$prog" execve-empty "$PWD/priv/script"
+	assert_equal "$(processes script)" 2
+	run grep -x 'exec calls left without namecache: setid 1' script.stats
+	assert_success
+	assert_equal "$(cat script.out)" "loaded:"
+	# A script run by an ordinary interpreter gets namecache back.
+	printf '#!%s show\n' "$prog" >priv/plain-script
+	chmod 755 priv/plain-script
+	ncrun plain -- "$prog" execve-empty "$PWD/priv/plain-script"
+	assert_equal "$(processes plain)" 3
+	assert_equal "$(restored plain)" 1
 }
 
 @test "a program with file capabilities gets the environment as given" {
