@@ -12,10 +12,11 @@
  *   - LD_PRELOAD keeps every entry the program put there, in its order,
  *     and gets the shim appended when no entry names the shim's file (the
  *     same string, or a path to the same inode).  Appending leaves the
- * program's libraries first in the search order, where it asked for them: its
- * interposers still see each call first and reach the shim as if it were part
- * of the C library (so the cache stays on under them, real.c), and a sanitizer
- *     runtime the program preloads stays first, as it must.
+ *     program's libraries first in the search order, where it asked for
+ *     them: its interposers still see each call first and reach the shim
+ *     as if it were part of the C library (so the cache stays on under
+ *     them, real.c), and a sanitizer runtime it preloads stays first, as
+ *     it must.
  *   - each NAMECACHE_* variable of this image's start-up environment that
  *     the new environment lacks is added; one the program set, to any
  *     value, is kept as it is.
