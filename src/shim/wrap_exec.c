@@ -370,8 +370,11 @@ NC_EXPORT int system(const char *cmd)
 {
 	struct shell_args a = {cmd, NULL, NULL};
 	struct nc__exec_target t = at_path("/bin/sh");
+	int r = nc__environ_env(&t, call_system, &a);
 
-	return nc__environ_env(&t, call_system, &a);
+	/* glibc waited for the shell inside: a child we waited for. */
+	nc__after(NC_FAM_WAIT);
+	return r;
 }
 
 NC_EXPORT FILE *popen(const char *cmd, const char *mode)

@@ -2062,6 +2062,11 @@ static void own_child(void)
 	want(waitpid(pid, &status, 0) == pid && status == 0, "waitpid");
 }
 
+static void own_system(void)
+{
+	want(system("rm f && mkdir n") == 0, "system");
+}
+
 static void own_popen(void)
 {
 	FILE *p = popen("rm f && echo new >n", "r");
@@ -2183,6 +2188,7 @@ enum own_pre { PRE_NONE, PRE_RDONLY, PRE_WRONLY, PRE_APPEND, PRE_DUP };
 	X(mkstemp, PRE_NONE, own_mkstemp())                                    \
 	X(mkdtemp, PRE_NONE, own_mkdtemp())                                    \
 	X(child_waited, PRE_NONE, own_child())                                 \
+	X(system, PRE_NONE, own_system())                                      \
 	X(popen_pclose, PRE_NONE, own_popen())
 
 static const struct timespec own_times[2] = {{1000000000, 5}, {1000000000, 7}};
