@@ -3,8 +3,13 @@
  *
  * A process image writes one record; an image that execs writes one, and
  * its successor another with the same pid, so "processes" counts distinct
- * pids.  Lines that are not records of a known version are counted and
- * reported, never silently mixed in.
+ * pids.  "programs" counts the images that ran: every record but a forked
+ * copy of its parent that did nothing but exec (the first record of a pid
+ * whose parent wrote records too, ending in "exec").  So
+ * `sh -c 'env -i ls; ls'` is 3 processes (sh and two forks) and 4
+ * programs (sh, env, ls, ls), or 3 programs when the ls that env started
+ * ran without namecache.  Lines that are not records of a known version
+ * are counted and reported, never silently mixed in.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,7 +21,7 @@
 
 struct nc__report {
 	struct nc__counts c;
-	int64_t *pids;
+	int64_t *pids; /* pid, ppid, order * 2 + ended in exec: per record */
 	size_t npids, cap;
 	size_t records, bad;
 };
@@ -33,36 +38,64 @@ void nc__report_free(struct nc__report *r)
 	free(r);
 }
 
-static int add_pid(struct nc__report *r, int64_t pid)
+#define PID_WORDS 3
+
+static int add_pid(struct nc__report *r, int64_t pid, int64_t ppid, int exec)
 {
+	int64_t *e;
+
 	if (r->npids == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 64;
-		int64_t *p = realloc(r->pids, cap * sizeof(*p));
+		int64_t *p = realloc(r->pids, cap * PID_WORDS * sizeof(*p));
 
 		if (!p)
 			return -1;
 		r->pids = p;
 		r->cap = cap;
 	}
-	r->pids[r->npids++] = pid;
+	e = r->pids + PID_WORDS * r->npids;
+	e[0] = pid;
+	e[1] = ppid;
+	e[2] = (int64_t)r->npids * 2 + !!exec;
+	r->npids++;
 	return 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* By pid, then in the order the records were written. */
+static int cmp_rec(const void *a, const void *b)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	const int64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return (x[0] > y[0]) - (x[0] < y[0]);
+	return (x[2] > y[2]) - (x[2] < y[2]);
+}
+
+static int cmp_pid(const void *key, const void *elem)
+{
+	int64_t x = *(const int64_t *)key, y = *(const int64_t *)elem;
 
 	return (x > y) - (x < y);
 }
 
-static size_t distinct_pids(const struct nc__report *r)
+/* The number of distinct pids (*@programs: see the top of this file). */
+static size_t distinct_pids(const struct nc__report *r, size_t *programs)
 {
 	size_t n = 0;
 
-	qsort(r->pids, r->npids, sizeof(*r->pids), cmp_i64);
-	for (size_t i = 0; i < r->npids; i++)
-		if (i == 0 || r->pids[i] != r->pids[i - 1])
-			n++;
+	qsort(r->pids, r->npids, PID_WORDS * sizeof(*r->pids), cmp_rec);
+	*programs = r->npids;
+	for (size_t i = 0; i < r->npids; i++) {
+		const int64_t *e = r->pids + PID_WORDS * i;
+
+		if (i > 0 && e[0] == e[-PID_WORDS])
+			continue; /* not the pid's first record */
+		n++;
+		if ((e[2] & 1) &&
+		    bsearch(&e[1], r->pids, r->npids,
+			    PID_WORDS * sizeof(*r->pids), cmp_pid))
+			--*programs; /* a fork copy of its parent, then exec */
+	}
 	return n;
 }
 
@@ -86,7 +119,8 @@ int nc__report_read(struct nc__report *r, FILE *in)
 			for (size_t i = 0; i < NC_COUNTS_WORDS; i++)
 				acc[i] += rc[i];
 		}
-		if (add_pid(r, rec.pid) < 0) {
+		if (add_pid(r, rec.pid, rec.ppid, !strcmp(rec.end, "exec")) <
+		    0) {
 			free(line);
 			return -1;
 		}
@@ -169,8 +203,11 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 		for (int d = 0; d < NC_DOUBT_COUNT; d++)
 			doubts |= c->doubt[f][d] != 0;
 	}
-	fprintf(out, "namecache: %zu processes, %" PRIu64 " calls\n",
-		distinct_pids(r), calls);
+	size_t programs, procs = distinct_pids(r, &programs);
+
+	fprintf(out,
+		"namecache: %zu processes, %zu programs, %" PRIu64 " calls\n",
+		procs, programs, calls);
 	if (r->bad)
 		fprintf(out,
 			"namecache: %zu lines were not statistics "

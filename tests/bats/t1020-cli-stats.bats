@@ -42,8 +42,8 @@ check_table() {
 		next
 	}
 	NR == 1 {
-		if ($0 !~ /^namecache: [0-9]+ processes, [0-9]+ calls$/) bad("summary")
-		calls = $4; next
+		if ($0 !~ /^namecache: [0-9]+ processes, [0-9]+ programs, [0-9]+ calls$/) bad("summary")
+		calls = $6; next
 	}
 	NR == 2 {
 		h = sprintf("%-10s %12s %12s %12s %12s", "family", "calls", "ok", "ENOENT", "other")
@@ -113,11 +113,16 @@ strace_count() {
 	# the final "exit 0" stops it from exec'ing the last one.
 	nc_cached t1 . bash -c 'for i in 1 2 3 4 5; do /bin/true; done; exit 0'
 	assert_equal "$(nc_stat_processes t1.stats)" 6
+	# Programs: bash and five true (a forked copy that execs is none).
+	assert_equal "$(nc_stat_programs t1.stats)" 6
 	nc_cached t2 . bash -c '/bin/sh -c "/bin/true; /bin/true; exit 0"; /bin/true; exit 0'
 	assert_equal "$(nc_stat_processes t2.stats)" 5
+	assert_equal "$(nc_stat_programs t2.stats)" 5
 	# An exec chain is one process.
 	nc_cached t3 . bash -c 'exec /bin/sh -c "exec /bin/true"'
 	assert_equal "$(nc_stat_processes t3.stats)" 1
+	# ... running three programs.
+	assert_equal "$(nc_stat_programs t3.stats)" 3
 	# fork without exec: every child writes its own record at _exit.
 	nc_cached t4 . "$py" -S -c '
 import os
@@ -133,6 +138,7 @@ for k in kids:
 '
 	assert_equal "$(nc_rc t4)" 0
 	assert_equal "$(nc_stat_processes t4.stats)" 8
+	assert_equal "$(nc_stat_programs t4.stats)" 8
 	for t in t1 t2 t3 t4; do
 		run check_table $t.stats
 		assert_success
@@ -228,7 +234,7 @@ except NotADirectoryError:
 	# The user's file holds this run's records plus the seed.
 	run "$NC_CLI" stats user.rec
 	assert_success
-	assert_line --index 0 --regexp '^namecache: 4 processes, [0-9]+ calls$'
+	assert_line --index 0 --regexp '^namecache: 4 processes, [0-9]+ programs, [0-9]+ calls$'
 	assert_line --regexp '^statx +1 +1 +0 +0( |$)'
 }
 
@@ -241,7 +247,7 @@ except NotADirectoryError:
 	run --separate-stderr "$NC_CLI" stats shim.rec
 	assert_success
 	[ -z "$stderr" ]
-	assert_line --index 0 --regexp '^namecache: 3 processes, [0-9]+ calls$'
+	assert_line --index 0 --regexp '^namecache: 3 processes, [0-9]+ programs, [0-9]+ calls$'
 	assert_line --regexp '^statx +2 +1 +1 +0( |$)'
 	echo "$output" >t.stats
 	run check_table t.stats
@@ -276,7 +282,7 @@ except NotADirectoryError:
 	run grep -c ' comm=stat mode=strict end=exit statx=1,1,0' exec2.rec
 	assert_output 1
 	run "$NC_CLI" stats exec2.rec
-	assert_line --index 0 --regexp '^namecache: 1 processes, '
+	assert_line --index 0 --regexp '^namecache: 1 processes, 2 programs, '
 }
 
 @test "records survive _exit: os._exit still reports python's stat calls" {

@@ -58,6 +58,9 @@ restored() {
 	ncrun ex -- sh -c 'env -i /bin/ls / >/dev/null; ls / >/dev/null'
 	ncrun ex0 --respect-env -- sh -c 'env -i /bin/ls / >/dev/null; ls / >/dev/null'
 	assert_equal "$(processes ex)" 3
+	# ... and it is one more program: sh, env, the ls env started, ls.
+	assert_equal "$(nc_stat_programs ex.stats)" 4
+	assert_equal "$(nc_stat_programs ex0.stats)" 3
 	assert_equal "$(restored ex)" 1
 	assert_equal "$(restored ex0)" 0
 	[ "$(nc_stat_calls ex.stats)" -gt "$(nc_stat_calls ex0.stats)" ] ||
