@@ -1,7 +1,10 @@
 # namecache: a user-space dentry cache for path lookups (LD_PRELOAD shim).
 #
 #   make                 build build/lib/libnamecache.so and build/bin/namecache
-#   make check           run every test suite; the last line is "N passed, N failed"
+#   make check           install missing Debian packages (as root; otherwise print
+#                        the apt-get line and stop), then run every test suite;
+#                        the last line is "N passed, N failed"
+#   make check-nodeps    the same without the package step
 #   make demo            install missing Debian packages (as root), build, and run
 #                        `git status` on a generated repository under the cache
 #   make bench           run the benchmarks and write docs/benchmarks.md
@@ -81,7 +84,7 @@ CACHE_OBJ := $(CACHE_SRC:src/%.c=$(OBJ)/%.o)
 SHIM_OBJ := $(SHIM_SRC:src/%.c=$(OBJ)/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
 
-.PHONY: all check check-c check-bats check-tsan check-valgrind demo bench \
+.PHONY: all check check-nodeps check-c check-bats check-tsan check-valgrind demo bench \
 	install uninstall clean style format lint
 .SUFFIXES:
 
@@ -112,7 +115,15 @@ $(B)/namecache.pc: contrib/namecache.pc.in include/namecache.h
 
 include tests/tests.mk
 
-check: all
+# `make check` first makes sure the Debian packages the tests need are
+# installed (contrib/deps.sh: as root it installs what is missing; as
+# another user it prints the apt-get line and stops before anything runs),
+# then builds and runs every suite (check-nodeps, also for packagers).
+check:
+	$(Q)contrib/deps.sh check
+	$(Q)$(MAKE) --no-print-directory check-nodeps
+
+check-nodeps: all
 	$(Q)NC_TEST_TIMEOUT=$(TEST_TIMEOUT) tests/run-tests.sh $(TEST_BINS) -- $(BATS_SUITES)
 
 check-c: all $(TEST_BINS)
@@ -135,7 +146,9 @@ check-valgrind: $(UNIT_BINS)
 demo:
 	$(Q)contrib/demo.sh
 
-bench: all
+bench:
+	$(Q)contrib/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run.sh
 
 install: all $(B)/namecache.pc

@@ -49,4 +49,4 @@ endif
 # each adding to TEST_BINS (must come before the rule below).
 include $(sort $(wildcard tests/mk/*.mk))
 
-check check-c: $(TEST_BINS) $(TEST_HELPERS)
+check-nodeps check-c: $(TEST_BINS) $(TEST_HELPERS)

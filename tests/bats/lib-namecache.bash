@@ -29,11 +29,28 @@ nc_require_build() {
 	[ -f "$NC_SHIM" ] || fail "no shim at $NC_SHIM (run make first)"
 }
 
-# Skip the test unless every named program is installed.
+# nc_package PROGRAM: the Debian package that provides PROGRAM.
+nc_package() {
+	case $1 in
+	inotifywait) echo inotify-tools ;;
+	mkfs.xfs) echo xfsprogs ;;
+	mkfs.btrfs | btrfs) echo btrfs-progs ;;
+	cc) echo gcc ;;
+	ar | nm) echo binutils ;;
+	setarch | setpriv | unshare) echo util-linux ;;
+	chattr) echo e2fsprogs ;;
+	ninja) echo ninja-build ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# Skip the test unless every named program is installed; the reason names
+# the Debian package to install (contrib/deps.sh lists them per target).
 nc_require() {
 	local p
 	for p in "$@"; do
-		command -v "$p" >/dev/null 2>&1 || skip "$p is not installed"
+		command -v "$p" >/dev/null 2>&1 ||
+			skip "$p is not installed (Debian package $(nc_package "$p"))"
 	done
 }
 

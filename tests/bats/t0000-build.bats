@@ -102,7 +102,8 @@ C
 }
 
 @test "the library can be loaded with dlopen (no large static TLS), and answers" {
-	command -v python3 >/dev/null || skip "python3 is not installed"
+	command -v python3 >/dev/null ||
+		skip "python3 is not installed (Debian package python3)"
 	run python3 -c '
 import ctypes, os, sys
 lib = ctypes.CDLL(sys.argv[1])

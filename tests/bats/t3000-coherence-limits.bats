@@ -399,7 +399,7 @@ kernel_at_least() {
 	# filesystem's own lookups, with no inotify event on the mount.
 	# (attr_timeout=0 and entry_timeout=0 keep the kernel's FUSE caches
 	# out of the way, so that the kernel's answer is the new one at once.)
-	command -v bindfs >/dev/null 2>&1 || skip "bindfs is not installed"
+	nc_require bindfs
 	[ -c /dev/fuse ] || skip "no /dev/fuse on this machine"
 	mkdir "$T/back" "$T/fuse"
 	printf 'abc' >"$T/back/f"

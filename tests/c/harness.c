@@ -1,8 +1,30 @@
 /* The C test harness's runner (see harness.h). */
+#include <stdarg.h>
+#include <sys/mman.h>
+
 #include "harness.h"
 
 struct nc_test nc_tests[NC_TEST_MAX];
 int nc_ntests;
+
+/* A skipped test's reason, written by the test's child process into a
+ * page shared with the runner; the child then exits with NC_SKIP_STATUS. */
+#define NC_SKIP_STATUS 77
+#define NC_SKIP_MAX 256
+static char *skip_reason;
+
+void nc_test_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (skip_reason) {
+		va_start(ap, fmt);
+		vsnprintf(skip_reason, NC_SKIP_MAX, fmt, ap);
+		va_end(ap);
+	}
+	fflush(NULL);
+	_exit(skip_reason ? NC_SKIP_STATUS : 1);
+}
 
 static int selected(const char *name, int argc, char **argv)
 {
@@ -14,6 +36,7 @@ static int selected(const char *name, int argc, char **argv)
 	return 0;
 }
 
+/* 1: passed, 0: failed, -1: skipped (the reason in skip_reason). */
 static int run_one(const struct nc_test *t, unsigned timeout)
 {
 	pid_t pid;
@@ -40,6 +63,9 @@ static int run_one(const struct nc_test *t, unsigned timeout)
 			WTERMSIG(st) == SIGALRM ? " (timeout)" : "");
 		return 0;
 	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == NC_SKIP_STATUS && skip_reason &&
+	    skip_reason[0])
+		return -1;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
@@ -58,14 +84,24 @@ int nc_test_main(int argc, char **argv)
 		n += selected(nc_tests[i].name, argc, argv);
 	printf("1..%d\n", n);
 	n = 0;
+	skip_reason = mmap(NULL, NC_SKIP_MAX, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_reason == MAP_FAILED)
+		skip_reason = NULL;
 	for (int i = 0; i < nc_ntests; i++) {
 		int ok;
 
 		if (!selected(nc_tests[i].name, argc, argv))
 			continue;
+		if (skip_reason)
+			skip_reason[0] = '\0';
 		ok = run_one(&nc_tests[i], timeout ? timeout : 60);
-		printf("%sok %d - %s\n", ok ? "" : "not ", ++n,
-		       nc_tests[i].name);
+		if (ok < 0)
+			printf("ok %d - %s # SKIP %s\n", ++n, nc_tests[i].name,
+			       skip_reason);
+		else
+			printf("%sok %d - %s\n", ok ? "" : "not ", ++n,
+			       nc_tests[i].name);
 		fflush(stdout);
 		failed += !ok;
 	}

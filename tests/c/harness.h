@@ -8,7 +8,9 @@
  * Each test runs in its own child process with a timeout (NC_TEST_TIMEOUT
  * seconds, default 60), so a crash, a hang or a leaked signal disposition
  * fails that test only.  Output is TAP ("ok 3 - name"), which
- * tests/run-tests.sh counts.  Assertions print both sides.
+ * tests/run-tests.sh counts.  Assertions print both sides.  NC_SKIP(...)
+ * ends a test as skipped ("ok 3 - name # SKIP reason"): for a missing
+ * optional dependency, whose Debian package the reason names.
  * `prog NAME...` runs only the named tests; `prog -l` lists them.
  */
 #ifndef NC_TEST_HARNESS_H
@@ -77,6 +79,11 @@ extern int nc_ntests;
 			NC_FAIL("%s == %s: \"%s\" != \"%s\"", #a, #b,    \
 				a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
 	} while (0)
+
+/* End the running test as skipped, with a reason (printf format). */
+void nc_test_skip(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+#define NC_SKIP(...) nc_test_skip(__VA_ARGS__)
 
 /* A system call that must succeed in test set-up. */
 #define CHECK(call)                                                \

@@ -953,7 +953,8 @@ TEST(interposer_before_shim)
  * (realpath(p, NULL), fopen).  jemalloc initialises on the first
  * allocation, which may come from dlsym() inside the shim's symbol
  * resolution (jemalloc #443): that must neither deadlock nor change any
- * result or count.
+ * result or count.  Skipped where libjemalloc2 is not installed (an
+ * optional dependency of `make check`, contrib/deps.sh).
  */
 static const char *robust_jemalloc(void)
 {
@@ -965,8 +966,7 @@ static const char *robust_jemalloc(void)
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (access(cand[i], R_OK) == 0)
 			return cand[i];
-	NC_FAIL("libjemalloc.so.2 not found: install libjemalloc2");
-	return NULL;
+	NC_SKIP("libjemalloc.so.2 not found (Debian package libjemalloc2)");
 }
 
 static void robust_malloc(int jemalloc_first)
