@@ -34,6 +34,7 @@
 #include "arena.h"
 #include "cache.h"
 #include "dentry.h"
+#include "policy.h"
 
 enum { NC_ST_NONE, NC_ST_STARTING, NC_ST_READY, NC_ST_OFF };
 
@@ -90,9 +91,6 @@ void nc__forget(uint32_t idx);
 /* Forget the working directory's dentry @idx: the next relative lookup
  * learns it again from getcwd() (writer only). */
 void nc__cwd_forget(uint32_t idx);
-/* Does a kernel of this uname release queue events the protocol can
- * trust (5.17 or later)?  Exposed for the unit tests. */
-int nc__kernel_release_ok(const char *release);
 /* Close every descriptor, the threads' probes too (start-up, fork child,
  * off): only while no other thread can be using them. */
 void nc__notify_close(void);

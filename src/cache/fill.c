@@ -158,7 +158,7 @@ static uint32_t insert_child(uint32_t pidx, const char *path, const char *name,
 		 * reported; and it is looked at again once the watch exists.
 		 * One on another mount (a bind-mounted file) is not cached.
 		 */
-		if (st.st_dev != p->st.st_dev)
+		if (nc__policy_file(&st, &p->st) != NC_POL_OK)
 			return NC_NONE;
 		wd = nc__watch_inode(path, &st);
 		if (wd < 0)

@@ -58,22 +58,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/fs.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cache_int.h"
 #include "dcache.h"
 #include "memo.h"
+#include "policy.h"
 
 /*
  * IN_MASK_CREATE: never modify an existing watch.  inotify has one watch
@@ -149,45 +146,13 @@ static int open_mountinfo(void)
 				   O_RDONLY | O_CLOEXEC));
 }
 
-/*
- * The oldest kernel whose inotify the protocol can trust: 5.17.  From 5.3
- * to 5.16 the kernel queued IN_DELETE (and IN_DELETE|IN_ISDIR) before the
- * name was gone from its dentry cache ("fsnotify: invalidate dcache before
- * IN_DELETE event"), so a lookup made after draining the event could still
- * find the name and cache it, and before 2022 io_uring reads and writes
- * could go unreported.  Distribution kernels carry backports under release
- * numbers that do not show them, so the rule is the release alone: older
- * kernels pass everything through.  Unparsable releases too.
- */
-int nc__kernel_release_ok(const char *release)
-{
-	unsigned long v[2] = {0, 0};
-	const char *p = release;
-
-	for (int i = 0; i < 2; i++) {
-		int digits = 0;
-
-		while (*p >= '0' && *p <= '9' && digits++ < 5)
-			v[i] = v[i] * 10 + (unsigned long)(*p++ - '0');
-		if (!digits || (*p >= '0' && *p <= '9'))
-			return 0; /* none, or more than any kernel has */
-		if (i == 0 && *p++ != '.')
-			return 0;
-	}
-	return v[0] > 5 || (v[0] == 5 && v[1] >= 17);
-}
-
 /* Once a process image (the kernel does not change under it). */
 static int kernel_ok(void)
 {
 	static int known; /* 0: not asked yet, 1: trusted, -1: too old */
-	struct utsname u;
 
 	if (!known) {
-		known = syscall(SYS_uname, &u) == 0 &&
-				nc__kernel_release_ok(u.release)
-			    ? 1
-			    : -1;
+		known = nc__policy_kernel_ok() ? 1 : -1;
 		if (known < 0)
 			nc__cache_log("kernel older than 5.17 (its inotify "
 				      "may report a deletion before it is "
@@ -386,85 +351,6 @@ static void wd_remove(struct nc__wd *s)
 	}
 }
 
-/* ioctl @req on directory @path, opened for it and closed again: its
- * result, with errno in *@err (EBADF-like failures to open included). */
-static int dir_ioctl(const char *path, unsigned long req, void *arg, int *err)
-{
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, path,
-			      O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY |
-				  O_NONBLOCK);
-	int r;
-
-	if (fd < 0) {
-		*err = EBADF; /* not ENOTTY: "cannot tell" */
-		return -1;
-	}
-	r = (int)syscall(SYS_ioctl, fd, req, arg);
-	*err = errno;
-	syscall(SYS_close, fd);
-	return r;
-}
-
-/*
- * XFS_IOC_FSGEOMETRY_V1 (<xfs/xfs_fs.h>, a stable kernel interface): the
- * 112-byte version-1 geometry, whose 32-bit flags at byte 92 hold
- * XFS_FSOP_GEOM_FLAGS_DIRV2CI on a filesystem made with
- * "mkfs.xfs -n version=ci" (ASCII case-insensitive names).
- */
-struct nc_xfs_geom_v1 {
-	unsigned char head[92];
-	uint32_t flags;
-	unsigned char tail[16];
-};
-#define NC_XFS_IOC_FSGEOMETRY_V1 _IOR('X', 100, struct nc_xfs_geom_v1)
-_Static_assert(sizeof(struct nc_xfs_geom_v1) == 112 &&
-		   NC_XFS_IOC_FSGEOMETRY_V1 == 0x80705864u,
-	       "XFS_IOC_FSGEOMETRY_V1 is 112 bytes, ioctl 0x80705864");
-#define NC_XFS_GEOM_FLAGS_DIRV2CI (1u << 12)
-#define NC_XFS_MAGIC 0x58465342
-
-/* Filesystems whose changes inotify reports: local ones (f_type). */
-static int fs_allowed(long type)
-{
-	switch ((unsigned long)type) {
-	case 0xEF53:	   /* ext2/3/4 */
-	case NC_XFS_MAGIC: /* xfs (unless ascii-ci: fs_watchable) */
-	case 0x9123683E:   /* btrfs */
-	case 0x01021994:   /* tmpfs */
-	case 0xF2F52010:   /* f2fs */
-	case 0x3153464a:   /* jfs */
-	case 0x52654973:   /* reiserfs */
-		return 1;
-	default:
-		/* nfs, fuse, overlay, proc, sysfs, 9p, cifs ...; and vfat
-		 * and exfat, whose names are case-insensitive (one entry,
-		 * many names, events naming one of them). */
-		return 0;
-	}
-}
-
-/*
- * Is directory @path case-insensitive (the "casefold" attribute of ext4,
- * f2fs and tmpfs, chattr +F)?  Such a directory answers for one entry
- * under many names, and its events name only one of them: a cached
- * "FOO" would outlive the deletion of "foo", a cached ENOENT for "FOO"
- * its creation.  1 also when it cannot be told; 0 when the filesystem
- * has no such attributes at all.  Asked after the watch exists: a
- * directory made case-insensitive later reports IN_ATTRIB.  The open()
- * is seen by other watchers of the directory (IN_OPEN): it is made only
- * on filesystems that can have such directories, on kernels that can
- * make them (fs_watchable), once per directory and process.
- */
-static int dir_casefolded(const char *path)
-{
-	long flags = 0; /* the kernel writes an int; a long is room enough */
-	int e;
-
-	if (dir_ioctl(path, FS_IOC_GETFLAGS, &flags, &e) < 0)
-		return e != ENOTTY && e != EINVAL && e != EOPNOTSUPP;
-	return ((unsigned int)flags & FS_CASEFOLD_FL) != 0;
-}
-
 /* The descriptors exist from the first watch of this image on. */
 static int notify_ready(void)
 {
@@ -474,41 +360,6 @@ static int notify_ready(void)
 		return 1;
 	__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 	return 0;
-}
-
-/* Is the xfs filesystem of directory @path case-insensitive?  1 also
- * when it cannot be told. */
-static int xfs_ascii_ci(const char *path)
-{
-	struct nc_xfs_geom_v1 g;
-	int e;
-
-	memset(&g, 0, sizeof(g));
-	return dir_ioctl(path, NC_XFS_IOC_FSGEOMETRY_V1, &g, &e) < 0 ||
-	       (g.flags & NC_XFS_GEOM_FLAGS_DIRV2CI);
-}
-
-/*
- * Can this kernel make a directory case-insensitive at all (CONFIG_UNICODE,
- * shown by a "casefold" feature of ext4, f2fs or tmpfs)?  Asked once: where
- * it cannot, no directory needs the open() that dir_casefolded() costs.
- */
-static int casefold_kernel(void)
-{
-	static const char *const feat[] = {"/sys/fs/ext4/features/casefold",
-					   "/sys/fs/f2fs/features/casefold",
-					   "/sys/fs/tmpfs/features/casefold"};
-	static int known; /* 0: not asked, 1: yes, -1: no */
-	struct stat st;
-
-	if (!known) {
-		known = -1;
-		for (unsigned i = 0; i < sizeof(feat) / sizeof(feat[0]); i++)
-			if (syscall(SYS_newfstatat, AT_FDCWD, feat[i], &st,
-				    0) == 0)
-				known = 1;
-	}
-	return known > 0;
 }
 
 /* Is the filesystem of directory @d one whose changes inotify reports?
@@ -521,19 +372,13 @@ static int fs_watchable(const struct nc_dentry *d, const char *path, int *cffs)
 	const struct nc_dentry *p =
 	    (d->flags & NC_D_ROOT) ? NULL
 				   : nc__dentry_at(&nc__c.arena, d->parent);
-	struct statfs sfs;
 
 	if (p && (p->flags & NC_D_WATCHED) && !(d->flags & NC_D_MOUNT) &&
 	    p->st.st_dev == d->st.st_dev && p->ident == d->parent_ident) {
 		*cffs = !!(p->flags & NC_D_CFFS);
 		return 1;
 	}
-	if (syscall(SYS_statfs, path, &sfs) != 0 || !fs_allowed(sfs.f_type))
-		return 0;
-	*cffs = (sfs.f_type == 0xEF53 || sfs.f_type == 0xF2F52010 ||
-		 sfs.f_type == 0x01021994) &&
-		casefold_kernel();
-	return sfs.f_type != NC_XFS_MAGIC || !xfs_ascii_ci(path);
+	return nc__policy_fs(path, NULL, cffs) == NC_POL_OK;
 }
 
 static int drop(uint32_t idx);
@@ -627,7 +472,7 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		 * names for one watch would make events ambiguous. */
 		goto refuse;
 	}
-	if (cffs && dir_casefolded(path)) {
+	if (cffs && nc__policy_dir_casefolded(path)) {
 		static int logged;
 
 		if (!logged) {

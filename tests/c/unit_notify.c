@@ -1,5 +1,5 @@
 /*
- * Unit tests of the coherence layer's pure rules (notify.c).
+ * Unit tests of the coherence layer's pure rules (policy.c).
  *
  * Which kernels the cache trusts: 5.17 and later, by the uname release
  * alone (the IN_DELETE ordering fix of 5.17; see nc__kernel_release_ok).
