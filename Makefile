@@ -101,7 +101,9 @@ $(SHIM): $(SHIM_OBJ) $(CACHE_OBJ) $(COMMON_OBJ)
 	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(STATIC_LIBS) -ldl
 
-$(CLI): $(CLI_OBJ) $(COMMON_OBJ)
+# The CLI shares the cache's decisions on what may be cached (policy.h),
+# which `namecache explain` and `doctor` report.
+$(CLI): $(CLI_OBJ) $(COMMON_OBJ) $(OBJ)/cache/policy.o
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^

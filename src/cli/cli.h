@@ -11,6 +11,12 @@ void nc__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int nc__cmd_run(int argc, char **argv);
 int nc__cmd_stats(int argc, char **argv);
+int nc__cmd_doctor(int argc, char **argv);
+int nc__cmd_explain(int argc, char **argv);
+
+/* The shim that belongs to this binary (run.c): its path in @out, 0; or
+ * -1 when there is none. */
+int nc__find_shim(char *out, size_t cap);
 
 /*
  * Aggregate statistics records from @in into a report on @out.

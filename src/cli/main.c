@@ -4,6 +4,8 @@
  *   namecache run [--stats] [--mode strict|relaxed|off] [--respect-env]
  *                 [--] CMD [ARGS...]
  *   namecache stats [FILE...]
+ *   namecache doctor
+ *   namecache explain [--nofollow] PATH...
  *   namecache --help | --version
  *
  * Errors are one line on stderr, "namecache: what failed", and exit
@@ -21,6 +23,8 @@ static const char usage[] =
     "usage: namecache run [--stats] [--mode strict|relaxed|off] [--] CMD "
     "[ARGS...]\n"
     "       namecache stats [FILE...]\n"
+    "       namecache doctor\n"
+    "       namecache explain [--nofollow] PATH...\n"
     "       namecache --help | --version\n"
     "\n"
     "  run     run CMD and all its descendants with the namecache shim\n"
@@ -33,6 +37,11 @@ static const char usage[] =
     "                   then runs without namecache\n"
     "  stats   aggregate statistics records (from NAMECACHE_STATS) and\n"
     "          print the table; FILE - or no FILE reads stdin\n"
+    "  doctor  check what the cache relies on here (kernel, inotify,\n"
+    "          filesystem ...), one line each; status 1 if it cannot work\n"
+    "  explain say for each PATH whether its lookups would be answered\n"
+    "          from the cache, and if not why; status 1 if one would not\n"
+    "    --nofollow     a final symbolic link is not followed (lstat)\n"
     "\n"
     "Environment: NAMECACHE_MODE, NAMECACHE_STATS, NAMECACHE_LOG,\n"
     "NAMECACHE_MAX_STALE_US, NAMECACHE_WARMUP, NAMECACHE_INHERIT; see\n"
@@ -70,6 +79,10 @@ int main(int argc, char **argv)
 		return nc__cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "stats"))
 		return nc__cmd_stats(argc - 1, argv + 1);
+	if (!strcmp(cmd, "doctor"))
+		return nc__cmd_doctor(argc - 1, argv + 1);
+	if (!strcmp(cmd, "explain"))
+		return nc__cmd_explain(argc - 1, argv + 1);
 	nc__err("unknown command '%s' (see namecache --help)", cmd);
 	return NC_EXIT_USAGE;
 }

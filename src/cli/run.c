@@ -55,7 +55,7 @@ static void forward(int sig, siginfo_t *si, void *ctx)
 }
 
 /* The shim that belongs to this binary: ../lib next to bin/, else LIBDIR. */
-static int find_shim(char *out, size_t cap)
+int nc__find_shim(char *out, size_t cap)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -77,9 +77,6 @@ static int find_shim(char *out, size_t cap)
 		cap &&
 	    access(out, R_OK) == 0)
 		return 0;
-	nc__err("cannot find %s (looked next to the namecache binary and in "
-		"%s)",
-		NC_SHIM_NAME, NC_LIBDIR);
 	return -1;
 }
 
@@ -332,7 +329,13 @@ int nc__cmd_run(int argc, char **argv)
 	}
 	if (cfg.stats_path[0] && !stats)
 		check_stats_file(cfg.stats_path);
-	if (find_shim(shim, sizeof(shim)) < 0 || set_preload(shim) < 0)
+	if (nc__find_shim(shim, sizeof(shim)) < 0) {
+		nc__err("cannot find %s (looked next to the namecache binary "
+			"and in %s)",
+			NC_SHIM_NAME, NC_LIBDIR);
+		return 1;
+	}
+	if (set_preload(shim) < 0)
 		return 1;
 	if (!stats) {
 		execvp(argv[i], argv + i);
