@@ -8,7 +8,8 @@
 #   make demo            install missing Debian packages (as root), build, and run
 #                        `git status` on a generated repository under the cache
 #   make bench           run the benchmarks and write docs/benchmarks.md
-#   make install         PREFIX=/usr/local DESTDIR= (bin, lib, header, man, .pc)
+#   make install         PREFIX=/usr/local DESTDIR= (bin, lib, header, man, .pc,
+#                        bash completion, contrib helpers); make uninstall
 #   make SANITIZE=address,undefined check-c   the C tests under sanitizers
 #   make style | lint    clang-format check | cppcheck and clang-tidy
 #
@@ -20,8 +21,11 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
-MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+NCDATADIR ?= $(DATADIR)/namecache
 DESTDIR ?=
 
 CC ?= cc
@@ -108,6 +112,9 @@ $(CLI): $(CLI_OBJ) $(COMMON_OBJ) $(OBJ)/cache/policy.o
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+# Made at every install: it holds PREFIX, LIBDIR and INCLUDEDIR, which
+# may differ from one install to the next.
+.PHONY: $(B)/namecache.pc
 $(B)/namecache.pc: contrib/namecache.pc.in include/namecache.h
 	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)
@@ -153,23 +160,52 @@ bench:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run.sh
 
+# What `make install` installs: one SOURCE:DESTINATION:MODE word per file
+# (DESTINATION under $(DESTDIR)), and one LINK:TARGET word per symbolic
+# link.  `make uninstall` removes exactly these, then the directories of
+# $(NCDATADIR) it leaves empty.  A new file (a systemd unit of a later
+# shared-cache daemon, say) is one more word here.
+INSTALL_FILES := \
+	$(CLI):$(BINDIR)/namecache:755 \
+	$(SHIM):$(LIBDIR)/libnamecache.so:755 \
+	include/namecache.h:$(INCLUDEDIR)/namecache.h:644 \
+	$(B)/namecache.pc:$(PKGCONFIGDIR)/namecache.pc:644 \
+	man/namecache.1:$(MANDIR)/man1/namecache.1:644 \
+	man/namecache.3:$(MANDIR)/man3/namecache.3:644 \
+	contrib/completion/namecache.bash:$(BASHCOMPDIR)/namecache:644 \
+	contrib/bats/namecache.bash:$(NCDATADIR)/bats/namecache.bash:644 \
+	contrib/git/namecache.gitconfig:$(NCDATADIR)/git/namecache.gitconfig:644 \
+	contrib/make/namecache.mk:$(NCDATADIR)/make/namecache.mk:644 \
+	contrib/bin/namecache-masquerade:$(NCDATADIR)/bin/namecache-masquerade:755
+INSTALL_LINKS := $(foreach p,make ninja git,\
+	$(NCDATADIR)/bin/$(p):namecache-masquerade)
+
 install: all $(B)/namecache.pc
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
-		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(PKGCONFIGDIR)
-	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/namecache
-	install -m 755 $(SHIM) $(DESTDIR)$(LIBDIR)/libnamecache.so
-	install -m 644 include/namecache.h $(DESTDIR)$(INCLUDEDIR)/namecache.h
-	install -m 644 man/namecache.1 $(DESTDIR)$(MANDIR)/man1/namecache.1
-	install -m 644 man/namecache.3 $(DESTDIR)$(MANDIR)/man3/namecache.3
-	install -m 644 $(B)/namecache.pc $(DESTDIR)$(PKGCONFIGDIR)/namecache.pc
+	$(Q)set -e; for w in $(INSTALL_FILES); do \
+		src=$${w%%:*}; dst=$${w#*:}; mode=$${dst##*:}; \
+		dst=$(DESTDIR)$${dst%:*}; \
+		install -d "$${dst%/*}"; \
+		install -m "$$mode" "$$src" "$$dst"; \
+		printf '  %-7s %s\n' INSTALL "$$dst"; \
+	done
+	$(Q)set -e; for w in $(INSTALL_LINKS); do \
+		l=$(DESTDIR)$${w%%:*}; \
+		ln -sfn "$${w#*:}" "$$l"; \
+		printf '  %-7s %s\n' LN "$$l"; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/namecache $(DESTDIR)$(LIBDIR)/libnamecache.so \
-		$(DESTDIR)$(INCLUDEDIR)/namecache.h \
-		$(DESTDIR)$(MANDIR)/man1/namecache.1 \
-		$(DESTDIR)$(MANDIR)/man3/namecache.3 \
-		$(DESTDIR)$(PKGCONFIGDIR)/namecache.pc
+	$(Q)for w in $(INSTALL_FILES); do \
+		dst=$${w#*:}; dst=$(DESTDIR)$${dst%:*}; \
+		rm -f "$$dst" && printf '  %-7s %s\n' RM "$$dst"; \
+	done
+	$(Q)for w in $(INSTALL_LINKS); do \
+		l=$(DESTDIR)$${w%%:*}; \
+		rm -f "$$l" && printf '  %-7s %s\n' RM "$$l"; \
+	done
+	$(Q)for d in bats git make bin; do \
+		rmdir "$(DESTDIR)$(NCDATADIR)/$$d" 2>/dev/null || true; \
+	done; rmdir "$(DESTDIR)$(NCDATADIR)" 2>/dev/null || true
 
 clean:
 	rm -rf $(B)
