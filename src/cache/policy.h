@@ -6,10 +6,10 @@
  *
  * Every function here asks the kernel directly (raw system calls, no
  * allocation, no stdio): the cache calls them from the writer's slow
- * path, where the wrappers' rules hold.  None keeps state except the two
- * answers that cannot change under a process image (the kernel release,
- * whether the kernel can make case-insensitive directories), cached in
- * plain statics written with the same value by whoever asks first.
+ * path, where the wrappers' rules hold.  None keeps state except one
+ * answer that cannot change under a process image (whether the kernel
+ * can make case-insensitive directories), cached in a plain static
+ * written with the same value by whoever asks first.
  */
 #ifndef NC_POLICY_H
 #define NC_POLICY_H
@@ -35,7 +35,8 @@ const char *nc__policy_text(enum nc_policy reason);
  * trust (5.17 or later)?  Unparsable releases are not trusted. */
 int nc__kernel_release_ok(const char *release);
 
-/* The same for the running kernel (asked once per process image). */
+/* The same for the running kernel (uname; the cache asks it once per
+ * process image, notify.c). */
 int nc__policy_kernel_ok(void);
 
 /* Is filesystem type @f_type (statfs f_type) on the allowlist? */

@@ -17,6 +17,8 @@ setup() {
 	ln -s f "$T/d/l"
 	ln -s .. "$T/d/e/up"
 	ln -s missing "$T/d/dangling"
+	ln -s loop2 "$T/d/loop1"
+	ln -s loop1 "$T/d/loop2"
 	own_dir=
 }
 
@@ -55,8 +57,12 @@ extra_hits() {
 	assert_line --index 5 "$T/d/nothing: cached: $T/d/nothing does not exist: the cache answers ENOENT (a negative entry)"
 	assert_line --index 6 "$T/d/f/x: cached: $T/d/f is not a directory: the cache answers ENOTDIR"
 	assert_line --index 7 "/: cached (resolved: /)"
+	run --separate-stderr "$NC_CLI" explain "$T/d/loop1" "$T/d/f/"
+	assert_success
+	assert_line --index 0 "$T/d/loop1: cached: $T/d/loop1: too many symbolic links: the cache answers ELOOP"
+	assert_line --index 1 "$T/d/f/: cached: $T/d/f is not a directory: the cache answers ENOTDIR"
 	local p
-	for p in "$T/d/f" "$T/d/l" "$T/d/nothing" "$T/d/f/x"; do
+	for p in "$T/d/f" "$T/d/l" "$T/d/nothing" "$T/d/f/x" "$T/d/loop1" "$T/d/f/"; do
 		[ "$(extra_hits "$p")" -ge 20 ] || fail "no hits for $p under the shim"
 	done
 	# --nofollow: the link itself.
