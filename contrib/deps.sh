@@ -14,6 +14,7 @@
 # Environment:
 #   NC_DEPS=no        do nothing (a packager's chroot, an offline machine)
 #   NC_DEPS_EXTRA     more required packages (tests of this script)
+#   NC_DEPS_EXTRA_OPTIONAL  more optional packages (tests of this script)
 #   NC_DEPS_DRY_RUN=1 as root, print the apt-get line instead of running it
 #
 # .ci/run installs the same packages explicitly; keep the lists in step.
@@ -80,7 +81,7 @@ for purpose in "$@"; do
 	req="$req $required" opt="$opt $optional"
 done
 req=$(uniq_words $req ${NC_DEPS_EXTRA:-})
-opt=$(uniq_words $opt)
+opt=$(uniq_words $opt ${NC_DEPS_EXTRA_OPTIONAL:-})
 miss_req=$(uniq_words $(missing $req))
 miss_opt=$(uniq_words $(missing $opt))
 [ -z "$miss_req$miss_opt" ] && exit 0
@@ -94,9 +95,16 @@ if [ "$(id -u)" -eq 0 ]; then
 		exit 0
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
-		$line >&2
-	exit 0
+	# apt's and dpkg's chatter is shown only when they fail.
+	log=$(mktemp "${TMPDIR:-/tmp}/namecache-deps.XXXXXX")
+	if apt-get update -qq >"$log" 2>&1 && $line >>"$log" 2>&1; then
+		rm -f "$log"
+		exit 0
+	fi
+	cat "$log" >&2
+	rm -f "$log"
+	echo "deps ($what): apt-get failed" >&2
+	exit 1
 fi
 if [ -n "$miss_req" ]; then
 	echo "deps ($what): missing Debian packages; run as root:" >&2
