@@ -106,6 +106,29 @@ extra_hits() {
 	[ "$(extra_hits "$own_dir/open" "${as[@]}")" -ge 20 ]
 }
 
+@test "explain: a file bind-mounted from another filesystem is not cached; the shim agrees" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount"
+	unshare -m true 2>/dev/null || skip "unshare -m is not permitted here"
+	mkdir "$T/t"
+	declare -f hits_of extra_hits >"$BATS_TEST_TMPDIR/fns"
+	# In a private mount namespace: a tmpfs, and its file bound over d/f.
+	run unshare -m bash -c '
+		set -e
+		mount -t tmpfs none "$1/t"
+		echo other >"$1/t/src"
+		mount --bind "$1/t/src" "$1/d/f"
+		source "$2"
+		"$NC_CLI" explain "$1/d/f" "$1/t/src" || echo "status $?"
+		echo "extra hits $(extra_hits "$1/d/f") $(extra_hits "$1/t/src")"' \
+		_ "$T" "$BATS_TEST_TMPDIR/fns"
+	assert_success
+	assert_line --index 0 "$T/d/f: not cached: $T/d/f: a file on another mount than its directory (a bind mount)"
+	assert_line --index 1 "$T/t/src: cached (resolved: $T/t/src)"
+	assert_line --index 2 "status 1"
+	[[ ${lines[3]} =~ ^extra\ hits\ 0\ ([0-9]+)$ ]] || fail "${lines[3]}"
+	[ "${BASH_REMATCH[1]}" -ge 20 ]
+}
+
 @test "explain: NAMECACHE_MODE=off, a bad setting and an old kernel refuse every path; the shim agrees" {
 	NAMECACHE_MODE=off run --separate-stderr "$NC_CLI" explain "$T/d/f"
 	assert_failure 1
