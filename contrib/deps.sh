@@ -17,7 +17,7 @@
 #   NC_DEPS_EXTRA_OPTIONAL  more optional packages (tests of this script)
 #   NC_DEPS_DRY_RUN=1 as root, print the apt-get line instead of running it
 #
-# .ci/run installs the same packages explicitly; keep the lists in step.
+# .ci/run installs only the build packages and leaves the rest to make check.
 #
 # Package lists are words split on blanks, never globbed (set -f):
 # shellcheck disable=SC2086,SC2046

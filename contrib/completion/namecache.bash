@@ -45,7 +45,7 @@ _namecache() {
 		fi
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W \
-				'--stats --mode -- --mode=strict --mode=relaxed --mode=off' \
+				'--stats --mode --respect-env -- --mode=strict --mode=relaxed --mode=off' \
 				-- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -c -- "$cur")
