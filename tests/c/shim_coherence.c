@@ -424,38 +424,50 @@ TEST(own_changes_strict)
 }
 
 /*
+ * Run `coherence-prog MODE DIR` (whose last line is "lookups M
+ * differences D") in a scratch directory; fail on any difference or a
+ * failed run.  The lookups and the statistics' calls and hits.
+ */
+static void coh_lookups(const char *mode, unsigned long *lookups,
+			unsigned long long *calls, unsigned long long *hits)
+{
+	char dir[PATH_MAX], stats[PATH_MAX + 32];
+	struct nc_run_result r;
+	unsigned long differences = 0;
+	const char *sum;
+	int uid = coh_scratch(dir, sizeof(dir), mode);
+
+	coh_prog(dir, uid, mode, dir, NULL, &r);
+	sum = strstr(r.out, "lookups ");
+	if (!sum ||
+	    sscanf(sum, "lookups %lu differences %lu", lookups, &differences) !=
+		2 ||
+	    differences || r.status) {
+		coh_show(r.out);
+		NC_FAIL("%s: wait status %d", mode, r.status);
+	}
+	snprintf(stats, sizeof(stats), "%s/stats", dir);
+	ASSERT(coh_stats(stats, calls, hits) > 0);
+	printf("# %s: lookups %lu differences %lu hits %llu of %llu\n", mode,
+	       *lookups, differences, *hits, *calls);
+	nc_run_free(&r);
+	nc_rm_rf(dir);
+}
+
+/*
  * nftw(FTW_CHDIR) and fts change the cwd with glibc's internal chdir:
  * relative lookups in the callback, and after the walk, must be the
  * kernel's answers, although the cache had learnt the old cwd.
  */
 TEST(nftw_chdir_relative)
 {
-	char dir[PATH_MAX], stats[PATH_MAX + 32];
-	struct nc_run_result r;
-	unsigned long lookups = 0, differences = 0;
+	unsigned long lookups;
 	unsigned long long calls, hits;
-	const char *sum;
-	int uid = coh_scratch(dir, sizeof(dir), "nftw");
 
-	coh_prog(dir, uid, "nftw", dir, NULL, &r);
-	sum = strstr(r.out, "lookups ");
-	if (!sum ||
-	    sscanf(sum, "lookups %lu differences %lu", &lookups,
-		   &differences) != 2 ||
-	    differences) {
-		coh_show(r.out);
-		NC_FAIL("nftw: wait status %d", r.status);
-	}
-	snprintf(stats, sizeof(stats), "%s/stats", dir);
-	ASSERT(coh_stats(stats, &calls, &hits) > 0);
-	printf("# nftw: lookups %lu differences %lu hits %llu of %llu\n",
-	       lookups, differences, hits, calls);
-	ASSERT_EQ(r.status, 0);
+	coh_lookups("nftw", &lookups, &calls, &hits);
 	ASSERT(lookups > 0);
 	/* The cwd's names were cached before the walks. */
 	ASSERT(hits > 0);
-	nc_run_free(&r);
-	nc_rm_rf(dir);
 }
 
 /*
@@ -466,30 +478,12 @@ TEST(nftw_chdir_relative)
  */
 TEST(vfork_child_on_parent_memory)
 {
-	char dir[PATH_MAX], stats[PATH_MAX + 32];
-	struct nc_run_result r;
-	unsigned long lookups = 0, differences = 0;
+	unsigned long lookups;
 	unsigned long long calls, hits;
-	const char *sum;
-	int uid = coh_scratch(dir, sizeof(dir), "vfork");
 
-	coh_prog(dir, uid, "vfork", dir, NULL, &r);
-	sum = strstr(r.out, "lookups ");
-	if (!sum ||
-	    sscanf(sum, "lookups %lu differences %lu", &lookups,
-		   &differences) != 2 ||
-	    differences || r.status) {
-		coh_show(r.out);
-		NC_FAIL("vfork: wait status %d", r.status);
-	}
-	snprintf(stats, sizeof(stats), "%s/stats", dir);
-	ASSERT(coh_stats(stats, &calls, &hits) > 0);
-	printf("# vfork: lookups %lu differences %lu hits %llu of %llu\n",
-	       lookups, differences, hits, calls);
+	coh_lookups("vfork", &lookups, &calls, &hits);
 	/* The parent's 2 x 1,000 rounds after the child came from memory. */
 	ASSERT(hits * 10 > calls * 9);
-	nc_run_free(&r);
-	nc_rm_rf(dir);
 }
 
 /* Calls and hits of family @name in every record of @path. */
