@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,6 +50,7 @@ int nc__cache_state;
  * (see in_owner()). */
 static pid_t owner_pid;
 static __thread pid_t borrower __attribute__((tls_model("initial-exec")));
+static int in_owner(void);
 
 static int cfg_mode = 0; /* NC_MODE_STRICT */
 static int cfg_chain;	 /* 0: not known yet, 1: libc, 2: another library */
@@ -98,10 +100,15 @@ void nc__cache_chain(int libc)
 	__atomic_store_n(&cfg_chain, libc ? 1 : 2, __ATOMIC_RELEASE);
 }
 
+/* Only the owner writes: a vfork child that merely looks paths up (and so
+ * was never marked borrowed) must not open descriptors that exist in its
+ * table alone, nor drain the queue for its parent (see in_owner()). */
 int nc__writer_trylock(void)
 {
 	int expect = 0;
 
+	if (!in_owner())
+		return 0;
 	return __atomic_compare_exchange_n(&nc__c.writer, &expect, 1, 0,
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
@@ -111,7 +118,34 @@ void nc__writer_unlock(void)
 	__atomic_store_n(&nc__c.writer, 0, __ATOMIC_RELEASE);
 }
 
-static int in_owner(void);
+/*
+ * A page the kernel zeroes in every child that does not share our memory
+ * (MADV_WIPEONFORK, Linux 4.14): a fork child, and a child of glibc's
+ * clone() without CLONE_VM, which runs no atfork handler and would
+ * otherwise drain its parent's inotify queue into a copy of the cache
+ * that its parent never sees, and answer from its own copy after the
+ * parent drained what it missed.  Its byte is 1 while this process owns
+ * the cache; a query that finds 0 starts afresh, as a fork child does.
+ * NULL where the kernel cannot wipe: the atfork handler alone remains.
+ */
+static unsigned char *alive;
+
+static void alive_set(void)
+{
+	if (!alive) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return;
+		if (madvise(p, 4096, MADV_WIPEONFORK) < 0) {
+			munmap(p, 4096);
+			return;
+		}
+		alive = p;
+	}
+	__atomic_store_n(alive, 1, __ATOMIC_RELEASE);
+}
 
 /* Bring the cache up (first query of this image, or after a fork). */
 static void start(void)
@@ -149,6 +183,7 @@ static void start(void)
 	nc__arena_flush(&nc__c.arena);
 	if (nc__fill_root() < 0)
 		goto off;
+	alive_set();
 	__atomic_store_n(&nc__cache_state, NC_ST_READY, __ATOMIC_RELEASE);
 	return;
 off:
@@ -498,6 +533,15 @@ static int query(struct nc_query *q)
 {
 	uint64_t hash;
 
+	/* A child that copied our memory without our atfork handler: its
+	 * descriptors may be its parent's own (CLONE_FILES), so they are
+	 * forgotten, not closed. */
+	if (__builtin_expect(alive && !__atomic_load_n(alive, __ATOMIC_ACQUIRE),
+			     0) &&
+	    ck_pr_load_int(&nc__cache_state) == NC_ST_READY) {
+		nc__notify_forget();
+		nc__cache_fork_child();
+	}
 	/* Acquire: what start() set up before publishing READY is seen. */
 	if (__atomic_load_n(&nc__cache_state, __ATOMIC_ACQUIRE) !=
 	    NC_ST_READY) {
@@ -749,7 +793,10 @@ static int borrowed(void)
 
 void nc__cache_cwd_changed(void)
 {
-	(void)in_owner();
+	/* A vfork child's own directory: its queries pass through, and the
+	 * parent's working directory is still the one it knows. */
+	if (!in_owner())
+		return;
 	__atomic_fetch_add(&nc__c.cwd_gen, 1, __ATOMIC_SEQ_CST);
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
 	nc__c.cwd_admit = 1; /* the next relative lookup recomputes it */

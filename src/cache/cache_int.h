@@ -94,6 +94,9 @@ void nc__cwd_forget(uint32_t idx);
 /* Close every descriptor, the threads' probes too (start-up, fork child,
  * off): only while no other thread can be using them. */
 void nc__notify_close(void);
+/* Forget every descriptor without closing it: they may belong to
+ * another process sharing our descriptor table (a clone child). */
+void nc__notify_forget(void);
 /* Is one of our descriptors in [first, last]?  Any thread. */
 int nc__notify_owns(unsigned int first, unsigned int last);
 /* The calling thread is exiting: close its probe. */

@@ -216,6 +216,17 @@ void nc__notify_close(void)
 	nc__c.wd_used = 0;
 }
 
+void nc__notify_forget(void)
+{
+	for (int i = 0; i < NC_PROBES; i++) {
+		ck_pr_store_int(&probes[i].efd, -1);
+		ck_pr_store_int(&probes[i].mfd, -1);
+	}
+	ck_pr_store_int(&nc__c.ifd, -1);
+	ck_pr_store_int(&nc__c.mfd, -1);
+	nc__notify_close(); /* closes nothing now: resets the rest */
+}
+
 int nc__notify_owns(unsigned int first, unsigned int last)
 {
 	int fd[2 + 2 * NC_PROBES];

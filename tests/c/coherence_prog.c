@@ -62,6 +62,18 @@
  *	and the parent's must still come from the cache (its statistics).
  *	Prints "lookups M differences D".
  *
+ *   coherence-prog vfork-first DIR
+ *	The image's first fill happens in a vfork child (the parent only
+ *	looked once): the child must not leave descriptors in the parent's
+ *	memory that exist only in its own table.  The parent then opens a
+ *	pipe and a fork child writes to it.  Prints "lookups M differences
+ *	D" (a lost pipe is a difference).
+ *
+ *   coherence-prog clone DIR
+ *	A child of glibc's clone() without CLONE_VM (no atfork handler)
+ *	looks a cached file up after its parent removed it; then the parent
+ *	looks again.  Neither may answer from before the removal.
+ *
  *   coherence-prog sandwich DIR SECONDS
  *	No hand-off: two unshimmed children change DIR at their own pace
  *	while this process, under the shim, brackets each interposed
@@ -87,12 +99,14 @@
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -2320,6 +2334,96 @@ static int run_vfork(const char *dir)
 	return n_diffs ? 1 : 0;
 }
 
+static int run_vfork_first(const char *dir)
+{
+	char f[PATH_MAX], c;
+	int fds[2], status;
+	struct stat st;
+	pid_t pid;
+
+	/* Below the shim's descriptor floor (900), its descriptors take the
+	 * lowest free numbers, which a new pipe would then reuse. */
+	struct rlimit rl = {256, 256};
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 2;
+	resolve_libc_realpath();
+	snprintf(f, sizeof(f), "%s/f", dir);
+	put(f, "f");
+	if (stat(f, &st) < 0) /* starts the cache; nothing filled yet */
+		return 2;
+	pid = vfork();
+	if (pid < 0)
+		return 2;
+	if (pid == 0) {
+		for (int i = 0; i < 3; i++) /* admitted, filled, hit */
+			if (stat(f, &st) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || status != 0)
+		return 2;
+	if (pipe(fds) < 0)
+		return 2;
+	pid = fork();
+	if (pid == 0)
+		_exit(write(fds[1], "w", 1) == 1 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 2;
+	if (status != 0 || read(fds[0], &c, 1) != 1) {
+		diff("pipe", f, "a fork child could not write to a new pipe");
+		return 1;
+	}
+	check_path(f);
+	printf("lookups %lu differences %lu\n", n_lookups, n_diffs);
+	return n_diffs ? 1 : 0;
+}
+
+static const char *clone_path;
+static int clone_go[2];
+
+static int clone_child(void *arg)
+{
+	char c;
+
+	(void)arg;
+	if (read(clone_go[0], &c, 1) != 1)
+		return 3;
+	check_stat_like(clone_path);
+	return n_diffs ? 1 : 0;
+}
+
+static int run_clone(const char *dir)
+{
+	static char stack[1 << 16] __attribute__((aligned(16)));
+	char f[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	resolve_libc_realpath();
+	snprintf(f, sizeof(f), "%s/f", dir);
+	clone_path = f;
+	put(f, "f");
+	for (int i = 0; i < 5; i++)
+		check_stat_like(f);
+	if (pipe(clone_go) < 0)
+		return 2;
+	pid = clone(clone_child, stack + sizeof(stack), SIGCHLD, NULL);
+	if (pid < 0)
+		return 2;
+	if (unlink(f) < 0 || write(clone_go[1], "g", 1) != 1 ||
+	    waitpid(pid, &status, 0) != pid)
+		return 2;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
+		return 2;
+	if (WEXITSTATUS(status))
+		diff("stat", f, "the clone child answered from before unlink");
+	for (int i = 0; i < 3; i++)
+		check_stat_like(f);
+	printf("lookups %lu differences %lu\n", n_lookups, n_diffs);
+	return n_diffs ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2348,6 +2452,10 @@ int main(int argc, char **argv)
 		return run_own(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "vfork"))
 		return run_vfork(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "vfork-first"))
+		return run_vfork_first(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "clone"))
+		return run_clone(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "sandwich"))
 		return run_sandwich(argv[2], argv[3]);
 	if (argc == 6 && !strcmp(argv[1], "sandwich-child"))
@@ -2360,7 +2468,10 @@ int main(int argc, char **argv)
 		"       %s nftw DIR\n"
 		"       %s own DIR\n"
 		"       %s vfork DIR\n"
+		"       %s vfork-first DIR\n"
+		"       %s clone DIR\n"
 		"       %s sandwich DIR SECONDS\n",
-		argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
+		argv[0], argv[0], argv[0], argv[0], argv[0], argv[0], argv[0],
+		argv[0]);
 	return 2;
 }

@@ -486,6 +486,34 @@ TEST(vfork_child_on_parent_memory)
 	ASSERT(hits * 10 > calls * 9);
 }
 
+/*
+ * The image's first fill in a vfork child must leave the parent no
+ * descriptor numbers that exist only in the child's table (they were
+ * later closed under the parent's own new descriptors).
+ */
+TEST(vfork_child_fills_first)
+{
+	unsigned long lookups;
+	unsigned long long calls, hits;
+
+	coh_lookups("vfork-first", &lookups, &calls, &hits);
+	ASSERT(hits > 0);
+}
+
+/*
+ * A child of clone() without CLONE_VM copies our memory but runs no
+ * atfork handler: it must neither drain its parent's queue nor answer
+ * from its copy.
+ */
+TEST(clone_child_without_atfork)
+{
+	unsigned long lookups;
+	unsigned long long calls, hits;
+
+	coh_lookups("clone", &lookups, &calls, &hits);
+	ASSERT(hits > 0);
+}
+
 /* Calls and hits of family @name in every record of @path. */
 static int coh_family(const char *path, const char *name,
 		      unsigned long long *calls, unsigned long long *hits)
