@@ -76,6 +76,7 @@ extern char **environ;
 #define NC__CARRY_MAX 16      /* NAMECACHE_* variables carried */
 #define NC__ENV_MAX 4096      /* entries of an environment rebuilt */
 #define NC__PRELOAD_MAX 16384 /* bytes of an LD_PRELOAD rebuilt */
+#define NC__STACK_MAX 8192    /* bytes of a new environment on the stack */
 #define NC__CAPS "security.capability"
 #define NC__PRELOAD "LD_PRELOAD="
 #define NC__PRELOAD_LEN (sizeof(NC__PRELOAD) - 1)
@@ -309,6 +310,12 @@ static int make_plan(char *const envp[], struct plan *p, int *why)
 			return -1;
 		}
 	}
+	/* The new environment is built on the caller's stack (no allocation
+	 * after vfork): a thread with a small stack must not overflow it. */
+	if (p->slots * sizeof(char *) + p->prelen > NC__STACK_MAX) {
+		*why = NC_EXEC_NOROOM;
+		return -1;
+	}
 	return 1;
 }
 
@@ -377,11 +384,23 @@ static int fd_path(char *buf, size_t cap, int fd, const char *path)
 	return b.overflow ? -1 : 0;
 }
 
+/* examine_caps() of a name relative to a directory descriptor, through
+ * /proc (its own frame: the common cases do not pay for the buffer). */
+static __attribute__((noinline)) int caps_via(int dirfd, const char *path,
+					      int nofollow)
+{
+	char via[PATH_MAX + 32];
+
+	if (fd_path(via, sizeof(via), dirfd, path) < 0)
+		return NC_EXEC_UNCHECKED;
+	return caps_fate(syscall(nofollow ? SYS_lgetxattr : SYS_getxattr, via,
+				 NC__CAPS, NULL, 0));
+}
+
 /* The capabilities of @path relative to @dirfd: 0 none, else the fate. */
 static int examine_caps(int dirfd, const char *path, int flags)
 {
 	int nofollow = flags & AT_SYMLINK_NOFOLLOW;
-	char via[PATH_MAX + 32];
 
 	if (!*path && (flags & AT_EMPTY_PATH)) {
 		long r = syscall(SYS_fgetxattr, dirfd, NC__CAPS, NULL, 0);
@@ -393,21 +412,18 @@ static int examine_caps(int dirfd, const char *path, int flags)
 		    syscall(nofollow ? SYS_lgetxattr : SYS_getxattr, path,
 			    NC__CAPS, NULL, 0));
 	}
-	if (fd_path(via, sizeof(via), dirfd, path) < 0)
-		return NC_EXEC_UNCHECKED;
-	return caps_fate(syscall(nofollow ? SYS_lgetxattr : SYS_getxattr, via,
-				 NC__CAPS, NULL, 0));
+	return caps_via(dirfd, path, nofollow);
 }
 
 /*
  * The interpreter a "#!" line names (the kernel reads the first 256
- * bytes; the name ends at a blank or the line's end) into @out: 0, or -1
- * if the file is no script or cannot be read by us.
+ * bytes; the name ends at a blank or the line's end) into @out: 0, -1 if
+ * the file is no script, -2 if we may not read it (execute-only).
  */
 static int interpreter(int dirfd, const char *path, int flags, char *out,
 		       size_t cap)
 {
-	char buf[256], via[PATH_MAX + 32];
+	char buf[256], via[64]; /* "/proc/self/fd/N" */
 	const char *p;
 	long fd, n;
 	size_t len;
@@ -420,8 +436,8 @@ static int interpreter(int dirfd, const char *path, int flags, char *out,
 	fd = syscall(SYS_openat, dirfd, path,
 		     O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 			 ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0));
-	if (fd < 0)
-		return -1;
+	if (fd < 0) /* an execute-only script may name any interpreter */
+		return errno == EACCES || errno == EPERM ? -2 : -1;
 	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
 	syscall(SYS_close, fd);
 	if (n < 3 || buf[0] != '#' || buf[1] != '!')
@@ -455,13 +471,29 @@ static int examine_path(int dirfd, const char *path, int flags)
 		if (privileged_mode(st.st_mode))
 			return NC_EXEC_SETID;
 		fate = examine_caps(dirfd, path, flags);
-		if (fate || !S_ISREG(st.st_mode) || depth == 4 ||
-		    interpreter(dirfd, path, flags, interp, sizeof(interp)) < 0)
+		if (fate || !S_ISREG(st.st_mode) || depth == 4)
 			return fate;
+		switch (
+		    interpreter(dirfd, path, flags, interp, sizeof(interp))) {
+		case -1:
+			return 0; /* no script: this file is what runs */
+		case -2:
+			return NC_EXEC_UNCHECKED;
+		}
 		path = interp;
 		dirfd = AT_FDCWD;
 		flags = 0;
 	}
+}
+
+/* May we execute @path, with the effective ids exec uses? */
+static int executable(const char *path)
+{
+	long r = syscall(SYS_faccessat2, AT_FDCWD, path, X_OK, AT_EACCESS);
+
+	if (r < 0 && errno == ENOSYS) /* before Linux 5.8: the real ids */
+		r = syscall(SYS_faccessat, AT_FDCWD, path, X_OK);
+	return r == 0;
 }
 
 /* The fate of exec*p/posix_spawnp of @file: glibc's PATH search. */
@@ -500,8 +532,7 @@ static int examine_search(const char *file, int cwd_moves)
 			fate = examine_path(AT_FDCWD, cand, 0);
 			if (fate)
 				return fate;
-			if (S_ISREG(st.st_mode) &&
-			    syscall(SYS_faccessat, AT_FDCWD, cand, X_OK) == 0)
+			if (S_ISREG(st.st_mode) && executable(cand))
 				return 0; /* the one glibc runs */
 		}
 		dirs += strcspn(dirs, ":");
@@ -559,6 +590,19 @@ int nc__exec_env(char *const envp[], const struct nc__exec_target *t,
 	}
 }
 
+/*
+ * system() and popen() read environ, so the new environment is installed
+ * there for the call.  It lives in static storage, not on the stack: a
+ * program that leaves system() by siglongjmp (an alarm around it) must
+ * not be left with environ pointing into a dead frame.  Only a
+ * single-threaded process gets here; a nested call (from a signal
+ * handler) or a call that finds environ still pointing at our copy
+ * passes through unchanged.
+ */
+static char *environ_out[NC__STACK_MAX / sizeof(char *)];
+static char environ_pre[NC__STACK_MAX];
+static int environ_busy;
+
 int nc__environ_env(const struct nc__exec_target *t, nc__exec_call call,
 		    void *ctx)
 {
@@ -566,7 +610,8 @@ int nc__environ_env(const struct nc__exec_target *t, nc__exec_call call,
 	int saved = errno, why = 0, r;
 	struct plan p;
 
-	if (!ready())
+	if (!ready() || old == environ_out ||
+	    __atomic_exchange_n(&environ_busy, 1, __ATOMIC_ACQUIRE))
 		return call(ctx, old);
 	r = make_plan(old, &p, &why);
 	if (r > 0)
@@ -574,19 +619,16 @@ int nc__environ_env(const struct nc__exec_target *t, nc__exec_call call,
 	if (r == 0 || why) {
 		if (why)
 			nc__count_exec(why);
+		__atomic_store_n(&environ_busy, 0, __ATOMIC_RELEASE);
 		errno = saved;
 		return call(ctx, old);
 	}
-	{
-		char *out[p.slots];
-		char pre[p.prelen + 1];
-
-		build(old, &p, out, pre);
-		nc__count_exec(NC_EXEC_RESTORED);
-		errno = saved;
-		environ = out;
-		r = call(ctx, out);
-		environ = old;
-		return r;
-	}
+	build(old, &p, environ_out, environ_pre);
+	nc__count_exec(NC_EXEC_RESTORED);
+	errno = saved;
+	environ = environ_out;
+	r = call(ctx, environ_out);
+	environ = old;
+	__atomic_store_n(&environ_busy, 0, __ATOMIC_RELEASE);
+	return r;
 }

@@ -145,31 +145,42 @@ static int claim_flush(void)
 	return 0;
 }
 
-void nc__stats_flush(const char *end)
+/* The record could not be appended: say so once per failure.  Its own
+ * frame, out of the way of the exec paths that flush. */
+static __attribute__((noinline, cold)) void flush_failed(int err)
 {
-	struct nc__counts now;
+	char msg[PATH_MAX + 64];
+	struct nc__buf b;
+	const char *e = strerrorname_np(err);
+
+	nc__buf_init(&b, msg, sizeof(msg));
+	nc__buf_str(&b, "cannot append statistics to ");
+	nc__buf_str(&b, cfg.stats_path);
+	nc__buf_str(&b, ": ");
+	nc__buf_str(&b, e ? e : "error");
+	nc__log(1, msg);
+}
+
+/* Format and append the record (the counts since the last one).  The
+ * counts are snapshotted into the record and the difference taken in
+ * place, so the frame holds one copy of them. */
+static __attribute__((noinline)) void flush_record(const char *end)
+{
 	struct nc__record rec;
 	char line[NC_RECORD_MAX];
 	size_t len;
-	int saved = errno;
-
-	nc__init();
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 ||
-	    !cfg.stats_path[0])
-		goto out;
-	if (!claim_flush())
-		goto out;
 
 	memset(&rec, 0, sizeof(rec));
-	nc__ctr_snapshot(&now);
+	nc__ctr_snapshot(&rec.c);
 	{
-		const uint64_t *nw = (const uint64_t *)&now;
 		uint64_t *rep = (uint64_t *)&reported;
 		uint64_t *out = (uint64_t *)&rec.c;
 
 		for (size_t i = 0; i < NC_COUNTS_WORDS; i++) {
-			out[i] = nw[i] - rep[i];
-			rep[i] = nw[i];
+			uint64_t now = out[i];
+
+			out[i] = now - rep[i];
+			rep[i] = now;
 		}
 	}
 	rec.pid = (int64_t)syscall(SYS_getpid);
@@ -187,18 +198,23 @@ void nc__stats_flush(const char *end)
 			nc__write_all(fd, line, len);
 			syscall(SYS_close, fd);
 		} else {
-			char msg[PATH_MAX + 64];
-			struct nc__buf b;
-			const char *e = strerrorname_np(errno);
-
-			nc__buf_init(&b, msg, sizeof(msg));
-			nc__buf_str(&b, "cannot append statistics to ");
-			nc__buf_str(&b, cfg.stats_path);
-			nc__buf_str(&b, ": ");
-			nc__buf_str(&b, e ? e : "error");
-			nc__log(1, msg);
+			flush_failed(errno);
 		}
 	}
+}
+
+/* Small frame: an exec path without NAMECACHE_STATS pays nothing more. */
+void nc__stats_flush(const char *end)
+{
+	int saved = errno;
+
+	nc__init();
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 ||
+	    !cfg.stats_path[0])
+		goto out;
+	if (!claim_flush())
+		goto out;
+	flush_record(end);
 	__atomic_store_n(&flushing, 0, __ATOMIC_RELEASE);
 out:
 	errno = saved;

@@ -308,3 +308,18 @@ privileged_copy() {
 	ncrun o --respect-env -- "$prog" execve-empty "$prog"
 	assert_equal "$(processes o)" 2
 }
+
+@test "exec and spawn from a thread with a 16 KiB stack, and system() left by siglongjmp" {
+	# The rebuilt environment and the statistics record fit a small
+	# stack: two children of a PTHREAD_STACK_MIN thread run under the
+	# cache (each "show" forks one more process).
+	ncrun s -- "$prog" small-stack "$prog"
+	assert_equal "$(processes s)" 5
+	assert_equal "$(restored s)" 2
+	# system()'s environment lives in static storage: a program that
+	# jumps out of it keeps a usable environ.
+	ncrun j -- "$prog" system-jump "$prog"
+	run cat j.out
+	assert_output "FOO=jump"
+	assert_equal "$(restored j)" 1
+}

@@ -10,18 +10,30 @@
  *       fork one child that makes a stat() and leaves: that grandchild is
  *       a process of its own, so it shows in the process count exactly
  *       when this image loaded the shim.
- *   inherit_prog execve-empty PROG     fork; execve PROG show, envp {}
- *   inherit_prog execve-custom PROG    ... envp {FOO=custom,
- * NAMECACHE_MODE=off} inherit_prog execle PROG           ... execle, envp
- * {FOO=execle} inherit_prog spawn PROG            posix_spawn PROG, then
- * posix_spawnp by name along PATH, envp {FOO=spawn} inherit_prog shell PROG
- * clearenv(), then system() and popen() of "PROG show" inherit_prog
- * shell-threads PROG    the same with a second thread alive inherit_prog
- * vfork-threads PROG    four threads calling stat() while the main thread
- * vforks and execve's PROG with envp {FOO=vfork} inherit_prog errors DIR
- * failing exec and spawn calls with an empty envp: prints each result and
- *                                      errno, which must be those of a run
- *                                      without namecache
+ *   inherit_prog execve-empty PROG   fork; execve PROG show, envp {}
+ *   inherit_prog execve-custom PROG  ... envp {FOO=custom,
+ *                                    NAMECACHE_MODE=off}
+ *   inherit_prog execle PROG         ... execle, envp {FOO=execle}
+ *   inherit_prog spawn PROG          posix_spawn PROG, then posix_spawnp
+ *                                    by name along PATH, envp {FOO=spawn}
+ *   inherit_prog shell PROG          clearenv(), then system() and
+ *                                    popen() of "PROG show"
+ *   inherit_prog shell-threads PROG  the same with a second thread alive
+ *   inherit_prog vfork-threads PROG  four threads calling stat() while the
+ *                                    main thread vforks and execve's PROG
+ *                                    with envp {FOO=vfork}
+ *   inherit_prog small-stack PROG    from a thread with the smallest stack
+ *                                    a thread may have (16 KiB): vfork +
+ *                                    execve, then posix_spawn, of PROG
+ *                                    show with envp {FOO=small}
+ *   inherit_prog system-jump PROG    clearenv(), FOO=jump, then leave a
+ *                                    system("sleep 1") by siglongjmp from
+ *                                    an alarm: environ must still be
+ *                                    usable (prints "FOO=jump")
+ *   inherit_prog errors DIR          failing exec and spawn calls with an
+ *                                    empty envp: prints each result and
+ *                                    errno, which must be those of a run
+ *                                    without namecache
  *
  * Every mode waits for its children and exits 0 unless something
  * unexpected happened (then a line on stderr and exit 1).
@@ -29,6 +41,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <limits.h>
+#include <sys/time.h>
+#include <signal.h>
+#include <setjmp.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -313,6 +329,80 @@ static int mode_errors(const char *dir)
 	return 0;
 }
 
+/* ---- small-stack, system-jump ------------------------------------------ */
+
+static const char *small_prog;
+
+static void *small_main(void *arg)
+{
+	char *argv[] = {(char *)small_prog, "show", NULL};
+	char *envp[] = {"FOO=small", NULL};
+	pid_t pid;
+
+	(void)arg;
+	pid = vfork();
+	if (pid == 0) {
+		execve(small_prog, argv, envp);
+		_exit(127);
+	}
+	if (pid < 0)
+		die("vfork");
+	wait_ok(pid, "vfork + execve");
+	if (posix_spawn(&pid, small_prog, NULL, NULL, argv, envp) != 0)
+		die("posix_spawn");
+	wait_ok(pid, "posix_spawn");
+	return NULL;
+}
+
+static int mode_small_stack(const char *prog)
+{
+	pthread_attr_t a;
+	pthread_t t;
+
+	small_prog = prog;
+	if (pthread_attr_init(&a) ||
+	    pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN) ||
+	    pthread_create(&t, &a, small_main, NULL) || pthread_join(t, NULL))
+		die("thread");
+	return 0;
+}
+
+static sigjmp_buf jump_env;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	siglongjmp(jump_env, 1);
+}
+
+/* Overwrite a good part of the stack below us. */
+static __attribute__((noinline)) void clobber(void)
+{
+	volatile char junk[65536];
+
+	memset((char *)junk, 0x5a, sizeof(junk));
+}
+
+static int mode_system_jump(void)
+{
+	struct itimerval it = {{0, 0}, {0, 200000}};
+	const char *foo;
+
+	if (clearenv() || setenv("FOO", "jump", 1))
+		die("setenv");
+	signal(SIGALRM, on_alarm);
+	if (!sigsetjmp(jump_env, 1)) {
+		setitimer(ITIMER_REAL, &it, NULL);
+		system("sleep 1");
+		fprintf(stderr, "inherit_prog: system() was not interrupted\n");
+		return 1;
+	}
+	clobber();
+	foo = getenv("FOO");
+	printf("FOO=%s\n", foo ? foo : "(none)");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -340,6 +430,10 @@ int main(int argc, char **argv)
 		return mode_shell(argv[2], 1);
 	if (!strcmp(m, "vfork-threads"))
 		return mode_vfork_threads(argv[2]);
+	if (!strcmp(m, "small-stack"))
+		return mode_small_stack(argv[2]);
+	if (!strcmp(m, "system-jump"))
+		return mode_system_jump();
 	if (!strcmp(m, "errors"))
 		return mode_errors(argv[2]);
 	fprintf(stderr, "inherit_prog: unknown mode %s\n", m);
