@@ -16,8 +16,9 @@
  *   2. walk the path lock-free (walk.c) and copy the answer out of the
  *      final dentry under its seqcount;
  *   3. only now, for a would-be hit, ask the kernel whether anything
- *      changed (nc__coherent: one epoll_wait(0) on the thread's own
- *      probe in strict mode); if events are queued, drain them and start
+ *      changed (nc__coherent: in strict mode three loads from the
+ *      thread's own io_uring, uring.c, or one epoll_wait(0) on the
+ *      thread's own probe); if events are queued, drain them and start
  *      again (once);
  *   4. if drain_seq and the generation are still s and g, the copy is the
  *      answer: it reflects every change whose system call returned before
@@ -53,6 +54,7 @@ static __thread pid_t borrower __attribute__((tls_model("initial-exec")));
 static int in_owner(void);
 
 static int cfg_mode = 0; /* NC_MODE_STRICT */
+static int cfg_check;	 /* NC_CHECK_AUTO */
 static int cfg_chain;	 /* 0: not known yet, 1: libc, 2: another library */
 static uint64_t cfg_stale_ns = 100000000;
 
@@ -77,6 +79,16 @@ void nc__cache_configure(int mode, uint64_t max_stale_us, uint64_t warmup)
 	cfg_mode = mode;
 	cfg_stale_ns = max_stale_us * 1000;
 	cfg_warmup = (uint32_t)warmup;
+}
+
+void nc__cache_set_check(int check)
+{
+	cfg_check = check;
+}
+
+int nc__cache_check_used(void)
+{
+	return nc__notify_check_used();
 }
 
 static void (*cfg_log)(const char *msg);
@@ -167,6 +179,7 @@ static void start(void)
 	if (cfg_mode == 2 /* off */ || chain != 1)
 		goto off;
 	nc__c.mode = cfg_mode;
+	nc__c.check = cfg_check;
 	nc__c.max_stale_ns = cfg_stale_ns;
 	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
 		goto off;
@@ -750,7 +763,7 @@ void nc__cache_fork_child(void)
 	nc__c.mature = 0;
 	if (ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
 		return;
-	nc__notify_close();
+	nc__notify_fork_child();
 	nc__c.writer = 0;
 	__atomic_store_n(&nc__cache_state, NC_ST_NONE, __ATOMIC_RELEASE);
 }

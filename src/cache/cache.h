@@ -84,6 +84,19 @@ void nc__cache_set_log(void (*log)(const char *msg));
  * lookups a process makes before it caches anything. */
 void nc__cache_configure(int mode, uint64_t max_stale_us, uint64_t warmup);
 
+/*
+ * The strict check (NAMECACHE_CHECK): NC_CHECK_AUTO, a thread's own
+ * io_uring once it made enough checks, else epoll_wait; or forced to
+ * either (uring from the first check, where the kernel allows it).
+ * nc__cache_check_used() says which this image used: NC_CHECK_NONE (no
+ * check yet), NC_CHECK_EPOLL, or NC_CHECK_URING (at least one thread had
+ * a ring).
+ */
+enum nc_check { NC_CHECK_AUTO, NC_CHECK_EPOLL, NC_CHECK_URING };
+#define NC_CHECK_NONE NC_CHECK_AUTO
+void nc__cache_set_check(int check);
+int nc__cache_check_used(void);
+
 /* Whether the real functions are libc's (1) or another interposer's (0);
  * the cache starts only after this is known, and only if 1. */
 void nc__cache_chain(int libc);

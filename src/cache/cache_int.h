@@ -46,6 +46,7 @@ struct nc__wd {
 
 struct nc__cache {
 	int mode;
+	int check; /* enum nc_check: how strict checks are made */
 	uint64_t max_stale_ns;
 	struct nc_arena arena;
 	int ifd, mfd; /* inotify, /proc/self/mountinfo (notify.c) */
@@ -97,6 +98,14 @@ void nc__notify_close(void);
 /* Forget every descriptor without closing it: they may belong to
  * another process sharing our descriptor table (a clone child). */
 void nc__notify_forget(void);
+/* The fork child: also unmap the rings inherited from the parent's
+ * threads, then nc__notify_close(). */
+void nc__notify_fork_child(void);
+/* enum nc_check: the best check this image used so far. */
+int nc__notify_check_used(void);
+/* Move descriptor @fd to a high, close-on-exec number (if it can be):
+ * the new number, or @fd. */
+int nc__fd_rehome(int fd);
 /* Is one of our descriptors in [first, last]?  Any thread. */
 int nc__notify_owns(unsigned int first, unsigned int last);
 /* The calling thread is exiting: close its probe. */

@@ -32,6 +32,17 @@
  * NC_PROBES are in use, the descriptor limit) passes through wherever a
  * check is due.
  *
+ * A thread that has made RING_AFTER clean checks turns its probe into a
+ * ring (uring.c): the check becomes three loads, and a system call only
+ * when something happened.  Its mountinfo is then polled by the ring
+ * alone (its epoll watches ifd only).  The ring is made, used and closed
+ * by its thread only, like the rest of the probe; a fork child unmaps
+ * the rings it inherited (nc__notify_fork_child).  Where io_uring is
+ * refused (an old kernel, kernel.io_uring_disabled, a seccomp filter),
+ * the first refusal keeps every thread of the image on epoll_wait.
+ * NAMECACHE_CHECK=epoll|uring forces either (the latter from the first
+ * check, where the kernel allows it).
+ *
  * The kernel queues an inotify event before the modifying system call
  * returns (research: fsnotify runs in the modifying task), so a lookup
  * that polls after a change's syscall returned sees that change's event,
@@ -71,6 +82,7 @@
 #include "dcache.h"
 #include "memo.h"
 #include "policy.h"
+#include "uring.h"
 
 /*
  * IN_MASK_CREATE: never modify an existing watch.  inotify has one watch
@@ -98,23 +110,44 @@
 /*
  * The probes.  A slot is allocated and filled by the writer; freed by its
  * owner's thread-exit destructor or by nc__notify_close (fork child,
- * cache start-up, off).  efd and mfd are read by the close wrappers of
- * any thread (nc__notify_owns), hence atomic loads and stores.
+ * cache start-up, off).  efd, mfd and ring.fd are read by the close
+ * wrappers of any thread (nc__notify_owns), hence atomic loads and
+ * stores.  The rest of the ring, tid and checks are the owner's alone.
+ * A slot fills a cache line: the owner's writes never slow another
+ * thread's checks.
  */
 struct probe {
 	int efd, mfd;
 	uint32_t gen;	   /* ifd_gen it watches */
 	const void *owner; /* &my_probe of the owning thread; NULL: free */
-};
+	long tid;	   /* the owner's thread id */
+	uint32_t checks;   /* clean epoll checks so far (RING_AFTER) */
+	int no_ring;	   /* this thread does not try a ring again */
+	struct nc__ring ring;
+} __attribute__((aligned(64)));
+
+/*
+ * Clean checks a thread makes before it sets up a ring (NAMECACHE_CHECK=
+ * auto).  Measured on the test machine (PTI without PCID, kernel 6.18):
+ * a ring costs about 50 us to set up in a thread of a running process,
+ * about 180 us as the first one of a freshly forked process, and its
+ * teardown adds about 0.2 ms to that process's exit; a check it saves is
+ * one system call, about 1.05 us.  The first ring of a process is paid
+ * back after some 360 checks, later threads' after some 50: 512 covers
+ * the first with room, and a thread that makes fewer never pays.
+ */
+#define RING_AFTER 512
 
 static struct probe probes[NC_PROBES] = {
-    [0 ... NC_PROBES - 1] = {.efd = -1, .mfd = -1}};
+    [0 ... NC_PROBES - 1] = {.efd = -1, .mfd = -1, .ring = NC_RING_INIT}};
+static int ring_refused;     /* io_uring refused in this image: epoll only */
+static int check_used;	     /* NC_CHECK_*: the best check this image used */
 static uint32_t ifd_gen;     /* bumped whenever ifd is replaced or closed */
 static __thread int my_probe /* slot + 1; 0: none */
     __attribute__((tls_model("initial-exec")));
 
 /* Move @fd to a high, close-on-exec number if the limit allows. */
-static int rehome(int fd)
+int nc__fd_rehome(int fd)
 {
 	int hi;
 
@@ -130,8 +163,8 @@ static int rehome(int fd)
 /* A new inotify instance in ifd; probes made before it are stale. */
 static int new_inotify(void)
 {
-	int fd =
-	    rehome((int)syscall(SYS_inotify_init1, IN_NONBLOCK | IN_CLOEXEC));
+	int fd = nc__fd_rehome(
+	    (int)syscall(SYS_inotify_init1, IN_NONBLOCK | IN_CLOEXEC));
 
 	ck_pr_store_32(&ifd_gen, ifd_gen + 1);
 	if (fd < 0)
@@ -142,8 +175,9 @@ static int new_inotify(void)
 
 static int open_mountinfo(void)
 {
-	return rehome((int)syscall(SYS_openat, AT_FDCWD, "/proc/self/mountinfo",
-				   O_RDONLY | O_CLOEXEC));
+	return nc__fd_rehome((int)syscall(SYS_openat, AT_FDCWD,
+					  "/proc/self/mountinfo",
+					  O_RDONLY | O_CLOEXEC));
 }
 
 /* Once a process image (the kernel does not change under it). */
@@ -202,6 +236,15 @@ static void close_pair(int *a, int *b)
 void nc__notify_close(void)
 {
 	for (int i = 0; i < NC_PROBES; i++) {
+		int rfd = __atomic_exchange_n(&probes[i].ring.fd, -1,
+					      __ATOMIC_ACQ_REL);
+
+		/* Another thread may still be reading its ring: only its
+		 * descriptor goes here (its checks fail from now on); the
+		 * memory is unmapped by a fork child (single-threaded),
+		 * and is otherwise kept until the image ends. */
+		if (rfd >= 0)
+			syscall(SYS_close, rfd);
 		close_pair(&probes[i].efd, &probes[i].mfd);
 		ck_pr_store_ptr(&probes[i].owner, NULL);
 	}
@@ -219,6 +262,7 @@ void nc__notify_close(void)
 void nc__notify_forget(void)
 {
 	for (int i = 0; i < NC_PROBES; i++) {
+		ck_pr_store_int(&probes[i].ring.fd, -1);
 		ck_pr_store_int(&probes[i].efd, -1);
 		ck_pr_store_int(&probes[i].mfd, -1);
 	}
@@ -227,9 +271,22 @@ void nc__notify_forget(void)
 	nc__notify_close(); /* closes nothing now: resets the rest */
 }
 
+void nc__notify_fork_child(void)
+{
+	for (int i = 0; i < NC_PROBES; i++)
+		nc__ring_unmap(&probes[i].ring);
+	ck_pr_store_int(&check_used, NC_CHECK_NONE);
+	nc__notify_close();
+}
+
+int nc__notify_check_used(void)
+{
+	return ck_pr_load_int(&check_used);
+}
+
 int nc__notify_owns(unsigned int first, unsigned int last)
 {
-	int fd[2 + 2 * NC_PROBES];
+	int fd[2 + 3 * NC_PROBES];
 	int n = 0;
 
 	fd[n++] = ck_pr_load_int(&nc__c.ifd);
@@ -237,6 +294,7 @@ int nc__notify_owns(unsigned int first, unsigned int last)
 	for (int i = 0; i < NC_PROBES; i++) {
 		fd[n++] = ck_pr_load_int(&probes[i].efd);
 		fd[n++] = ck_pr_load_int(&probes[i].mfd);
+		fd[n++] = __atomic_load_n(&probes[i].ring.fd, __ATOMIC_ACQUIRE);
 	}
 	for (int i = 0; i < n; i++)
 		if (fd[i] >= 0 && (unsigned)fd[i] >= first &&
@@ -251,6 +309,7 @@ void nc__notify_thread_exit(void)
 
 	/* Not ours any more if nc__notify_close freed it meanwhile. */
 	if (p && ck_pr_load_ptr(&p->owner) == &my_probe) {
+		nc__ring_close(&p->ring);
 		close_pair(&p->efd, &p->mfd);
 		ck_pr_store_ptr(&p->owner, NULL);
 	}
@@ -281,9 +340,16 @@ static struct probe *probe_make(void)
 				p = &probes[i];
 		if (!p)
 			return NULL;
+		/* A ring left by an owner that lost the slot to
+		 * nc__notify_close may still be read by it: not reused. */
+		p->ring = (struct nc__ring)NC_RING_INIT;
+		p->checks = 0;
+		p->no_ring = 0;
+		p->tid = (long)syscall(SYS_gettid);
 		ck_pr_store_ptr(&p->owner, (const void *)&my_probe);
 		my_probe = (int)(p - probes) + 1;
 	}
+	nc__ring_close(&p->ring);
 	close_pair(&p->efd, &p->mfd);
 	mfd = open_mountinfo();
 	ck_pr_store_int(&p->mfd, mfd);
@@ -296,19 +362,114 @@ static struct probe *probe_make(void)
 		if (nc__c.ifd < 0)
 			goto fail;
 	}
-	efd = rehome((int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
+	efd = nc__fd_rehome((int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
 	ck_pr_store_int(&p->efd, efd);
 	if (efd < 0 ||
 	    syscall(SYS_epoll_ctl, efd, EPOLL_CTL_ADD, nc__c.ifd, &iev) < 0 ||
 	    syscall(SYS_epoll_ctl, efd, EPOLL_CTL_ADD, mfd, &mev) < 0)
 		goto fail;
 	ck_pr_store_32(&p->gen, ck_pr_load_32(&ifd_gen));
+	if (ck_pr_load_int(&check_used) < NC_CHECK_EPOLL)
+		ck_pr_store_int(&check_used, NC_CHECK_EPOLL);
 	return p;
 fail:
 	/* No probe for this thread until ifd changes: not tried per hit. */
 	close_pair(&p->efd, &p->mfd);
 	ck_pr_store_32(&p->gen, ck_pr_load_32(&ifd_gen));
 	return NULL;
+}
+
+/*
+ * Turn this thread's probe into a ring (uring.c), right after a clean
+ * epoll check.  The ring's arming polls the probe's mountinfo, which
+ * reports a change since the check to it alone: such a change is owed a
+ * flush.  Only then is the mountinfo taken out of the epoll; if that
+ * fails the ring goes and a flush is owed all the same (a report may
+ * have gone to the ring).
+ */
+static void ring_start(struct probe *p)
+{
+	static int logged;
+	int mount = 0, e;
+
+	if (nc__c.check == NC_CHECK_EPOLL || p->no_ring ||
+	    ck_pr_load_int(&ring_refused) ||
+	    (nc__c.check != NC_CHECK_URING && ++p->checks < RING_AFTER))
+		return;
+	p->no_ring = 1; /* one try per probe, and none in a vfork child */
+	if ((long)syscall(SYS_gettid) != p->tid)
+		return;
+	__atomic_store_n(&p->ring.busy, 1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (nc__ring_open(&p->ring, p->efd, p->mfd, nc__fd_rehome, &mount) <
+	    0) {
+		e = errno;
+		__atomic_store_n(&p->ring.busy, 0, __ATOMIC_RELAXED);
+		if (e == EPERM || e == ENOSYS || e == EINVAL || e == EACCES ||
+		    e == EOPNOTSUPP) {
+			ck_pr_store_int(&ring_refused, 1);
+			if (!logged) {
+				logged = 1;
+				nc__cache_log("io_uring refused (old kernel, "
+					      "kernel.io_uring_disabled or a "
+					      "filter): strict checks are "
+					      "epoll_wait calls");
+			}
+		}
+		if (mount)
+			ck_pr_store_int(&nc__c.flush_pending, 1);
+		return;
+	}
+	if (mount)
+		ck_pr_store_int(&nc__c.flush_pending, 1);
+	if (syscall(SYS_epoll_ctl, p->efd, EPOLL_CTL_DEL, p->mfd, NULL) < 0) {
+		nc__ring_close(&p->ring);
+		ck_pr_store_int(&nc__c.flush_pending, 1);
+	} else {
+		p->no_ring = 0;
+		ck_pr_store_int(&check_used, NC_CHECK_URING);
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->ring.busy, 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * Is anything pending for this thread's probe @p?  The ring's check
+ * when it has one, else one epoll_wait(0).  0: nothing; > 0: *@queue
+ * and/or *@mount; -1 (errno): the probe failed; NC_PASS: not now.
+ */
+#define NC_PASS (-2)
+static int probe_check(struct probe *p, int *mount, int *queue)
+{
+	struct epoll_event ev[4];
+	int n;
+
+	if (__atomic_load_n(&p->ring.fd, __ATOMIC_RELAXED) >= 0) {
+		n = nc__ring_check(&p->ring, &nc__c.arena.hdr->drain_seq, mount,
+				   queue);
+		if (n >= 0)
+			return n;
+		if (errno != EBUSY && errno != EEXIST && errno != EINTR) {
+			/* Broken: the next check remakes the probe
+			 * without a ring. */
+			nc__ring_close(&p->ring);
+			p->no_ring = 1;
+			ck_pr_store_32(&p->gen, ck_pr_load_32(&ifd_gen) - 1);
+		}
+		return NC_PASS;
+	}
+	if (__atomic_load_n(&p->ring.busy, __ATOMIC_RELAXED))
+		return NC_PASS; /* a signal handler during ring_start() */
+	n = (int)syscall(SYS_epoll_wait, ck_pr_load_int(&p->efd), ev, 4, 0);
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.u32 == 2)
+			*mount = 1;
+		else
+			*queue = 1;
+	}
+	if (n == 0)
+		ring_start(p);
+	return n;
 }
 
 /* This thread's probe, current with ifd; NULL: pass through. */
@@ -741,7 +902,6 @@ static uint64_t now_ns(void)
 
 int nc__coherent(int own)
 {
-	struct epoll_event ev[4];
 	struct probe *p;
 	uint64_t now = 0, seen = 0;
 	int n, mount = 0, queue = 0;
@@ -763,7 +923,7 @@ int nc__coherent(int own)
 	p = probe_get();
 	if (!p)
 		return 0;
-	n = (int)syscall(SYS_epoll_wait, ck_pr_load_int(&p->efd), ev, 4, 0);
+	n = probe_check(p, &mount, &queue);
 	if (n == 0) {
 		if (now) {
 			/* @seen was sampled before the question: a change
@@ -775,15 +935,9 @@ int nc__coherent(int own)
 		return 1;
 	}
 	if (n < 0) {
-		if (errno != EINTR)
+		if (n != NC_PASS && errno != EINTR)
 			ck_pr_store_int(&nc__cache_state, NC_ST_OFF);
 		return 0;
-	}
-	for (int i = 0; i < n; i++) {
-		if (ev[i].data.u32 == 2)
-			mount = 1;
-		else
-			queue = 1;
 	}
 	if (mount) {
 		ck_pr_store_int(&nc__c.flush_pending, 1);

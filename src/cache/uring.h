@@ -1,0 +1,75 @@
+/*
+ * The coherence check without a system call: a thread's own io_uring
+ * (see uring.c for the protocol and why it is sound).
+ *
+ * A ring belongs to one thread (its probe, notify.c) and is used by that
+ * thread alone: created, checked, re-armed and closed by it.  The only
+ * exceptions are the fork child, which unmaps every ring it inherited
+ * (nc__ring_unmap: it is single-threaded then), and the descriptor
+ * checks of the close wrappers, which read ->fd with an atomic load.
+ */
+#ifndef NC_URING_H
+#define NC_URING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct io_uring_sqe;
+struct io_uring_cqe;
+
+struct nc__ring {
+	int fd;		/* the ring; -1: none (atomic: read by any thread) */
+	int busy;	/* the owner is inside the ring's slow path or setup */
+	int trusted;	/* the snapshot (tail, seq) stands for a clean check */
+	uint32_t tail;	/* CQ tail at the snapshot */
+	uint32_t seq;	/* the drain sequence at the snapshot */
+	unsigned rearm; /* polls to submit again (NC_RING_Q | NC_RING_M) */
+	int efd, mfd;	/* what the two polls watch */
+	const uint32_t *sq_flags;
+	uint32_t *sq_tail, *sq_array, sq_mask;
+	struct io_uring_sqe *sqes;
+	uint32_t *cq_head, cq_mask;
+	const uint32_t *cq_tail;
+	const struct io_uring_cqe *cqes;
+	void *map[3]; /* SQ ring, CQ ring (NULL if shared), SQEs */
+	size_t map_len[3];
+};
+
+#define NC_RING_INIT                           \
+	{                                      \
+		.fd = -1, .efd = -1, .mfd = -1 \
+	}
+
+/*
+ * Create a ring for the calling thread and arm its two multishot polls:
+ * POLLIN on @efd (an epoll instance that watches the inotify descriptor
+ * and nothing else) and POLLPRI on @mfd (the thread's own
+ * /proc/self/mountinfo, which nothing else may poll from now on).  *@mount
+ * is set if @mfd reported a mount change when it was armed.  The new
+ * descriptor is given to @rehome (moved to a high, close-on-exec number)
+ * before it is published in ->fd.  0, or -1 with errno (EPERM, ENOSYS,
+ * EINVAL: the kernel or a filter refuses io_uring or these flags).
+ */
+int nc__ring_open(struct nc__ring *r, int efd, int mfd, int (*rehome)(int),
+		  int *mount);
+
+/*
+ * The check (uring.c): 0 when nothing is pending, with no system call
+ * when the snapshot still holds; 1 when something is: *@queue (inotify
+ * events queued) and/or *@mount (the mount table changed).  -1 with
+ * errno: EBUSY (a signal handler interrupted this thread's own check),
+ * EEXIST (not the ring's thread: a vfork child), EINTR: pass through
+ * this once, the ring is intact; anything else: the ring is broken,
+ * close it.  @seq is the drain sequence (even: no drain running).
+ */
+int nc__ring_check(struct nc__ring *r, const uint32_t *seq, int *mount,
+		   int *queue);
+
+/* Owner: unmap and close. */
+void nc__ring_close(struct nc__ring *r);
+
+/* Fork child: forget a ring inherited from the parent (its descriptor is
+ * closed with the other probes'; this unmaps its memory). */
+void nc__ring_unmap(struct nc__ring *r);
+
+#endif /* NC_URING_H */
