@@ -24,6 +24,7 @@ struct nc__report {
 	int64_t *pids; /* pid, ppid, order * 2 + ended in exec: per record */
 	size_t npids, cap;
 	size_t records, bad;
+	size_t uring, epoll; /* records by coherence check */
 };
 
 struct nc__report *nc__report_new(void)
@@ -125,6 +126,8 @@ int nc__report_read(struct nc__report *r, FILE *in)
 			return -1;
 		}
 		r->records++;
+		r->uring += !strcmp(rec.check, "uring");
+		r->epoll += !strcmp(rec.check, "epoll");
 		n++;
 	}
 	free(line);
@@ -226,6 +229,11 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 	if (doubts)
 		print_doubts(c, out);
 	print_execs(c, out);
+	if (r->uring || r->epoll)
+		fprintf(out,
+			"namecache: coherence checks: %zu process images "
+			"with io_uring, %zu with epoll_wait only\n",
+			r->uring, r->epoll);
 }
 
 int nc__cmd_stats(int argc, char **argv)

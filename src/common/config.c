@@ -96,6 +96,23 @@ int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
 			c->mode = m;
 		}
 	}
+	c->check = 0;
+	v = get(NC_ENV_CHECK);
+	if (v && *v) {
+		static const char *const checks[] = {"auto", "epoll", "uring"};
+		int k = -1;
+
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(v, checks[i]))
+				k = i;
+		if (k < 0) {
+			bad(err, NC_ENV_CHECK, v,
+			    "expected auto, uring or epoll");
+			rc = -1;
+		} else {
+			c->check = k;
+		}
+	}
 	v = get(NC_ENV_MAX_STALE);
 	if (v && *v &&
 	    nc__parse_u64(v, NC_MAX_STALE_LIMIT_US, &c->max_stale_us) < 0) {

@@ -18,6 +18,8 @@
  *                           `namecache run` sets it.  0 or unset: the
  *                           environment is passed on as the program
  *                           built it.
+ *   NAMECACHE_CHECK         auto (default) | uring | epoll: how strict
+ *                           checks ask the kernel (notify.c, uring.c)
  *
  * An empty value means "unset".  Any other bad value is an error: one line
  * naming the variable and what was expected.
@@ -43,12 +45,14 @@ enum nc_mode { NC_MODE_STRICT, NC_MODE_RELAXED, NC_MODE_OFF };
 #define NC_WARMUP_DEFAULT 4096ULL
 #define NC_WARMUP_LIMIT 1000000000ULL
 #define NC_ENV_INHERIT "NAMECACHE_INHERIT"
+#define NC_ENV_CHECK "NAMECACHE_CHECK"
 
 struct nc__config {
 	int mode;
 	uint64_t max_stale_us;
 	uint64_t warmup;	   /* repeated lookups before caching */
 	int inherit;		   /* NAMECACHE_INHERIT=1 */
+	int check;		   /* enum nc_check (cache.h): 0 auto */
 	char stats_path[PATH_MAX]; /* "" when unset */
 	char log_path[PATH_MAX];   /* "" when unset */
 };

@@ -44,6 +44,10 @@ size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r)
 	put_word(&b, r->mode);
 	nc__buf_str(&b, " end=");
 	put_word(&b, r->end);
+	if (r->check[0]) {
+		nc__buf_str(&b, " check=");
+		put_word(&b, r->check);
+	}
 	for (int f = 0; f < NC_FAM_COUNT; f++) {
 		const uint64_t *n = r->c.n[f];
 		int any = 0;
@@ -190,6 +194,8 @@ int nc__record_parse(const char *line, struct nc__record *r)
 			copy_field(r->mode, sizeof(r->mode), val, vlen);
 		else if (klen == 3 && !memcmp(key, "end", 3))
 			copy_field(r->end, sizeof(r->end), val, vlen);
+		else if (klen == 5 && !memcmp(key, "check", 5))
+			copy_field(r->check, sizeof(r->check), val, vlen);
 		else if (klen > 6 && !memcmp(key, "doubt.", 6)) {
 			fam = nc__family_lookup(key + 6, klen - 6);
 			if (fam >= 0 && parse_pairs(val, vlen, nc__doubt_lookup,

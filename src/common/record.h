@@ -7,7 +7,7 @@
  * stats` read such files and aggregate them.
  *
  *   namecache-stats 1 pid=4242 ppid=4200 comm=cc1 mode=strict end=exit \
- *       stat=120,3,0 lstat=88,0,1 open=40,12,0
+ *       check=uring stat=120,3,0 lstat=88,0,1 open=40,12,0
  *
  * Tokens are separated by one space; the line ends with '\n' and is written
  * with one write() to an O_APPEND file, so records of concurrent processes
@@ -15,7 +15,9 @@
  * with no calls is omitted.  Lookups not answered from the cache are
  * counted by reason in "doubt.FAMILY=reason:n,reason:n", and exec calls
  * whose new image lacked the shim in "exec=restored:n,setid:n" (what the
- * wrapper did, family.h: NC_EXECS).  Readers ignore keys
+ * wrapper did, family.h: NC_EXECS).  "check" says how the image's
+ * coherence checks asked the kernel: "uring" (at least one thread had a
+ * ring), "epoll", or absent (no check).  Readers ignore keys
  * they do not know and values past the third, so newer writers stay readable.
  */
 #ifndef NC_RECORD_H
@@ -36,6 +38,7 @@ struct nc__record {
 	char comm[32];
 	char mode[16];
 	char end[8];
+	char check[8]; /* "uring", "epoll" or "" */
 	struct nc__counts c;
 };
 

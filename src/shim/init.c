@@ -95,12 +95,14 @@ void nc__init(void)
 	nc__buf_init(&err, ebuf, sizeof(ebuf));
 	if (nc__config_load(&cfg, env_get, &err) < 0) {
 		nc__cache_configure(cfg.mode, cfg.max_stale_us, cfg.warmup);
+		nc__cache_set_check(cfg.check);
 		nc__cache_set_log(cache_log);
 		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 		nc__buf_str(&err, "; the cache is off for this process");
 		nc__log(1, ebuf);
 	} else {
 		nc__cache_configure(cfg.mode, cfg.max_stale_us, cfg.warmup);
+		nc__cache_set_check(cfg.check);
 		nc__cache_set_log(cache_log);
 		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 	}
@@ -188,6 +190,14 @@ static __attribute__((noinline)) void flush_record(const char *end)
 	set_word(rec.comm, sizeof(rec.comm), program_invocation_short_name);
 	set_word(rec.mode, sizeof(rec.mode), nc__mode_name(cfg.mode));
 	set_word(rec.end, sizeof(rec.end), end);
+	{
+		int k = nc__cache_check_used();
+
+		set_word(rec.check, sizeof(rec.check),
+			 k == NC_CHECK_URING   ? "uring"
+			 : k == NC_CHECK_EPOLL ? "epoll"
+					       : "");
+	}
 	len = nc__record_format(line, sizeof(line), &rec);
 	if (len) {
 		int fd = (int)syscall(SYS_openat, AT_FDCWD, cfg.stats_path,
