@@ -14,8 +14,10 @@
  * only ever compares the kernel with itself proves nothing.
  *
  * NC_COHERENCE_OPS sets the number of operations of the whole file
- * (default 100,000): 55% for the main strict-mode run, 15% for each
- * variant.
+ * (default 100,000): 40% for the main strict-mode run (its checks through
+ * the checker's io_uring), 15% for each variant (the same with epoll_wait
+ * checks, own mutations, two threads, relaxed).  The nftw and sandwich
+ * runs check through io_uring too.
  * NC_COHERENCE_LIGHT=1 makes the checkers ask about a third of the
  * questions per operation (coherence-prog --light), for long runs.
  * NC_COHERENCE_SEED changes the random seed.  When run as root, the
@@ -85,7 +87,21 @@ struct coh_result {
 	long ops;
 	unsigned long lookups, differences;
 	unsigned long long calls, hits;
+	int uring, epoll; /* records with check=uring, check=epoll */
 };
+
+/* Records of @path whose check is "uring" and "epoll". */
+static void coh_checks(const char *path, int *uring, int *epoll)
+{
+	char *buf = nc_read_file(path, NULL);
+
+	*uring = *epoll = 0;
+	for (const char *p = buf; p && (p = strstr(p, " check=")); p++) {
+		*uring += !strncmp(p, " check=uring", 12);
+		*epoll += !strncmp(p, " check=epoll", 12);
+	}
+	free(buf);
+}
 
 /* Print the program's difference lines as TAP comments. */
 static void coh_show(const char *out)
@@ -270,12 +286,15 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 	snprintf(stats, sizeof(stats), "%s/stats", dir);
 	if (coh_stats(stats, &res->calls, &res->hits) <= 0)
 		NC_FAIL("%s: no statistics record in %s", tag, stats);
+	coh_checks(stats, &res->uring, &res->epoll);
 	printf("# %s: seed %s ops %ld lookups %lu differences %lu hits %llu "
-	       "of %llu interposed lookups (%.1f%%)\n",
+	       "of %llu interposed lookups (%.1f%%), checks: uring in %d "
+	       "records, epoll in %d\n",
 	       tag, s_seed, res->ops, res->lookups, res->differences, res->hits,
 	       res->calls,
 	       res->calls ? 100.0 * (double)res->hits / (double)res->calls
-			  : 0.0);
+			  : 0.0,
+	       res->uring, res->epoll);
 	fflush(stdout);
 	nc_run_free(&r);
 	coh_private(dir);
@@ -300,14 +319,38 @@ static void coh_expect_clean(const struct coh_result *res, long ops)
 	ASSERT(res->hits * 20 >= res->calls); /* at least 5% */
 }
 
-/* Strict mode (the default), another process changing the tree. */
+/* The checks each way (NAMECACHE_CHECK): a ring from the first check,
+ * or epoll_wait only. */
+static const char *const coh_uring[] = {"NAMECACHE_CHECK=uring", NULL};
+static const char *const coh_epoll[] = {"NAMECACHE_CHECK=epoll", NULL};
+
+static void coh_expect_check(const struct coh_result *res, int uring)
+{
+	ASSERT(uring ? res->uring >= 1 : res->epoll >= 1);
+	ASSERT_EQ(uring ? res->epoll : res->uring, 0);
+}
+
+/* Strict mode (the default), another process changing the tree; the
+ * checks through the checker's io_uring. */
 TEST(strict_other_process)
 {
 	struct coh_result res;
-	long ops = coh_ops(55);
+	long ops = coh_ops(40);
 
-	coh_run("strict", ops, 0, NULL, NULL, &res);
+	coh_run("strict", ops, 0, NULL, coh_uring, &res);
 	coh_expect_clean(&res, ops);
+	coh_expect_check(&res, 1);
+}
+
+/* The same with epoll_wait checks only. */
+TEST(strict_other_process_epoll)
+{
+	struct coh_result res;
+	long ops = coh_ops(15);
+
+	coh_run("strict-epoll", ops, 4, NULL, coh_epoll, &res);
+	coh_expect_clean(&res, ops);
+	coh_expect_check(&res, 0);
 }
 
 /* The checker changes the tree too, through the shim, then looks up. */
@@ -328,8 +371,9 @@ TEST(strict_two_threads)
 	struct coh_result res;
 	long ops = coh_ops(15);
 
-	coh_run("threads", ops, 2, args, NULL, &res);
+	coh_run("threads", ops, 2, args, coh_uring, &res);
 	coh_expect_clean(&res, ops);
+	coh_expect_check(&res, 1);
 }
 
 /* Relaxed mode with a zero staleness bound must be as coherent. */
@@ -358,9 +402,12 @@ static void coh_prog_mode(const char *dir, int uid, const char *cmode,
 	char mvar[64];
 	const char *argv[] = {prog, mode, a1, a2, NULL};
 	/* Relaxed mode's time bound must not hide a missed own change. */
-	const char *envv[] = {stats, "NAMECACHE_WARMUP=0",
+	const char *envv[] = {stats,
+			      "NAMECACHE_WARMUP=0",
 			      "NAMECACHE_MAX_STALE_US=60000000",
-			      cmode ? mvar : NULL, NULL};
+			      "NAMECACHE_CHECK=uring",
+			      cmode ? mvar : NULL,
+			      NULL};
 	struct nc_run_opts o = {.preload = 1, .uid = uid, .env = envv};
 
 	snprintf(stats, sizeof(stats), "NAMECACHE_STATS=%s/stats", dir);
