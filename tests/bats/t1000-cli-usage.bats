@@ -133,6 +133,8 @@ assert_one_error() {
 	assert_one_error 2 "NAMECACHE_WARMUP='-1'"
 	NAMECACHE_WARMUP=1000000001 run --separate-stderr "$NC_CLI" run -- true
 	assert_one_error 2 "NAMECACHE_WARMUP='1000000001'"
+	NAMECACHE_CHECK=io_uring run --separate-stderr "$NC_CLI" run -- true
+	assert_one_error 2 "^namecache: NAMECACHE_CHECK='io_uring': expected auto, uring or epoll$"
 }
 
 @test "a mode given with --mode wins over a bad NAMECACHE_MODE" {

@@ -430,3 +430,19 @@ stat_loop() {
 	# Repeats of every family count towards the warmup, exactly 50.
 	assert_equal "$(reason_count "$BATS_TEST_TMPDIR/loop.stats" all warmup)" 50
 }
+
+@test "run --stats counts the process images of each coherence check" {
+	touch x
+	NAMECACHE_WARMUP=0 NAMECACHE_CHECK=uring run --separate-stderr "$NC_CLI" run --stats -- \
+		bash -c 'for i in 1 2 3 4 5 6 7 8; do test -e x; done'
+	assert_success
+	[[ $stderr == *"namecache: coherence checks: 1 process images with io_uring, 0 with epoll_wait only"* ]]
+	NAMECACHE_WARMUP=0 NAMECACHE_CHECK=epoll run --separate-stderr "$NC_CLI" run --stats -- \
+		bash -c 'for i in 1 2 3 4 5 6 7 8; do test -e x; done'
+	assert_success
+	[[ $stderr == *"namecache: coherence checks: 0 process images with io_uring, 1 with epoll_wait only"* ]]
+	# No check made: no such line.
+	run --separate-stderr "$NC_CLI" run --stats -- true
+	assert_success
+	[[ $stderr != *"coherence checks"* ]]
+}
