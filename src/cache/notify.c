@@ -308,7 +308,17 @@ void nc__notify_thread_exit(void)
 	struct probe *p = my_probe ? &probes[my_probe - 1] : NULL;
 
 	/* Not ours any more if nc__notify_close freed it meanwhile. */
-	if (p && ck_pr_load_ptr(&p->owner) == &my_probe) {
+	if (p && ck_pr_load_ptr(&p->owner) == &my_probe &&
+	    ck_pr_load_int(&nc__cache_state) == NC_ST_OFF) {
+		/* Off, maybe because the program closed or dup2'd over one
+		 * of our numbers: they may be the program's now.  Forget
+		 * them, close nothing. */
+		nc__ring_unmap(&p->ring);
+		nc__ring_forget(&p->ring);
+		ck_pr_store_int(&p->efd, -1);
+		ck_pr_store_int(&p->mfd, -1);
+		ck_pr_store_ptr(&p->owner, NULL);
+	} else if (p && ck_pr_load_ptr(&p->owner) == &my_probe) {
 		nc__ring_close(&p->ring);
 		close_pair(&p->efd, &p->mfd);
 		ck_pr_store_ptr(&p->owner, NULL);
@@ -342,7 +352,7 @@ static struct probe *probe_make(void)
 			return NULL;
 		/* A ring left by an owner that lost the slot to
 		 * nc__notify_close may still be read by it: not reused. */
-		p->ring = (struct nc__ring)NC_RING_INIT;
+		nc__ring_forget(&p->ring);
 		p->checks = 0;
 		p->no_ring = 0;
 		p->tid = (long)syscall(SYS_gettid);

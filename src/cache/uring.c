@@ -150,6 +150,17 @@ void nc__ring_unmap(struct nc__ring *r)
 	r->sq_flags = NULL;
 }
 
+void nc__ring_forget(struct nc__ring *r)
+{
+	__atomic_store_n(&r->fd, -1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 3; i++)
+		r->map[i] = NULL;
+	r->trusted = 0;
+	r->busy = 0;
+	r->rearm = 0;
+	r->sq_flags = NULL;
+}
+
 void nc__ring_close(struct nc__ring *r)
 {
 	int fd = __atomic_exchange_n(&r->fd, -1, __ATOMIC_ACQ_REL);

@@ -72,4 +72,8 @@ void nc__ring_close(struct nc__ring *r);
  * closed with the other probes'; this unmaps its memory). */
 void nc__ring_unmap(struct nc__ring *r);
 
+/* Forget @r without touching its descriptor or memory (a slot taken over
+ * from a thread that may still read its old ring: kept mapped). */
+void nc__ring_forget(struct nc__ring *r);
+
 #endif /* NC_URING_H */

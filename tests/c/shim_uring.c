@@ -188,6 +188,11 @@ TEST(dup2_over_ring_turns_off)
 	life("dup2", "ok dup2", "uring");
 }
 
+TEST(dup2_in_thread_left_open_at_exit)
+{
+	life("dup2_thread", "ok dup2 in a thread", "uring");
+}
+
 TEST(close_range_over_ring_turns_off)
 {
 	life("close_range", "ok close_range", "uring");

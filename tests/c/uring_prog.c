@@ -11,6 +11,8 @@
  *   uring-prog rings         print the io_uring descriptors and mappings
  *   uring-prog dup2 DIR      dup2 over the ring's descriptor: the cache
  *                            turns off, answers stay right
+ *   uring-prog dup2_thread DIR   the same in a thread, which then exits:
+ *                            the number, the program's now, stays open
  *   uring-prog close_range DIR   the same with close_range(900, ~0)
  *                            (glibc's function; a raw system call that
  *                            closes the cache's descriptors is beyond
@@ -213,6 +215,34 @@ static void mode_closing(int use_range)
 	       fd);
 }
 
+static void *dup2_thread_main(void *arg)
+{
+	int *fd = arg;
+
+	warm(100);
+	*fd = ring_fd();
+	if (*fd < 900 || dup2(1, *fd) != *fd)
+		BAD("dup2 over ring fd %d: %s", *fd, strerror(errno));
+	changes(20);
+	return NULL;
+}
+
+/* A thread's ring descriptor dup2'd over, then the thread exits: the
+ * number is the program's now, and must stay open. */
+static void mode_dup2_thread(void)
+{
+	struct stat a, b;
+	pthread_t t;
+	int fd = -1;
+
+	pthread_create(&t, NULL, dup2_thread_main, &fd);
+	pthread_join(t, NULL);
+	if (fd < 0 || fstat(fd, &a) || fstat(1, &b) || a.st_ino != b.st_ino)
+		BAD("descriptor %d was closed at thread exit", fd);
+	changes(20);
+	printf("ok dup2 in a thread: %d still open after its exit\n", fd);
+}
+
 static void mode_vfork(void)
 {
 	volatile int child_ok = 0;
@@ -351,6 +381,8 @@ int main(int argc, char **argv)
 		mode_exec(argv[0]);
 	else if (!strcmp(argv[1], "dup2"))
 		mode_closing(0);
+	else if (!strcmp(argv[1], "dup2_thread"))
+		mode_dup2_thread();
 	else if (!strcmp(argv[1], "close_range"))
 		mode_closing(1);
 	else if (!strcmp(argv[1], "vfork"))
