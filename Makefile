@@ -143,9 +143,11 @@ check-bats: all
 
 # The concurrent unit tests under ThreadSanitizer and valgrind.
 check-tsan:
-	$(Q)$(MAKE) -s B=$(B)-tsan SANITIZE=thread $(B)-tsan/tests/unit_dcache
+	$(Q)$(MAKE) -s B=$(B)-tsan SANITIZE=thread $(B)-tsan/tests/unit_dcache \
+		$(B)-tsan/tests/unit_uring
 	$(Q)TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
-		tests/run-tests.sh $(B)-tsan/tests/unit_dcache
+		tests/run-tests.sh $(B)-tsan/tests/unit_dcache \
+		$(B)-tsan/tests/unit_uring
 
 check-valgrind: $(UNIT_BINS)
 	$(Q)for t in $(UNIT_BINS); do \
