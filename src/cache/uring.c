@@ -226,10 +226,17 @@ static int run(struct nc__ring *r, int *mount)
 			prep_poll(r, r->mfd, POLLPRI, NC_RING_M);
 			n++;
 		}
-		if (ring_enter(r->fd, n) < 0) {
+		long k = ring_enter(r->fd, n);
+
+		if (k < 0) {
 			/* Nothing was submitted (EEXIST: not our ring's
 			 * task; EINTR ...): take the entries back. */
 			__atomic_store_n(r->sq_tail, tail0, __ATOMIC_RELEASE);
+			return -1;
+		}
+		if ((unsigned long)k != n) {
+			/* A poll the kernel would not take: broken. */
+			errno = EIO;
 			return -1;
 		}
 		r->rearm = 0;
