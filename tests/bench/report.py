@@ -561,15 +561,19 @@ def findings(cells, stats, straces, stat_first, stat_worst):
                                    len(sc)))
     _, above, ceiling = floor_table(cells)
     if above:
-        out.append("- A `strict` hit makes one system call (the coherence "
-                   "check); a bare system call cost %s–%s ns in the same "
-                   "runs, and the hits cost %+.0f to %+.0f ns more than "
-                   "that." % (fmt_ns(min_floor(cells)),
+        out.append("- A `strict` hit checks through its thread's own "
+                   "io_uring (memory loads, after 512 checks; before that "
+                   "or where io_uring is refused, one system call); a bare "
+                   "system call cost %s–%s ns in the same runs, and the "
+                   "hits cost %+.0f to %+.0f ns more than that (below 0: "
+                   "cheaper than any system call)." % (
+                       fmt_ns(min_floor(cells)),
                               fmt_ns(max_floor(cells)), above[0], above[1]))
     if ceiling:
-        out.append("- So on this machine no hit that makes one system call "
-                   "can be more than %s–%s cheaper than plain `%s` on 12 "
-                   "components (plain ÷ floor, per cell)." % (
+        out.append("- So on this machine a hit that made one system call "
+                   "could be at most %s–%s cheaper than plain `%s` on 12 "
+                   "components (plain ÷ floor, per cell); a ring's hits "
+                   "are not bound by it." % (
                        fmt_ratio(ceiling[0]), fmt_ratio(ceiling[1]),
                        "`/`".join(FLOOR_KEY_CALLS)))
     cold = []
