@@ -101,6 +101,12 @@
  * machine's); its slow path gets EEXIST (K4), puts the SQ tail back, and
  * passes through, having changed nothing.
  *
+ * Descriptors.  io_uring_setup() returns a close-on-exec descriptor
+ * (io_uring_install_fd(): O_RDWR | O_CLOEXEC), which is moved to 900 or
+ * above like the cache's others and counted as the cache's own by the
+ * close wrappers (notify.c, nc__notify_owns): a program that closes or
+ * dup2s over it turns the cache off.
+ *
  * Everything here is raw system calls and plain memory: no liburing, no
  * allocation, nothing exported.
  */
