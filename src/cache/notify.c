@@ -406,9 +406,11 @@ static void ring_start(struct probe *p)
 	    ck_pr_load_int(&ring_refused) ||
 	    (nc__c.check != NC_CHECK_URING && ++p->checks < RING_AFTER))
 		return;
-	p->no_ring = 1; /* one try per probe, and none in a vfork child */
+	/* None in a vfork child (another task on this thread's memory):
+	 * its descriptor would be in the child's table only. */
 	if ((long)syscall(SYS_gettid) != p->tid)
 		return;
+	p->no_ring = 1; /* one try per probe */
 	__atomic_store_n(&p->ring.busy, 1, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (nc__ring_open(&p->ring, p->efd, p->mfd, nc__fd_rehome, &mount) <
