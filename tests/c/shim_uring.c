@@ -149,7 +149,8 @@ TEST(handoff_seccomp)
 }
 
 /* Run `uring-prog MODE DIR`; its output must hold @want. */
-static void life(const char *mode, const char *want, const char *check_want)
+static void life_with(const char *check, const char *mode, const char *want,
+		      const char *check_want)
 {
 	char dir[PATH_MAX], prog[PATH_MAX + 32], stats[PATH_MAX + 16];
 	const char *argv[] = {prog, mode, dir, NULL};
@@ -159,7 +160,7 @@ static void life(const char *mode, const char *want, const char *check_want)
 
 	nc_scratch_dir(dir, sizeof(dir), mode);
 	prog_path(prog, sizeof(prog), "uring-prog");
-	run_with(dir, "uring", argv, &r);
+	run_with(dir, check, argv, &r);
 	printf("# %s", r.out);
 	if (r.status || !strstr(r.out, want) || strstr(r.out, "bad:"))
 		NC_FAIL("%s: wait status %d", mode, r.status);
@@ -171,6 +172,11 @@ static void life(const char *mode, const char *want, const char *check_want)
 	ASSERT(with_check >= 1);
 	nc_run_free(&r);
 	nc_rm_rf(dir);
+}
+
+static void life(const char *mode, const char *want, const char *check_want)
+{
+	life_with("uring", mode, want, check_want);
 }
 
 TEST(fork_child_has_own_ring)
@@ -201,6 +207,12 @@ TEST(close_range_over_ring_turns_off)
 TEST(vfork_child_passes_through)
 {
 	life("vfork", "ok vfork", "uring");
+}
+
+TEST(vfork_child_leaves_the_ring_to_its_parent)
+{
+	life_with(NULL, "vfork_first", "ok vfork first: parent has 1 ring",
+		  "uring");
 }
 
 TEST(signal_handler_during_slow_path)

@@ -19,6 +19,9 @@
  *                            what any check can see, docs/coherence.md)
  *   uring-prog vfork DIR     a vfork child looks up after a change (its
  *                            slow path is refused: it passes through)
+ *   uring-prog vfork_first DIR   (NAMECACHE_CHECK=auto) a vfork child
+ *                            reaches the threshold first: no ring for it,
+ *                            and the parent thread still gets its own
  *   uring-prog signal DIR    a signal handler looks paths up while the
  *                            main thread's checks take the slow path
  *   uring-prog threads DIR   200 threads each get a ring; none is left
@@ -267,6 +270,32 @@ static void mode_vfork(void)
 	printf("ok vfork\n");
 }
 
+/* NAMECACHE_CHECK=auto: a vfork child passes the threshold of checks
+ * first (on the parent thread's memory); it makes no ring, and the
+ * parent still gets its own. */
+static void mode_vfork_first(void)
+{
+	int fds, maps, st;
+	pid_t pid;
+
+	warm(300);
+	pid = vfork();
+	if (pid == 0) {
+		warm(600);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	count_rings(&fds, &maps);
+	if (fds)
+		BAD("%d rings before the parent's own checks", fds);
+	warm(600);
+	count_rings(&fds, &maps);
+	if (fds != 1)
+		BAD("parent: %d rings after its checks", fds);
+	changes(50);
+	printf("ok vfork first: parent has %d ring\n", fds);
+}
+
 static volatile long handler_calls;
 
 static void on_alarm(int sig)
@@ -387,6 +416,8 @@ int main(int argc, char **argv)
 		mode_closing(1);
 	else if (!strcmp(argv[1], "vfork"))
 		mode_vfork();
+	else if (!strcmp(argv[1], "vfork_first"))
+		mode_vfork_first();
 	else if (!strcmp(argv[1], "signal"))
 		mode_signal();
 	else if (!strcmp(argv[1], "threads"))
