@@ -128,13 +128,16 @@ struct probe {
 
 /*
  * Clean checks a thread makes before it sets up a ring (NAMECACHE_CHECK=
- * auto).  Measured on the test machine (PTI without PCID, kernel 6.18):
- * a ring costs about 50 us to set up in a thread of a running process,
+ * auto).  Measured on a machine with PTI and no PCID (kernel 6.18): a
+ * ring costs about 50 us to set up in a thread of a running process,
  * about 180 us as the first one of a freshly forked process, and its
  * teardown adds about 0.2 ms to that process's exit; a check it saves is
- * one system call, about 1.05 us.  The first ring of a process is paid
- * back after some 360 checks, later threads' after some 50: 512 covers
- * the first with room, and a thread that makes fewer never pays.
+ * one system call, about 1.05 us: the first ring of a process is paid
+ * back after some 360 checks, later threads' after some 50.  Without PTI
+ * (AMD EPYC, 6.18) setup took 18 us in a new thread and a forked child
+ * with a ring took 30 us longer to fork, exit and be reaped, against
+ * some 0.2 us saved per check: 150 checks, 90 for later threads.  512
+ * covers both with room, and a thread that makes fewer never pays.
  */
 #define RING_AFTER 512
 
