@@ -16,8 +16,9 @@ setup() {
 # check_table FILE: FILE is a well-formed table: the summary line, the
 # header, rows of known families in report order with calls = ok + ENOENT
 # + other and calls > 0, and a total row equal to the column sums and to
-# the summary's call count, then the reasons and the exec lines.  Columns
-# after "other" (cache hits) are allowed and not checked here.
+# the summary's call count, then the reasons, the exec lines and the
+# coherence checks' line, if any.  Columns after "other" (cache hits) are
+# allowed and not checked here.
 check_table() {
 	awk '
 	BEGIN {
@@ -25,12 +26,19 @@ check_table() {
 		for (i = 1; i <= n; i++) order[fams[i]] = i
 	}
 	function bad(msg) { print "bad table, line " NR ": " msg ": " $0; err = 1; exit 1 }
-	# The exec lines, last: exec calls that had namecache put back, and
+	# The exec lines: exec calls that had namecache put back, and
 	# those left without it by reason.
 	/^exec calls (with namecache put back: [0-9]+|left without namecache:( [a-z]+ [0-9]+,?)+)$/ {
 		if (!total) bad("exec line before the total")
+		if (checks) bad("exec line after the checks")
 		execs = 1; next
 	}
+	# The last line, when the records say how they checked.
+	/^namecache: coherence checks: [0-9]+ process images with io_uring, [0-9]+ with epoll_wait only$/ {
+		if (!total) bad("checks before the total")
+		checks = 1; next
+	}
+	checks { bad("line after the checks") }
 	execs { bad("line after the exec lines") }
 	# The reasons section after the table: "FAMILY reason n, reason n".
 	/^lookups not answered from the cache, by reason:$/ {
