@@ -35,8 +35,10 @@
  *        context: before the modifying call returns.  If it does not win
  *        ownership, the request's task work is already queued (and the
  *        flag set, K3), or running in the owner's io_uring_enter(), where
- *        io_poll_check_events() sees the extra reference, polls again and
- *        posts its CQE before that io_uring_enter() returns.
+ *        io_poll_check_events() sees the extra reference and polls again
+ *        (posting a CQE if the file is still ready) before that
+ *        io_uring_enter() returns: such a wake falls before the end of
+ *        step (1) below, and step (3) covers it.
  *   (K3) With DEFER_TASKRUN that work runs only in the ring's task, in
  *        io_uring_enter(GETEVENTS) (or at teardown).  __io_run_local_work()
  *        clears IORING_SQ_TASKRUN (atomic_andnot) before it takes the list
