@@ -385,6 +385,7 @@ verdict:
 	q->doubt = NC_DOUBT_VERDICT;
 	q->fidx = w->fidx;
 	q->fident = ck_pr_load_64(&d->ident);
+	q->fseq = w->fseq;
 	q->armed = 1;
 	return NC_Q_MISS;
 cold:
@@ -722,6 +723,12 @@ void nc__query_done(struct nc_query *q, long ret, int err)
 		goto out;
 	d = nc__dentry_at(&nc__c.arena, q->fidx);
 	if (!d || d->ident != q->fident || !(d->flags & NC_D_LIVE))
+		goto unlock;
+	/* The real call ran without the lock: if the dentry was written
+	 * since the query was armed (a drain forgot its attributes after an
+	 * event, a new watch voided what was learnt before it), the answer
+	 * may predate a change whose event is already gone.  Not kept. */
+	if (nc__d_read_retry(d, q->fseq))
 		goto unlock;
 	/* A directory's attributes are only kept while it is watched. */
 	if ((d->flags & NC_D_DIR) && !(d->flags & NC_D_WATCHED))

@@ -60,6 +60,7 @@ struct nc_query {
 	int armed;	 /* nc__query_done() must be called */
 	uint32_t fidx;	 /* armed: the final dentry ... */
 	uint64_t fident; /* ... and its identity */
+	unsigned fseq;	 /* ... and its seqcount when armed */
 };
 
 /* Answer @q from the cache, or say why not (q->doubt). Never blocks. */
