@@ -97,8 +97,9 @@ strace_count() {
 	assert_equal "$(nc_rc t)" 0
 	run check_table t.stats
 	assert_success
-	run tail -n 1 t.stats
-	assert_output 'exec calls with namecache put back: 1'
+	run tail -n 2 t.stats
+	assert_line --index 0 'exec calls with namecache put back: 1'
+	assert_line --index 1 --regexp '^namecache: coherence checks: '
 	run cat t.stats
 	assert_line --index 1 --regexp '^family            calls           ok       ENOENT        other( |$)'
 	assert_line --regexp '^statx +[0-9]+ +[0-9]+ +[1-9][0-9]* +[0-9]+( |$)'
