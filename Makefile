@@ -151,7 +151,8 @@ check-tsan:
 
 check-valgrind: $(UNIT_BINS)
 	$(Q)for t in $(UNIT_BINS); do \
-		valgrind -q --error-exitcode=99 --trace-children=yes $$t || exit 1; \
+		valgrind -q --fair-sched=yes --error-exitcode=99 \
+			--trace-children=yes $$t || exit 1; \
 	done
 
 demo:
