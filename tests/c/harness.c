@@ -49,14 +49,19 @@ static int run_one(const struct nc_test *t, unsigned timeout)
 		return 0;
 	}
 	if (pid == 0) {
+		setpgid(0, 0); /* the test and everything it starts */
 		alarm(timeout);
 		t->fn();
 		fflush(NULL);
 		exit(0);
 	}
+	setpgid(pid, pid);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return 0;
+	/* A test that timed out or crashed leaves its helpers running (a
+	 * coherence checker and its mutator): end them with it. */
+	kill(-pid, SIGKILL);
 	if (WIFSIGNALED(st)) {
 		fprintf(stderr, "# %s: killed by signal %d%s\n", t->name,
 			WTERMSIG(st),
