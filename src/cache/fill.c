@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/util.h"
 #include "cache_int.h"
 #include "dcache.h"
 #include "walk.h"
@@ -97,21 +98,6 @@ static int abs_path(uint32_t idx, char *buf)
 		len += c->name_len;
 		buf[len] = '\0';
 	}
-	return len;
-}
-
-/* Append "/name" to the path in @buf of length @len; new length or -1. */
-static int join(char *buf, int len, const char *name, size_t n)
-{
-	int slash = !(len == 1 && buf[0] == '/');
-
-	if ((size_t)len + slash + n >= PATH_MAX)
-		return -1;
-	if (slash)
-		buf[len++] = '/';
-	memcpy(buf + len, name, n);
-	len += (int)n;
-	buf[len] = '\0';
 	return len;
 }
 
@@ -254,7 +240,7 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 			 * any name in it.  A permission change arrives as
 			 * IN_ATTRIB in the parent's watch and drops cd. */
 			struct stat st;
-			int dlen = join(abs, alen, ".", 1);
+			int dlen = nc__path_join(abs, alen, ".", 1);
 
 			if (dlen < 0 || lstat_raw(abs, &st) < 0)
 				return;
@@ -279,7 +265,7 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 		}
 		if (nc__watch(cd, cur, abs) < 0) /* refuses NOCACHE ones */
 			return;
-		clen = join(abs, alen, name, len);
+		clen = nc__path_join(abs, alen, name, len);
 		if (clen < 0)
 			return;
 		cidx = nc__d_lookup(a, a->hdr->generation, cd->ident, name, len,

@@ -35,6 +35,7 @@
 
 #include "../cache/policy.h"
 #include "../common/config.h"
+#include "../common/util.h"
 #include "cli.h"
 
 #define MAX_LINKS 40 /* the kernel's and the walk's (NC_MAXSYMLINKS) */
@@ -101,21 +102,6 @@ static int dir_ok(const char *dir, struct verdict *v)
 	return 0;
 }
 
-/* Append "/name" to @abs (length @len); the new length or -1. */
-static int join(char *abs, int len, const char *name, size_t n)
-{
-	int slash = !(len == 1 && abs[0] == '/');
-
-	if ((size_t)len + slash + n >= PATH_MAX)
-		return -1;
-	if (slash)
-		abs[len++] = '/';
-	memcpy(abs + len, name, n);
-	len += (int)n;
-	abs[len] = '\0';
-	return len;
-}
-
 /* Back to the parent of @abs (physical ".."); the new length. */
 static int up(char *abs, int len)
 {
@@ -135,7 +121,7 @@ static int searchable(char *abs, int alen, struct verdict *v)
 	struct stat st;
 	int r;
 
-	if (join(abs, alen, ".", 1) < 0)
+	if (nc__path_join(abs, alen, ".", 1) < 0)
 		return say(v, 0,
 			   "paths of PATH_MAX bytes or more are not cached");
 	r = lstat(abs, &st);
@@ -205,7 +191,7 @@ static void resolve(const char *path, int nofollow, char *abs, int alen,
 		/* Watched before anything in it is looked up. */
 		if (dir_ok(abs, v) < 0)
 			return;
-		clen = join(abs, alen, name, n);
+		clen = nc__path_join(abs, alen, name, n);
 		if (clen < 0) {
 			say(v, 0,
 			    "paths of PATH_MAX bytes or more are not cached");

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -100,4 +101,18 @@ void nc__write_all(int fd, const char *s, size_t n)
 		n -= (size_t)r;
 	}
 	errno = saved;
+}
+
+int nc__path_join(char *buf, int len, const char *name, size_t n)
+{
+	int slash = !(len == 1 && buf[0] == '/');
+
+	if ((size_t)len + slash + n >= PATH_MAX)
+		return -1;
+	if (slash)
+		buf[len++] = '/';
+	memcpy(buf + len, name, n);
+	len += (int)n;
+	buf[len] = '\0';
+	return len;
 }

@@ -39,6 +39,12 @@ void nc__buf_chr(struct nc__buf *b, char c);
  */
 int nc__parse_u64(const char *s, uint64_t max, uint64_t *out);
 
+/* Append "/" and the @n bytes of @name to the path of length @len in @buf
+ * (PATH_MAX bytes; no slash is doubled after "/"): the new length, or -1
+ * when it would not fit.  Shared by the fill and `namecache explain`,
+ * which must build the same paths. */
+int nc__path_join(char *buf, int len, const char *name, size_t n);
+
 /* write() all of @n bytes to @fd, retrying on EINTR; errno is preserved. */
 void nc__write_all(int fd, const char *s, size_t n);
 
