@@ -371,8 +371,10 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 		return NC_Q_MISS;
 	}
 	/* Writes through a descriptor change size and times with no call
-	 * we see: relaxed mode asks the queue for such inodes (own.c). */
-	if (q->op == NC_OP_STAT || q->op == NC_OP_STATX)
+	 * we see: relaxed mode asks the queue for such inodes (own.c).
+	 * Strict mode asks it for every hit anyway. */
+	if (nc__c.mode == 1 /* relaxed */ &&
+	    (q->op == NC_OP_STAT || q->op == NC_OP_STATX))
 		ans->own = nc__own_written(!!(flags & NC_D_STAT),
 					   (uint64_t)d->st.st_dev,
 					   (uint64_t)d->st.st_ino);
