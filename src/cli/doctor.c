@@ -168,6 +168,32 @@ static void count_inotify(uid_t uid, struct inotify_use *u)
 	closedir(proc);
 }
 
+/*
+ * One inotify limit: @used of @max (fs.inotify.@sysctl; -1: unreadable),
+ * a warning below @low left, a failure at none left.
+ */
+static void limit_line(const char *what, const char *sysctl, long used,
+		       long max, long low, const char *unread, const char *per)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "inotify %s", what);
+	if (max < 0)
+		line("warn", name, "fs.inotify.%s cannot be read", sysctl);
+	else if (max - used <= 0)
+		line("FAIL", name,
+		     "%ld of %ld in use by uid %u%s, none left; sysctl "
+		     "fs.inotify.%s=%ld",
+		     used, max, (unsigned)geteuid(), unread, sysctl, max * 4);
+	else
+		line(max - used < low ? "warn" : "ok", name,
+		     "%ld of %ld in use by uid %u, %ld left%s (%s)%s%s%s", used,
+		     max, (unsigned)geteuid(), max - used, unread, per,
+		     max - used < low ? "; raise fs.inotify." : "",
+		     max - used < low ? sysctl : "",
+		     max - used < low ? " (sysctl)" : "");
+}
+
 static void check_inotify(void)
 {
 	long maxw = read_long("/proc/sys/fs/inotify/max_user_watches");
@@ -197,42 +223,10 @@ static void check_inotify(void)
 		snprintf(unread, sizeof(unread),
 			 " (%d of your processes could not be read)",
 			 u.unreadable);
-	if (maxi < 0)
-		line("warn", "inotify instances",
-		     "fs.inotify.max_user_instances cannot be read");
-	else if (maxi - u.instances <= 0)
-		line("FAIL", "inotify instances",
-		     "%ld of %ld in use by uid %u%s, none left: no new process "
-		     "can cache; sysctl fs.inotify.max_user_instances=%ld",
-		     u.instances, maxi, (unsigned)geteuid(), unread, maxi * 4);
-	else
-		line(maxi - u.instances < 8 ? "warn" : "ok",
-		     "inotify instances",
-		     "%ld of %ld in use by uid %u, %ld left%s (one per caching "
-		     "process)%s",
-		     u.instances, maxi, (unsigned)geteuid(), maxi - u.instances,
-		     unread,
-		     maxi - u.instances < 8
-			 ? "; raise fs.inotify.max_user_instances (sysctl)"
-			 : "");
-	if (maxw < 0)
-		line("warn", "inotify watches",
-		     "fs.inotify.max_user_watches cannot be read");
-	else if (maxw - u.watches <= 0)
-		line("FAIL", "inotify watches",
-		     "%ld of %ld in use by uid %u%s, none left; sysctl "
-		     "fs.inotify.max_user_watches=%ld",
-		     u.watches, maxw, (unsigned)geteuid(), unread, maxw * 4);
-	else
-		line(maxw - u.watches < WATCHES_LOW ? "warn" : "ok",
-		     "inotify watches",
-		     "%ld of %ld in use by uid %u, %ld left%s (one per cached "
-		     "directory and file)%s",
-		     u.watches, maxw, (unsigned)geteuid(), maxw - u.watches,
-		     unread,
-		     maxw - u.watches < WATCHES_LOW
-			 ? "; raise fs.inotify.max_user_watches (sysctl)"
-			 : "");
+	limit_line("instances", "max_user_instances", u.instances, maxi, 8,
+		   unread, "one per caching process");
+	limit_line("watches", "max_user_watches", u.watches, maxw, WATCHES_LOW,
+		   unread, "one per cached directory and file");
 }
 
 static void check_io_uring(void)
