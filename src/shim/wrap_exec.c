@@ -212,37 +212,28 @@ NC_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 		va_end(ap);                            \
 	} while (0)
 
-NC_EXPORT int execl(const char *path, const char *arg, ...)
-{
-	long argc;
-
-	NC__COUNT_ARGS(arg, argc);
-	{
-		char *argv[argc + 1];
-		char **env = environ;
-		struct exec_args a = {.path = path, .argv = argv, .given = env};
-		struct nc__exec_target t = at_path(path);
-
-		NC__COLLECT_ARGS(arg, argc, argv);
-		return nc__exec_env(env, &t, call_execv, &a);
+/* execl (the path as given) and execlp (searched along PATH): the
+ * environment is environ. */
+#define NC__EXECL_WRAPPER(name, target, call)                          \
+	NC_EXPORT int name(const char *path, const char *arg, ...)     \
+	{                                                              \
+		long argc;                                             \
+                                                                       \
+		NC__COUNT_ARGS(arg, argc);                             \
+		{                                                      \
+			char *argv[argc + 1];                          \
+			char **env = environ;                          \
+			struct exec_args a = {                         \
+			    .path = path, .argv = argv, .given = env}; \
+			struct nc__exec_target t = target(path);       \
+                                                                       \
+			NC__COLLECT_ARGS(arg, argc, argv);             \
+			return nc__exec_env(env, &t, call, &a);        \
+		}                                                      \
 	}
-}
 
-NC_EXPORT int execlp(const char *file, const char *arg, ...)
-{
-	long argc;
-
-	NC__COUNT_ARGS(arg, argc);
-	{
-		char *argv[argc + 1];
-		char **env = environ;
-		struct exec_args a = {.path = file, .argv = argv, .given = env};
-		struct nc__exec_target t = on_path(file);
-
-		NC__COLLECT_ARGS(arg, argc, argv);
-		return nc__exec_env(env, &t, call_execvp, &a);
-	}
-}
+NC__EXECL_WRAPPER(execl, at_path, call_execv)
+NC__EXECL_WRAPPER(execlp, on_path, call_execvp)
 
 NC_EXPORT int execle(const char *path, const char *arg, ...)
 {
