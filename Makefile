@@ -79,11 +79,13 @@ SHIM_LDFLAGS := -shared -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,noexecstack \
 	-Wl,--no-undefined
 
 COMMON_SRC := $(wildcard src/common/*.c)
+STORE_SRC := $(wildcard src/store/*.c)
 CACHE_SRC := $(wildcard src/cache/*.c)
 SHIM_SRC := $(wildcard src/shim/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 
 COMMON_OBJ := $(COMMON_SRC:src/%.c=$(OBJ)/%.o)
+STORE_OBJ := $(STORE_SRC:src/%.c=$(OBJ)/%.o)
 CACHE_OBJ := $(CACHE_SRC:src/%.c=$(OBJ)/%.o)
 SHIM_OBJ := $(SHIM_SRC:src/%.c=$(OBJ)/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
@@ -99,7 +101,7 @@ $(OBJ)/%.o: src/%.c
 	$(call say,CC,$@)
 	$(Q)$(CC) $(SHIM_CFLAGS) $(SANFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(SHIM): $(SHIM_OBJ) $(CACHE_OBJ) $(COMMON_OBJ)
+$(SHIM): $(SHIM_OBJ) $(CACHE_OBJ) $(STORE_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $^ \

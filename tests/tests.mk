@@ -13,7 +13,7 @@ HARNESS := tests/c/harness.c
 UNIT_SRC := $(wildcard tests/c/unit_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/c/%.c=$(TB)/%)
 
-$(TB)/unit_%: tests/c/unit_%.c $(HARNESS) $(COMMON_OBJ) $(CACHE_OBJ)
+$(TB)/unit_%: tests/c/unit_%.c $(HARNESS) $(COMMON_OBJ) $(CACHE_OBJ) $(STORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) $(SANFLAGS) -O1 -o $@ $^ \

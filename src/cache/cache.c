@@ -40,9 +40,9 @@
 #include <xxhash.h>
 
 #include "cache_int.h"
-#include "dcache.h"
+#include "../store/dcache.h"
 #include "memo.h"
-#include "walk.h"
+#include "../store/walk.h"
 
 struct nc__cache nc__c = {.ifd = -1, .mfd = -1};
 int nc__cache_state;

@@ -31,9 +31,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "arena.h"
+#include "../store/arena.h"
 #include "cache.h"
-#include "dentry.h"
+#include "../store/dentry.h"
 #include "policy.h"
 
 enum { NC_ST_NONE, NC_ST_STARTING, NC_ST_READY, NC_ST_OFF };

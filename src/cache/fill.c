@@ -31,8 +31,8 @@
 
 #include "../common/util.h"
 #include "cache_int.h"
-#include "dcache.h"
-#include "walk.h"
+#include "../store/dcache.h"
+#include "../store/walk.h"
 
 static int lstat_raw(const char *path, struct stat *st)
 {

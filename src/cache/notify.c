@@ -79,7 +79,7 @@
 #include <unistd.h>
 
 #include "cache_int.h"
-#include "dcache.h"
+#include "../store/dcache.h"
 #include "memo.h"
 #include "policy.h"
 #include "uring.h"

@@ -97,9 +97,10 @@ strace_count() {
 	assert_equal "$(nc_rc t)" 0
 	run check_table t.stats
 	assert_success
-	run tail -n 2 t.stats
-	assert_line --index 0 'exec calls with namecache put back: 1'
-	assert_line --index 1 --regexp '^namecache: coherence checks: '
+	# The exec line follows the table (the coherence line is test 16's:
+	# whether this short run made a check at all depends on the machine).
+	run sed -n '/^total /,$p' t.stats
+	assert_line 'exec calls with namecache put back: 1'
 	run cat t.stats
 	assert_line --index 1 --regexp '^family            calls           ok       ENOENT        other( |$)'
 	assert_line --regexp '^statx +[0-9]+ +[0-9]+ +[1-9][0-9]* +[0-9]+( |$)'

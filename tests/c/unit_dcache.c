@@ -10,8 +10,8 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "cache/dcache.h"
-#include "cache/table.h"
+#include "store/dcache.h"
+#include "store/table.h"
 #include "harness.h"
 
 static struct nc_arena arena;
