@@ -83,12 +83,14 @@ STORE_SRC := $(wildcard src/store/*.c)
 CACHE_SRC := $(wildcard src/cache/*.c)
 SHIM_SRC := $(wildcard src/shim/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
+DAEMON_SRC := $(wildcard src/daemon/*.c)
 
 COMMON_OBJ := $(COMMON_SRC:src/%.c=$(OBJ)/%.o)
 STORE_OBJ := $(STORE_SRC:src/%.c=$(OBJ)/%.o)
 CACHE_OBJ := $(CACHE_SRC:src/%.c=$(OBJ)/%.o)
 SHIM_OBJ := $(SHIM_SRC:src/%.c=$(OBJ)/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:src/%.c=$(OBJ)/%.o)
 
 .PHONY: all check check-nodeps check-c check-bats check-tsan check-valgrind demo bench \
 	install uninstall clean style format lint
@@ -107,12 +109,13 @@ $(SHIM): $(SHIM_OBJ) $(CACHE_OBJ) $(STORE_OBJ) $(COMMON_OBJ)
 	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(STATIC_LIBS) -ldl
 
-# The CLI shares the cache's decisions on what may be cached (policy.h),
-# which `namecache explain` and `doctor` report.
-$(CLI): $(CLI_OBJ) $(COMMON_OBJ) $(OBJ)/cache/policy.o
+# The CLI holds the daemon, which runs the cache's writer (src/cache, on
+# the store of src/store), and shares the cache's decisions on what may be
+# cached (policy.h), which `namecache explain` and `doctor` report.
+$(CLI): $(CLI_OBJ) $(DAEMON_OBJ) $(CACHE_OBJ) $(STORE_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(STATIC_LIBS)
 
 # Made at every install: it holds PREFIX, LIBDIR and INCLUDEDIR, which
 # may differ from one install to the next.

@@ -44,7 +44,8 @@
 #include "memo.h"
 #include "../store/walk.h"
 
-struct nc__cache nc__c = {.ifd = -1, .mfd = -1};
+struct nc__cache nc__c = {.ifd = -1, .mfd = -1, .sfd = -1};
+static int was_attached;
 int nc__cache_state;
 
 /* The process whose cache this is, and a thread lent to a vfork child
@@ -104,12 +105,33 @@ void nc__cache_log(const char *msg)
 		cfg_log(msg);
 }
 
+void nc__cache_set_socket(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n >= sizeof(nc__sock_path_cfg))
+		n = 0;
+	memcpy(nc__sock_path_cfg, path, n);
+	nc__sock_path_cfg[n] = '\0';
+	nc__c.why = n ? NC_WHY_NONE : NC_WHY_UNSET;
+}
+
+int nc__cache_why(int *attached)
+{
+	*attached = was_attached;
+	return nc__c.shared ? NC_WHY_NONE : nc__c.why;
+}
+
 void nc__cache_chain(int libc)
 {
 	/* From the constructor: this image's process owns the cache. */
 	__atomic_store_n(&owner_pid, (pid_t)syscall(SYS_getpid),
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&cfg_chain, libc ? 1 : 2, __ATOMIC_RELEASE);
+	/* Ask the daemon now: its reply has the program's start-up to come
+	 * (attach.c).  Nothing is waited for. */
+	if (libc && cfg_mode != 2 /* off */)
+		nc__attach_begin();
 }
 
 /* Only the owner writes: a vfork child that merely looks paths up (and so
@@ -159,10 +181,38 @@ static void alive_set(void)
 	__atomic_store_n(alive, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * Shared mode: attached to the daemon (1: READY, on its arena), the
+ * reply not in yet (0), or the in-process cache (-1).
+ */
+static int start_shared(void)
+{
+	int r;
+
+	if (nc__c.attach == NC_AT_NONE && !nc__c.why)
+		nc__attach_begin();
+	r = nc__attach_poll();
+	if (r <= 0)
+		return r;
+	was_attached = 1;
+	nc__memo_init();
+	if (cfg_mode == 1 /* relaxed */)
+		nc__own_scan();
+	nc__c.cwd_ident = 0;
+	nc__c.cwd_admit = 1;
+	nc__c.flush_pending = 0;
+	nc__c.writer = 0;
+	nc__c.mature = 1; /* no warmup: the daemon pays for the watches */
+	alive_set();
+	__atomic_store_n(&nc__cache_state, NC_ST_READY, __ATOMIC_RELEASE);
+	return 1;
+}
+
 /* Bring the cache up (first query of this image, or after a fork). */
 static void start(void)
 {
-	struct nc_arena_params p = {.dentries = ARENA_DENTRIES,
+	struct nc_arena_params p = {.fd = -1,
+				    .dentries = ARENA_DENTRIES,
 				    .strbytes = ARENA_STRINGS,
 				    .table_min_log2 = 10};
 	int expect = NC_ST_NONE;
@@ -181,6 +231,14 @@ static void start(void)
 	nc__c.mode = cfg_mode;
 	nc__c.check = cfg_check;
 	nc__c.max_stale_ns = cfg_stale_ns;
+	switch (start_shared()) {
+	case 1:
+		return;
+	case 0: /* the reply may still come: ask again next time */
+		__atomic_store_n(&nc__cache_state, NC_ST_NONE,
+				 __ATOMIC_RELEASE);
+		return;
+	}
 	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
 		goto off;
 	nc__memo_init();
@@ -461,12 +519,65 @@ static void cwd_lost(uint64_t ident)
 {
 	if (!ident || !nc__writer_trylock())
 		return;
+	if (nc__c.shared) { /* the daemon's to drop; we look again */
+		if (ck_pr_load_64(&nc__c.cwd_ident) == ident)
+			ck_pr_store_64(&nc__c.cwd_ident, 0);
+		nc__writer_unlock();
+		return;
+	}
 	/* Under the lock no dentry is mid-update: a chain that a reader saw
 	 * broken only because a seqcount was odd is whole here. */
 	if (ck_pr_load_64(&nc__c.cwd_ident) == ident &&
 	    nc__cut_off(ck_pr_load_32(&nc__c.cwd_idx)))
 		nc__cwd_forget(ck_pr_load_32(&nc__c.cwd_idx));
 	nc__writer_unlock();
+}
+
+/*
+ * Shared mode: find the working directory in the daemon's arena (a walk
+ * of getcwd()'s path, read-only), published for this image alone; if it
+ * is not there yet, ask the daemon for it.  As nc__fill_cwd() does, only
+ * a watched directory that is the working directory now is published,
+ * and nothing if a chdir raced with us.  Tried again, in shared mode,
+ * until it is found (the daemon fills asynchronously): cheap, one
+ * getcwd() and one stat per relative lookup at most.
+ */
+static void find_cwd(void)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	uint32_t gen = __atomic_load_n(&nc__c.cwd_gen, __ATOMIC_SEQ_CST);
+	long n = syscall(SYS_getcwd, nc__c.cwd_path, sizeof(nc__c.cwd_path));
+	const struct nc_dentry *d;
+	struct nc_query hq = {.path = nc__c.cwd_path};
+	struct nc_walk w;
+	struct stat here;
+	unsigned seq;
+
+	if (n <= 1 || nc__c.cwd_path[0] != '/') {
+		ck_pr_store_32(&nc__c.cwd_plen, 0);
+		return;
+	}
+	ck_pr_store_32(&nc__c.cwd_plen, (uint32_t)(n - 1));
+	if (nc__walk(&w, a, ck_pr_load_64(&a->hdr->generation),
+		     ck_pr_load_32(&a->hdr->root_idx),
+		     ck_pr_load_64(&a->hdr->root_ident),
+		     ck_pr_load_32(&a->hdr->root_idx),
+		     ck_pr_load_64(&a->hdr->root_ident), nc__c.cwd_path,
+		     0) != W_FOUND ||
+	    !(d = nc__dentry_at(a, w.fidx)) || !nc__d_read_begin(d, &seq) ||
+	    !(ck_pr_load_32(&d->flags) & NC_D_DIR) ||
+	    !(ck_pr_load_32(&d->flags) & NC_D_WATCHED) ||
+	    syscall(SYS_newfstatat, AT_FDCWD, ".", &here, 0) < 0 ||
+	    here.st_ino != d->st.st_ino || here.st_dev != d->st.st_dev ||
+	    nc__d_read_retry(d, seq)) {
+		hq.len_path = (size_t)(n - 1);
+		nc__hint(&hq, NC_HINT_FILL);
+		return;
+	}
+	ck_pr_store_32(&nc__c.cwd_idx, w.fidx);
+	ck_pr_store_64(&nc__c.cwd_ident, ck_pr_load_64(&d->ident));
+	if (__atomic_load_n(&nc__c.cwd_gen, __ATOMIC_SEQ_CST) != gen)
+		ck_pr_store_64(&nc__c.cwd_ident, 0);
 }
 
 /* Relative lookups need the cwd's dentry: computed on the first admitted
@@ -477,7 +588,9 @@ static int have_cwd(void)
 		return 1;
 	if (!nc__writer_trylock())
 		return 0;
-	if (nc__c.cwd_admit == 1)
+	if (nc__c.shared)
+		find_cwd();
+	else if (nc__c.cwd_admit == 1)
 		nc__fill_cwd();
 	if (nc__c.cwd_admit < 2)
 		nc__c.cwd_admit++; /* 2: tried; again only after chdir */
@@ -545,6 +658,21 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 static int lookup(struct nc_query *q, uint64_t hash);
 static int borrowed(void);
 
+/*
+ * Shared mode: the daemon flushed (its inotify instance is another one
+ * now), went away, or the process changed its credentials or saw a mount
+ * change.  The image passes through from here on: other threads may be
+ * walking the daemon's arena this very moment, so it stays mapped and
+ * nc__c.arena is not touched (a fork child, alone in its process,
+ * attaches afresh).
+ */
+static void lost(int why)
+{
+	if (nc__c.why == NC_WHY_NONE)
+		nc__c.why = why;
+	__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
+}
+
 static int query(struct nc_query *q)
 {
 	uint64_t hash;
@@ -556,6 +684,7 @@ static int query(struct nc_query *q)
 			     0) &&
 	    ck_pr_load_int(&nc__cache_state) == NC_ST_READY) {
 		nc__notify_forget();
+		__atomic_store_n(&nc__c.sfd, -1, __ATOMIC_RELEASE);
 		nc__cache_fork_child();
 	}
 	/* Acquire: what start() set up before publishing READY is seen. */
@@ -565,7 +694,9 @@ static int query(struct nc_query *q)
 			start();
 		if (__atomic_load_n(&nc__cache_state, __ATOMIC_ACQUIRE) !=
 		    NC_ST_READY) {
-			q->doubt = NC_DOUBT_MODE;
+			q->doubt = nc__c.attach == NC_AT_PENDING
+				       ? NC_DOUBT_ATTACH
+				       : NC_DOUBT_MODE;
 			return NC_Q_MISS;
 		}
 	}
@@ -580,6 +711,11 @@ static int query(struct nc_query *q)
 		return NC_Q_MISS;
 	}
 	if (ck_pr_load_int(&nc__c.flush_pending)) {
+		if (nc__c.shared) { /* set*id, chroot, a lost daemon */
+			lost(NC_WHY_LOST);
+			q->doubt = NC_DOUBT_MODE;
+			return NC_Q_MISS;
+		}
 		if (!nc__writer_trylock()) {
 			q->doubt = NC_DOUBT_BUSY;
 			return NC_Q_MISS;
@@ -595,7 +731,7 @@ static int query(struct nc_query *q)
 	hash = XXH3_64bits_withSeed(
 	    q->path, q->len_path,
 	    q->path[0] == '/' ? 0 : 1 + ck_pr_load_32(&nc__c.cwd_gen));
-	if (!nc__sighted_before(hash)) {
+	if (!nc__c.shared && !nc__sighted_before(hash)) {
 		q->doubt = NC_DOUBT_FIRST;
 		return NC_Q_MISS;
 	}
@@ -626,7 +762,8 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct nc_walk w;
 		uint32_t s = ck_pr_load_32(&a->hdr->drain_seq);
-		uint64_t g, topo, start;
+		uint64_t g, topo, start, root_ident;
+		uint32_t root_idx;
 		int r, c;
 
 		if (s & 1) {
@@ -636,7 +773,21 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		ck_pr_fence_load();
 		g = ck_pr_load_64(&a->hdr->generation);
 		topo = ck_pr_load_64(&a->hdr->topo);
-		start = q->path[0] == '/' ? ck_pr_load_64(&nc__c.root_ident)
+		if (nc__c.shared) {
+			/* The daemon's root; and its inotify instance is
+			 * still the one we poll (attach.c). */
+			root_idx = ck_pr_load_32(&a->hdr->root_idx);
+			root_ident = ck_pr_load_64(&a->hdr->root_ident);
+			if (ck_pr_load_64(&a->hdr->epoch) != nc__c.epoch) {
+				lost(NC_WHY_LOST);
+				q->doubt = NC_DOUBT_MODE;
+				return NC_Q_MISS;
+			}
+		} else {
+			root_idx = ck_pr_load_32(&nc__c.root_idx);
+			root_ident = ck_pr_load_64(&nc__c.root_ident);
+		}
+		start = q->path[0] == '/' ? root_ident
 					  : ck_pr_load_64(&nc__c.cwd_ident);
 		if (q->path[0] != '/' && !cwd_intact(a, g, topo, start)) {
 			cwd_lost(start);
@@ -645,8 +796,7 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		}
 		r = remembered(q, &w, a, hash, g, start, topo);
 		if (r < 0) {
-			r = nc__walk(&w, a, g, ck_pr_load_32(&nc__c.root_idx),
-				     ck_pr_load_64(&nc__c.root_ident),
+			r = nc__walk(&w, a, g, root_idx, root_ident,
 				     ck_pr_load_32(&nc__c.cwd_idx),
 				     ck_pr_load_64(&nc__c.cwd_ident), q->path,
 				     q->nofollow);
@@ -660,11 +810,28 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		q->armed = 0;
 		q->doubt = -1;
 		if (r != W_MISS && answer(q, &w, r, &ans) == NC_Q_MISS &&
-		    q->doubt != NC_DOUBT_COLD)
+		    q->doubt != NC_DOUBT_COLD) {
+			if (nc__c.shared && q->armed) {
+				/* The daemon learns the verdict itself, with
+				 * the same credentials (attach.c). */
+				nc__hint(q, q->op == NC_OP_ACCESS
+						? NC_HINT_ACCESS
+						: NC_HINT_STATX);
+				q->armed = 0;
+			}
 			return NC_Q_MISS;
+		}
 		if (r == W_MISS || q->doubt == NC_DOUBT_COLD) {
-			/* Not cached (yet): fill once, then walk again. */
+			/* Not cached (yet): fill once, then walk again.  In
+			 * shared mode the daemon fills, for later lookups. */
 			q->doubt = NC_DOUBT_COLD;
+			if (nc__c.shared) {
+				nc__hint(q, q->op == NC_OP_STATX ? NC_HINT_STATX
+					    : q->op == NC_OP_ACCESS
+						? NC_HINT_ACCESS
+						: NC_HINT_FILL);
+				return NC_Q_MISS;
+			}
 			if (filled)
 				return NC_Q_MISS;
 			if (!nc__writer_trylock()) {
@@ -721,7 +888,7 @@ void nc__query_done(struct nc_query *q, long ret, int err)
 	struct nc_dentry *d;
 	int saved = errno;
 
-	if (!q->armed || !nc__writer_trylock())
+	if (!q->armed || nc__c.shared || !nc__writer_trylock())
 		goto out;
 	d = nc__dentry_at(&nc__c.arena, q->fidx);
 	if (!d || d->ident != q->fident || !(d->flags & NC_D_LIVE))
@@ -770,6 +937,15 @@ void nc__cache_fork_child(void)
 	borrower = 0;
 	nc__c.repeats = 0;
 	nc__c.mature = 0;
+	/* Alone in its process, the child may unmap what the parent's
+	 * attachment left it, and attach on its own (nc__hint's ring is
+	 * single-producer: it must not share the parent's). */
+	nc__c.hint_busy = 0;
+	nc__c.attach_tries = 0;
+	if (nc__c.attach != NC_AT_NONE)
+		nc__detach(1);
+	if (nc__c.why != NC_WHY_UNSET)
+		nc__c.why = NC_WHY_NONE;
 	if (ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
 		return;
 	nc__notify_fork_child();

@@ -99,8 +99,16 @@ void nc__cache_set_check(int check);
 int nc__cache_check_used(void);
 
 /* Whether the real functions are libc's (1) or another interposer's (0);
- * the cache starts only after this is known, and only if 1. */
+ * the cache starts only after this is known, and only if 1.  With a
+ * socket configured, this is also where the attachment to the shared
+ * cache begins (attach.c). */
 void nc__cache_chain(int libc);
+
+/* The shared cache's socket path ("": the in-process cache only). */
+void nc__cache_set_socket(const char *path);
+/* enum nc_why: why this image is not on the shared cache (0: it is, or
+ * its cache is off), and 1 if it was attached at some point. */
+int nc__cache_why(int *attached);
 
 /* Life cycle hooks called by the shim. */
 void nc__cache_fork_child(void);  /* the fork child: new notify queue */

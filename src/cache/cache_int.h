@@ -34,6 +34,7 @@
 #include "../store/arena.h"
 #include "cache.h"
 #include "../store/dentry.h"
+#include "../store/hint.h"
 #include "policy.h"
 
 enum { NC_ST_NONE, NC_ST_STARTING, NC_ST_READY, NC_ST_OFF };
@@ -72,6 +73,27 @@ struct nc__cache {
 	/* repeated lookups so far, until the process is "mature" (cache.c) */
 	uint32_t repeats;
 	int mature;
+	/* shared mode (attach.c): the arena is the daemon's, mapped
+	 * read-only; ifd is the daemon's inotify instance, polled only */
+	int shared;
+	int sfd;	  /* the connection to the daemon; -1: none */
+	int attach;	  /* enum nc_attach */
+	int why;	  /* enum nc_why: why this image is not attached */
+	int attach_tries; /* attachments begun by this image */
+	uint64_t attach_deadline_ns;
+	int attach_waited; /* the first query waited for the reply */
+	uint64_t epoch;	   /* the arena's epoch when attached */
+	struct nc_hint_ring *ring;
+	int hint_busy;	     /* a thread is posting a hint */
+	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
+	uint32_t cwd_plen;
+};
+
+/* Where an attachment stands (attach.c). */
+enum nc_attach {
+	NC_AT_NONE,    /* none begun (or given up: see why) */
+	NC_AT_PENDING, /* request sent, reply not read yet */
+	NC_AT_DONE,    /* attached: nc__c.shared */
 };
 
 extern struct nc__cache nc__c;
@@ -108,6 +130,15 @@ int nc__notify_check_used(void);
 int nc__fd_rehome(int fd);
 /* Is one of our descriptors in [first, last]?  Any thread. */
 int nc__notify_owns(unsigned int first, unsigned int last);
+/* Shared mode (attach.c): open the process's own mountinfo, before the
+ * attach request is sent (the daemon answers only after it looked at
+ * its own: a mount change before ours was opened is in the arena it
+ * sends); -1 or the descriptor, in nc__c.mfd. */
+int nc__notify_mount_open(void);
+/* Shared mode: poll @ifd, the daemon's inotify instance, from now on. */
+void nc__notify_adopt(int ifd);
+/* The most watches the writer may hold (the daemon raises it). */
+void nc__notify_set_budget(uint32_t watches);
 /* The calling thread is exiting: close its probe. */
 void nc__notify_thread_exit(void);
 /* Strict/relaxed check: 1 = cache may answer, 0 = pass through, -1 =
@@ -128,6 +159,22 @@ int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx);
 void nc__watch_drop(int wd);
 /* Writer: flush everything; the root dentry is re-created. */
 void nc__flush_locked(void);
+
+/* attach.c: the client side of the shared cache */
+/* Connect and send the request, without waiting (constructor, fork
+ * child); nc__c.attach becomes PENDING, or why says what stopped it. */
+void nc__attach_begin(void);
+/* Read the reply if it came: 1 attached, 0 still pending, -1 given up
+ * (nc__c.why).  Under the writer lock. */
+int nc__attach_poll(void);
+/* Unmap and close what the attachment holds (@close_fds 0: forget the
+ * descriptors, another process may share them). */
+void nc__detach(int close_fds);
+/* Post a hint for @q (a miss): the daemon fills it. */
+struct nc_query;
+void nc__hint(const struct nc_query *q, int op);
+/* The socket's path, "" for none (the shim's configuration). */
+extern char nc__sock_path_cfg[108];
 
 /* own.c: the process's own changes, for relaxed mode */
 uint64_t nc__own_begin(void);	     /* sample before asking the queue */

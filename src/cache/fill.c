@@ -57,6 +57,9 @@ int nc__fill_root(void)
 	nc__d_write_end(d);
 	ck_pr_store_32(&nc__c.root_idx, idx);
 	ck_pr_store_64(&nc__c.root_ident, d->ident);
+	/* For clients of a shared arena, which have no nc__c of ours. */
+	ck_pr_store_32(&a->hdr->root_idx, idx);
+	ck_pr_store_64(&a->hdr->root_ident, d->ident);
 	return 0;
 }
 
@@ -75,9 +78,9 @@ static int abs_path(uint32_t idx, char *buf)
 	if (nc__cut_off(idx))
 		return -1;
 	for (const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
-	     !(d->flags & NC_D_ROOT);
+	     !d || !(d->flags & NC_D_ROOT);
 	     d = nc__dentry_at(&nc__c.arena, idx = d->parent)) {
-		if (n == (int)(sizeof(chain) / sizeof(chain[0])))
+		if (!d || n == (int)(sizeof(chain) / sizeof(chain[0])))
 			return -1;
 		chain[n++] = idx;
 	}

@@ -96,7 +96,8 @@
 	(IN_MASK_CREATE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | \
 	 IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE |     \
 	 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
-#define WD_CAP 65536 /* slots in the watch descriptor map */
+#define WD_CAP 65536 /* slots in the watch descriptor map (at least) */
+#define WD_CAP_MAX (1u << 21)
 #define WATCH_BUDGET                                        \
 	16384 /* watches one process may hold: the inotify  \
 	       * watch limit is per user, shared with every \
@@ -106,6 +107,13 @@
 	 IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW)
 #define FD_FLOOR 900 /* our descriptors live at or above this number */
 #define NC_PROBES 32 /* threads with a probe of their own at once */
+
+static uint32_t watch_budget = WATCH_BUDGET;
+
+void nc__notify_set_budget(uint32_t watches)
+{
+	watch_budget = watches < WD_CAP_MAX / 2 ? watches : WD_CAP_MAX / 2;
+}
 
 /*
  * The probes.  A slot is allocated and filled by the writer; freed by its
@@ -204,15 +212,19 @@ int nc__notify_open(void)
 	if (!kernel_ok())
 		return -1;
 	if (!nc__c.wds) {
-		void *m =
-		    mmap(NULL, WD_CAP * sizeof(struct nc__wd),
+		/* Load factor at most 1/2 at the budget. */
+		uint32_t cap = WD_CAP;
+		void *m;
+
+		while (cap < 2 * watch_budget && cap < WD_CAP_MAX)
+			cap *= 2;
+		m = mmap(NULL, cap * sizeof(struct nc__wd),
 			 PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
 		if (m == MAP_FAILED)
 			return -1;
 		nc__c.wds = m;
-		nc__c.wd_cap = WD_CAP;
+		nc__c.wd_cap = cap;
 	}
 	/* mountinfo first: it must hear every mount change after anything
 	 * is cached, and the inotify instance marks "open" (notify_ready). */
@@ -289,9 +301,10 @@ int nc__notify_check_used(void)
 
 int nc__notify_owns(unsigned int first, unsigned int last)
 {
-	int fd[2 + 3 * NC_PROBES];
+	int fd[3 + 3 * NC_PROBES];
 	int n = 0;
 
+	fd[n++] = ck_pr_load_int(&nc__c.sfd);
 	fd[n++] = ck_pr_load_int(&nc__c.ifd);
 	fd[n++] = ck_pr_load_int(&nc__c.mfd);
 	for (int i = 0; i < NC_PROBES; i++) {
@@ -327,6 +340,33 @@ void nc__notify_thread_exit(void)
 		ck_pr_store_ptr(&p->owner, NULL);
 	}
 	my_probe = 0;
+}
+
+/*
+ * Shared mode: a mount change reached this image.  The daemon flushes on
+ * its own, but this image could answer from the table before that flush:
+ * it leaves the shared cache (cache.c passes through once flush_pending
+ * is seen).
+ */
+static void shared_mount(void)
+{
+	if (nc__c.why == NC_WHY_NONE)
+		nc__c.why = NC_WHY_MOUNT;
+	ck_pr_store_int(&nc__c.flush_pending, 1);
+}
+
+int nc__notify_mount_open(void)
+{
+	int fd = open_mountinfo();
+
+	ck_pr_store_int(&nc__c.mfd, fd);
+	return fd;
+}
+
+void nc__notify_adopt(int ifd)
+{
+	ck_pr_store_int(&nc__c.ifd, nc__fd_rehome(ifd));
+	ck_pr_store_32(&ifd_gen, ck_pr_load_32(&ifd_gen) + 1);
 }
 
 /*
@@ -370,6 +410,10 @@ static struct probe *probe_make(void)
 		goto fail;
 	if (syscall(SYS_poll, &pfd, 1, 0) != 0) {
 		/* POLLPRI (or an error): a mount change nobody has applied */
+		if (nc__c.shared) {
+			shared_mount();
+			goto fail;
+		}
 		nc__cache_log("mount table changed: cache flushed");
 		nc__flush_locked();
 		if (nc__c.ifd < 0)
@@ -623,7 +667,7 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		return 0;
 	if (d->flags & NC_D_NOCACHE || !notify_ready())
 		return -1;
-	if (nc__c.wd_used >= WATCH_BUDGET) {
+	if (nc__c.wd_used >= watch_budget) {
 		/* our budget: stop caching here, not everywhere */
 		if (!nc__c.limit_logged) {
 			nc__c.limit_logged = 1;
@@ -705,7 +749,7 @@ int nc__watch_inode(const char *path, const struct stat *st)
 {
 	int wd;
 
-	if (nc__c.wd_used >= WATCH_BUDGET || !notify_ready())
+	if (nc__c.wd_used >= watch_budget || !notify_ready())
 		return -1;
 	wd = (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path, NC_FILE_MASK);
 	if (wd < 0 && errno == EEXIST &&
@@ -849,6 +893,8 @@ void nc__flush_locked(void)
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
 	ck_pr_store_int(&nc__c.flush_pending, 0);
 	nc__arena_flush(&nc__c.arena);
+	if (had) /* clients polling the old instance must detach */
+		ck_pr_store_64(&h->epoch, h->epoch + 1);
 	if ((had && new_inotify() < 0) || nc__fill_root() < 0)
 		ck_pr_store_int(&nc__cache_state, NC_ST_OFF);
 	ck_pr_fence_store();
@@ -952,6 +998,12 @@ int nc__coherent(int own)
 	if (n < 0) {
 		if (n != NC_PASS && errno != EINTR)
 			ck_pr_store_int(&nc__cache_state, NC_ST_OFF);
+		return 0;
+	}
+	if (nc__c.shared) {
+		/* The daemon drains and flushes; until it has, doubt. */
+		if (mount)
+			shared_mount();
 		return 0;
 	}
 	if (mount) {

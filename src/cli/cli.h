@@ -2,7 +2,9 @@
 #ifndef NC_CLI_H
 #define NC_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define NC_EXIT_USAGE 2
 
@@ -13,6 +15,14 @@ int nc__cmd_run(int argc, char **argv);
 int nc__cmd_stats(int argc, char **argv);
 int nc__cmd_doctor(int argc, char **argv);
 int nc__cmd_explain(int argc, char **argv);
+int nc__cmd_daemon(int argc, char **argv);
+/* The shared cache's socket path (daemon.c): 0, or -1 after an error
+ * line (a bad NAMECACHE_SOCKET, or "none"). */
+int nc__daemon_sock(char *out, size_t n);
+/* Start a detached daemon on @sock (daemon.c): 0 once it is ready, 3
+ * when it did not come up (one already runs there), 1 after an error
+ * line.  @session: it exits with this process, and cleans up. */
+int nc__daemon_spawn(const char *sock, uint64_t mb, int session);
 
 /* The shim that belongs to this binary (run.c): its path in @out, 0; or
  * -1 when there is none. */

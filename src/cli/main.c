@@ -6,6 +6,7 @@
  *   namecache stats [FILE...]
  *   namecache doctor
  *   namecache explain [--nofollow] PATH...
+ *   namecache daemon start [--foreground] [--arena-mb N] | stop | status
  *   namecache --help | --version
  *
  * Errors are one line on stderr, "namecache: what failed", and exit
@@ -20,11 +21,13 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: namecache run [--stats] [--mode strict|relaxed|off] [--] CMD "
-    "[ARGS...]\n"
+    "usage: namecache run [--stats] [--mode strict|relaxed|off] "
+    "[--no-daemon] [--] CMD [ARGS...]\n"
     "       namecache stats [FILE...]\n"
     "       namecache doctor\n"
     "       namecache explain [--nofollow] PATH...\n"
+    "       namecache daemon start [--foreground] [--arena-mb N] | stop | "
+    "status\n"
     "       namecache --help | --version\n"
     "\n"
     "  run     run CMD and all its descendants with the namecache shim\n"
@@ -32,6 +35,9 @@ static const char usage[] =
     "    --stats        after CMD ends, print call statistics aggregated\n"
     "                   over every process of the tree to stderr\n"
     "    --mode MODE    strict (default), relaxed or off\n"
+    "    --no-daemon    each process caches for itself; by default the\n"
+    "                   processes share the cache of a running daemon, or\n"
+    "                   of one started for CMD's lifetime\n"
     "    --respect-env  pass every program's environment on as it built\n"
     "                   it: a child started without LD_PRELOAD (env -i)\n"
     "                   then runs without namecache\n"
@@ -42,9 +48,14 @@ static const char usage[] =
     "  explain say for each PATH whether its lookups would be answered\n"
     "          from the cache, and if not why; status 1 if one would not\n"
     "    --nofollow     a final symbolic link is not followed (lstat)\n"
+    "  daemon  the shared cache's daemon: start one (detached, or in the\n"
+    "          --foreground for service managers), stop it, or print its\n"
+    "          status (status 3 when none runs)\n"
+    "    --arena-mb N   the cache's size in MB (default 64)\n"
     "\n"
     "Environment: NAMECACHE_MODE, NAMECACHE_STATS, NAMECACHE_LOG,\n"
-    "NAMECACHE_MAX_STALE_US, NAMECACHE_WARMUP, NAMECACHE_INHERIT; see\n"
+    "NAMECACHE_MAX_STALE_US, NAMECACHE_WARMUP, NAMECACHE_INHERIT,\n"
+    "NAMECACHE_SOCKET, NAMECACHE_ARENA_MB; see\n"
     "namecache(1).\n";
 
 void nc__err(const char *fmt, ...)
@@ -83,6 +94,8 @@ int main(int argc, char **argv)
 		return nc__cmd_doctor(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explain"))
 		return nc__cmd_explain(argc - 1, argv + 1);
+	if (!strcmp(cmd, "daemon"))
+		return nc__cmd_daemon(argc - 1, argv + 1);
 	nc__err("unknown command '%s' (see namecache --help)", cmd);
 	return NC_EXIT_USAGE;
 }

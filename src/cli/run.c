@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "../common/config.h"
+#include "../daemon/daemon.h"
 #include "cli.h"
 
 #ifndef NC_LIBDIR
@@ -266,6 +267,40 @@ static int run_with_stats(char **cmd, const char *user_stats)
 	return rc;
 }
 
+/*
+ * The shared cache: a daemon that answers on @sock is used as it is;
+ * otherwise a session daemon is started on a private socket for the
+ * command's lifetime (it exits when the command has: daemon.c).  If even
+ * that fails, the processes cache for themselves, as with --no-daemon.
+ */
+static void use_daemon(const char *sock)
+{
+	char dir[96], own[108];
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	if (nc_daemon_reachable(sock)) {
+		setenv(NC_ENV_SOCKET, sock, 1);
+		return;
+	}
+	if (!base || base[0] != '/' || stat(base, &st) < 0 ||
+	    st.st_uid != getuid())
+		base = "/tmp";
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/namecache-run.XXXXXX",
+			     base) >= sizeof(dir) ||
+	    !mkdtemp(dir)) {
+		setenv(NC_ENV_SOCKET, "none", 1);
+		return;
+	}
+	snprintf(own, sizeof(own), "%s/socket", dir);
+	if (nc__daemon_spawn(own, 0, 1) != 0) {
+		rmdir(dir);
+		setenv(NC_ENV_SOCKET, "none", 1);
+		return;
+	}
+	setenv(NC_ENV_SOCKET, own, 1);
+}
+
 int nc__cmd_run(int argc, char **argv)
 {
 	struct nc__config cfg;
@@ -273,7 +308,7 @@ int nc__cmd_run(int argc, char **argv)
 	struct nc__buf err;
 	const char *mode = NULL, *inherit;
 	char *user_stats = NULL;
-	int stats = 0, respect_env = 0, i;
+	int stats = 0, respect_env = 0, no_daemon = 0, i;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -288,6 +323,8 @@ int nc__cmd_run(int argc, char **argv)
 			stats = 1;
 		} else if (!strcmp(a, "--respect-env")) {
 			respect_env = 1;
+		} else if (!strcmp(a, "--no-daemon")) {
+			no_daemon = 1;
 		} else if (!strcmp(a, "--mode")) {
 			if (++i >= argc) {
 				nc__err("--mode needs a value: strict, relaxed "
@@ -306,7 +343,8 @@ int nc__cmd_run(int argc, char **argv)
 	}
 	if (i >= argc) {
 		nc__err("run: no command given (usage: namecache run [--stats] "
-			"[--mode MODE] [--respect-env] -- CMD [ARGS...])");
+			"[--mode MODE] [--no-daemon] [--respect-env] -- CMD "
+			"[ARGS...])");
 		return NC_EXIT_USAGE;
 	}
 	if (mode) {
@@ -322,6 +360,8 @@ int nc__cmd_run(int argc, char **argv)
 		setenv(NC_ENV_INHERIT, "0", 1);
 	else if (!inherit || !*inherit)
 		setenv(NC_ENV_INHERIT, "1", 1);
+	if (no_daemon)
+		setenv(NC_ENV_SOCKET, "none", 1);
 	nc__buf_init(&err, ebuf, sizeof(ebuf));
 	if (nc__config_load(&cfg, env_get, &err) < 0) {
 		nc__err("%s", ebuf);
@@ -337,6 +377,8 @@ int nc__cmd_run(int argc, char **argv)
 	}
 	if (set_preload(shim) < 0)
 		return 1;
+	if (cfg.mode != NC_MODE_OFF && cfg.sock_path[0])
+		use_daemon(cfg.sock_path);
 	if (!stats) {
 		execvp(argv[i], argv + i);
 		return exec_failed(argv[i]);

@@ -2,6 +2,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "proto.h"
 
 static const char *const mode_names[] = {
     [NC_MODE_STRICT] = "strict",
@@ -134,6 +138,21 @@ int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
 			c->inherit = v[0] == '1';
 		} else {
 			bad(err, NC_ENV_INHERIT, v, "expected 1 or 0");
+			rc = -1;
+		}
+	}
+	v = get(NC_ENV_SOCKET);
+	{
+		int r = nc__sock_path(c->sock_path, sizeof(c->sock_path), v,
+				      get("XDG_RUNTIME_DIR"),
+				      (uid_t)syscall(SYS_getuid));
+
+		if (r != 0)
+			c->sock_path[0] = '\0';
+		if (r < 0) {
+			bad(err, NC_ENV_SOCKET, v,
+			    "expected an absolute path of at most 107 bytes, "
+			    "or none");
 			rc = -1;
 		}
 	}

@@ -20,6 +20,10 @@
  *                           built it.
  *   NAMECACHE_CHECK         auto (default) | uring | epoll: how strict
  *                           checks ask the kernel (notify.c, uring.c)
+ *   NAMECACHE_SOCKET        the shared cache daemon's socket (absolute;
+ *                           default $XDG_RUNTIME_DIR/namecache/socket, or
+ *                           /tmp/namecache-UID/socket); "none": always
+ *                           the in-process cache (proto.h)
  *
  * An empty value means "unset".  Any other bad value is an error: one line
  * naming the variable and what was expected.
@@ -46,6 +50,7 @@ enum nc_mode { NC_MODE_STRICT, NC_MODE_RELAXED, NC_MODE_OFF };
 #define NC_WARMUP_LIMIT 1000000000ULL
 #define NC_ENV_INHERIT "NAMECACHE_INHERIT"
 #define NC_ENV_CHECK "NAMECACHE_CHECK"
+#define NC_ENV_SOCKET "NAMECACHE_SOCKET"
 
 struct nc__config {
 	int mode;
@@ -55,6 +60,7 @@ struct nc__config {
 	int check;		   /* enum nc_check (cache.h): 0 auto */
 	char stats_path[PATH_MAX]; /* "" when unset */
 	char log_path[PATH_MAX];   /* "" when unset */
+	char sock_path[108];	   /* "": no shared cache */
 };
 
 /* The mode named @s, or -1. */

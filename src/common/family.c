@@ -68,3 +68,25 @@ int nc__exec_lookup(const char *name, unsigned long len)
 			return i;
 	return -1;
 }
+
+static const char *const why_names[NC_WHY_COUNT] = {
+#define NC__WHY_NAME(id, name) [NC_WHY_##id] = name,
+    NC_WHYS(NC__WHY_NAME)
+#undef NC__WHY_NAME
+};
+
+const char *nc__why_name(int why)
+{
+	if (why < 0 || why >= NC_WHY_COUNT)
+		return NULL;
+	return why_names[why];
+}
+
+int nc__why_lookup(const char *name, unsigned long len)
+{
+	for (int i = 1; i < NC_WHY_COUNT; i++)
+		if (strlen(why_names[i]) == len &&
+		    memcmp(why_names[i], name, len) == 0)
+			return i;
+	return -1;
+}

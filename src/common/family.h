@@ -78,7 +78,32 @@ enum nc_outcome {
 	X(BUSY, "busy")	      /* another thread holds the writer role */     \
 	X(CHANGED, "changed") /* concurrent change (seqcount, generation) */ \
 	X(EVENTS, "events")   /* changes queued and not drained */           \
-	X(VERDICT, "verdict") /* access/statx answer not memoized yet */
+	X(VERDICT, "verdict") /* access/statx answer not memoized yet */     \
+	X(ATTACH, "attach")   /* the daemon's reply has not come yet */
+
+/*
+ * Why a process image used its own cache rather than the shared one
+ * (attach.c).  NONE: it was attached, or never asked (mode off).
+ */
+#define NC_WHYS(X)                                                        \
+	X(NONE, "")                                                       \
+	X(UNSET, "none")	/* NAMECACHE_SOCKET=none */               \
+	X(NODAEMON, "nodaemon") /* nothing listens on the socket */       \
+	X(SOCKET, "socket")	/* its directory is not ours alone */     \
+	X(CREDS, "creds")	/* other ids or groups than the daemon */ \
+	X(MNTNS, "mntns")	/* another mount namespace */             \
+	X(ROOT, "root")		/* another root directory */              \
+	X(REFUSED, "refused")	/* the daemon said no, or a bad reply */  \
+	X(SLOW, "slow")		/* no reply in time */                    \
+	X(LOST, "lost")		/* the daemon went away, or flushed */    \
+	X(MOUNT, "mount")	/* a mount change while attached */
+
+enum nc_why {
+#define NC__WHY_ENUM(id, name) NC_WHY_##id,
+	NC_WHYS(NC__WHY_ENUM)
+#undef NC__WHY_ENUM
+	    NC_WHY_COUNT
+};
 
 enum nc_doubt {
 #define NC__DOUBT_ENUM(id, name) NC_DOUBT_##id,
@@ -121,6 +146,9 @@ int nc__doubt_lookup(const char *name, unsigned long len);
 
 const char *nc__exec_name(int fate);
 int nc__exec_lookup(const char *name, unsigned long len);
+
+const char *nc__why_name(int why);
+int nc__why_lookup(const char *name, unsigned long len);
 
 /* The family's report name ("stat"), or NULL when out of range. */
 const char *nc__family_name(int fam);

@@ -97,6 +97,7 @@ void nc__init(void)
 		nc__cache_configure(cfg.mode, cfg.max_stale_us, cfg.warmup);
 		nc__cache_set_check(cfg.check);
 		nc__cache_set_log(cache_log);
+		nc__cache_set_socket(cfg.sock_path);
 		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 		nc__buf_str(&err, "; the cache is off for this process");
 		nc__log(1, ebuf);
@@ -104,6 +105,7 @@ void nc__init(void)
 		nc__cache_configure(cfg.mode, cfg.max_stale_us, cfg.warmup);
 		nc__cache_set_check(cfg.check);
 		nc__cache_set_log(cache_log);
+		nc__cache_set_socket(cfg.sock_path);
 		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 	}
 	errno = saved;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "dentry.h"
 #include "table.h"
@@ -24,25 +25,54 @@ static uint32_t table_max_log2(uint32_t dentries)
 	return l;
 }
 
+struct layout {
+	uint64_t dentry_off, str_off, tables_off, tables_size, size;
+};
+
+static void layout(const struct nc_arena_params *p, struct layout *l)
+{
+	l->dentry_off = ALIGN64(sizeof(struct nc_arena_hdr));
+	l->str_off = ALIGN64(l->dentry_off +
+			     (uint64_t)p->dentries * sizeof(struct nc_dentry));
+	l->tables_off = ALIGN64(l->str_off + p->strbytes);
+	/* Every table up to the largest fits: the sum of a doubling series
+	 * is below twice its last term. */
+	l->tables_size = 16ull << table_max_log2(p->dentries);
+	l->size = PAGE_ALIGN(l->tables_off + l->tables_size);
+}
+
+uint64_t nc__arena_bytes(const struct nc_arena_params *p)
+{
+	struct layout l;
+
+	layout(p, &l);
+	return l.size;
+}
+
 int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 {
-	uint64_t dentry_off = ALIGN64(sizeof(struct nc_arena_hdr));
-	uint64_t str_off, tables_off, tables_size, size;
+	uint64_t dentry_off, str_off, tables_off, tables_size, size;
 	struct nc_arena_hdr *h;
+	struct layout l;
 	void *m;
 
 	if (!p->dentries || p->dentries >= NC_NONE || !p->strbytes)
 		return -EINVAL;
-	str_off = ALIGN64(dentry_off +
-			  (uint64_t)p->dentries * sizeof(struct nc_dentry));
-	tables_off = ALIGN64(str_off + p->strbytes);
-	/* Every table up to the largest fits: the sum of a doubling series
-	 * is below twice its last term. */
-	tables_size = 16ull << table_max_log2(p->dentries);
-	size = PAGE_ALIGN(tables_off + tables_size);
-
-	m = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	layout(p, &l);
+	dentry_off = l.dentry_off;
+	str_off = l.str_off;
+	tables_off = l.tables_off;
+	tables_size = l.tables_size;
+	size = l.size;
+	if (p->fd >= 0) {
+		if (ftruncate(p->fd, (off_t)size) < 0)
+			return -errno;
+		m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
+			 0);
+	} else {
+		m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	}
 	if (m == MAP_FAILED)
 		return -errno;
 	h = m;
@@ -59,6 +89,7 @@ int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 	h->tables_off = tables_off;
 	h->tables_size = tables_size;
 	h->next_ident = 1;
+	h->root_idx = NC_NONE;
 	if (nc__arena_attach(a, m, size) < 0) {
 		munmap(m, size);
 		return -EINVAL;
@@ -76,12 +107,16 @@ void nc__arena_destroy(struct nc_arena *a)
 
 int nc__arena_attach(struct nc_arena *a, void *base, size_t size)
 {
-	const struct nc_arena_hdr *h = base;
+	struct nc_arena_hdr copy, *h = &copy;
 	uint64_t dentry_end;
 
-	if (size < sizeof(*h) || h->magic != NC_ARENA_MAGIC ||
-	    h->version != NC_ARENA_VERSION || h->hdr_size != sizeof(*h) ||
-	    h->size > size)
+	/* Validate one copy: another process may write the header while we
+	 * look (only the bounds below are ever used afterwards). */
+	if (size < sizeof(*h))
+		return -EINVAL;
+	memcpy(&copy, base, sizeof(copy));
+	if (h->magic != NC_ARENA_MAGIC || h->version != NC_ARENA_VERSION ||
+	    h->hdr_size != sizeof(*h) || h->size > size)
 		return -EINVAL;
 	dentry_end = (uint64_t)h->dentry_off +
 		     (uint64_t)h->dentry_max * sizeof(struct nc_dentry);
@@ -94,6 +129,7 @@ int nc__arena_attach(struct nc_arena *a, void *base, size_t size)
 	a->hdr = base;
 	a->base = base;
 	a->size = size;
+	a->dentry_off = h->dentry_off;
 	a->dentry_max = h->dentry_max;
 	a->str_off = h->str_off;
 	a->str_size = h->str_size;

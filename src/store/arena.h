@@ -39,7 +39,7 @@
 #include <stdint.h>
 
 #define NC_ARENA_MAGIC 0x314e524143454e4eULL /* "NNECARN1", little-endian */
-#define NC_ARENA_VERSION 1
+#define NC_ARENA_VERSION 2
 #define NC_NONE UINT32_MAX
 
 struct nc_arena_hdr {
@@ -66,25 +66,34 @@ struct nc_arena_hdr {
 	uint64_t topo;	      /* bumped when a directory or symlink dentry
 			       * dies: resolutions memoized before are void
 			       * (memo.h) */
+	/* Shared mode (src/daemon): what a client cannot learn otherwise. */
+	uint32_t root_idx;   /* the root dentry, published by the writer */
+	uint32_t sleeping;   /* 1: the daemon may sleep; wake it (hint.h) */
+	uint64_t root_ident; /* ... and its identity */
+	uint64_t epoch;	     /* bumped when the inotify instance is replaced:
+			      * a client polling the old one detaches */
 };
 
 struct nc_arena {
 	struct nc_arena_hdr *hdr;
 	unsigned char *base;
 	size_t size;
-	/* Bounds validated at attach, used for every reader access. */
-	uint32_t dentry_max;
+	/* Bounds validated at attach, used for every reader access (never
+	 * the header's, which another process may scribble on). */
+	uint32_t dentry_off, dentry_max;
 	uint64_t str_off, str_size;
 	uint64_t tables_off, tables_size;
 };
 
 struct nc_arena_params {
+	int fd;		   /* a memfd to size and map shared; -1: private */
 	uint32_t dentries; /* pool size */
 	uint64_t strbytes; /* string pool size */
 	uint32_t table_min_log2;
 };
 
-/* Map a new, empty arena.  Returns 0 or -errno. */
+/* Map a new, empty arena (in @p->fd, sized to fit, when it is >= 0).
+ * Returns 0 or -errno. */
 int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p);
 void nc__arena_destroy(struct nc_arena *a);
 
@@ -93,6 +102,9 @@ void nc__arena_destroy(struct nc_arena *a);
  * Returns 0 or -EINVAL when the header is not self-consistent.
  */
 int nc__arena_attach(struct nc_arena *a, void *base, size_t size);
+
+/* The bytes an arena of @p takes. */
+uint64_t nc__arena_bytes(const struct nc_arena_params *p);
 
 /* Writer: drop everything (generation bump, pools reset). */
 void nc__arena_flush(struct nc_arena *a);

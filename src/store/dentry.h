@@ -80,7 +80,7 @@ static inline struct nc_dentry *nc__dentry_at(const struct nc_arena *a,
 {
 	if (idx >= a->dentry_max)
 		return NULL;
-	return (struct nc_dentry *)(a->base + a->hdr->dentry_off) + idx;
+	return (struct nc_dentry *)(a->base + a->dentry_off) + idx;
 }
 
 /* Non-blocking seqcount read: false when a write is in progress. */

@@ -27,7 +27,7 @@ assert_one_error() {
 	run --separate-stderr "$NC_CLI" --help
 	assert_success
 	[ -z "$stderr" ]
-	assert_line --index 0 --regexp '^usage: namecache run \[--stats\] \[--mode strict\|relaxed\|off\] \[--\] CMD'
+	assert_line --index 0 --regexp '^usage: namecache run \[--stats\] \[--mode strict\|relaxed\|off\] \[--no-daemon\] \[--\] CMD'
 	assert_line --regexp '^ +namecache stats \[FILE\.\.\.\]$'
 	assert_output --partial '--stats'
 	assert_output --partial '--mode MODE'

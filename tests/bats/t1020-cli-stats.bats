@@ -401,9 +401,10 @@ hit_count() {
 }
 
 # A loop of 100 stat() calls of one path in one short process (bash,
-# which makes a few dozen other stat() calls of its own as it starts).
+# which makes a few dozen other stat() calls of its own as it starts),
+# with the process's own cache (the warmup is the in-process cache's).
 stat_loop() {
-	run --separate-stderr env "$@" "$NC_CLI" run --stats -- \
+	run --separate-stderr env "$@" "$NC_CLI" run --stats --no-daemon -- \
 		bash -c 'for ((i = 0; i < 100; i++)); do [ -e /etc/passwd ] || exit 9; done'
 	assert_success
 	printf '%s\n' "$stderr" >"$BATS_TEST_TMPDIR/loop.stats"
@@ -421,7 +422,7 @@ stat_loop() {
 	nc_require strace
 	run strace -f -qq -e signal=none \
 		-e trace=inotify_init,inotify_init1,inotify_add_watch \
-		-o "$BATS_TEST_TMPDIR/trace" "$NC_CLI" run -- \
+		-o "$BATS_TEST_TMPDIR/trace" "$NC_CLI" run --no-daemon -- \
 		bash -c 'for ((i = 0; i < 100; i++)); do [ -e /etc/passwd ]; done'
 	assert_success
 	[ ! -s "$BATS_TEST_TMPDIR/trace" ] ||
@@ -443,11 +444,11 @@ stat_loop() {
 
 @test "run --stats counts the process images of each coherence check" {
 	touch x
-	NAMECACHE_WARMUP=0 NAMECACHE_CHECK=uring run --separate-stderr "$NC_CLI" run --stats -- \
+	NAMECACHE_WARMUP=0 NAMECACHE_CHECK=uring run --separate-stderr "$NC_CLI" run --stats --no-daemon -- \
 		bash -c 'for i in 1 2 3 4 5 6 7 8; do test -e x; done'
 	assert_success
 	[[ $stderr == *"namecache: coherence checks: 1 process images with io_uring, 0 with epoll_wait only"* ]]
-	NAMECACHE_WARMUP=0 NAMECACHE_CHECK=epoll run --separate-stderr "$NC_CLI" run --stats -- \
+	NAMECACHE_WARMUP=0 NAMECACHE_CHECK=epoll run --separate-stderr "$NC_CLI" run --stats --no-daemon -- \
 		bash -c 'for i in 1 2 3 4 5 6 7 8; do test -e x; done'
 	assert_success
 	[[ $stderr == *"namecache: coherence checks: 0 process images with io_uring, 1 with epoll_wait only"* ]]

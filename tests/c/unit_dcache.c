@@ -18,7 +18,8 @@ static struct nc_arena arena;
 
 static void make_arena(uint32_t dentries, unsigned table_log2)
 {
-	struct nc_arena_params p = {.dentries = dentries,
+	struct nc_arena_params p = {.fd = -1,
+				    .dentries = dentries,
 				    .strbytes = 64 * (uint64_t)dentries,
 				    .table_min_log2 = table_log2};
 

@@ -1,0 +1,268 @@
+/*
+ * The writer's side of the shared cache (see serve.h).
+ *
+ * The daemon runs the in-process cache's writer on an arena that lives in
+ * a memfd: nc__c is the daemon's, the writer lock is held for good by its
+ * one thread, and the same fill (watch before the real call), drain
+ * (drain_seq odd around read() and apply) and flush (generation bump;
+ * a new inotify instance moves hdr->epoch) keep the arena coherent.
+ * Clients poll the same inotify instance (attach.c), so the argument of
+ * cache.c carries over unchanged: a client trusts what it walked only if
+ * the daemon's queue was empty at its check and drain_seq, generation and
+ * epoch did not move across its walk.
+ *
+ * Verdicts (access(), statx() masks) are learnt here as the in-process
+ * nc__query_done() learns them: the daemon resolves the dentry, samples
+ * its seqcount, makes the real call with its credentials (which attach.c
+ * made sure are the client's), and keeps the answer only if the dentry
+ * was not written in between.  The dentry's watches were in place before
+ * the call, so a later change is an event in the queue clients poll.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../store/walk.h"
+#include "cache_int.h"
+#include "serve.h"
+
+static struct nc_serve_stats st;
+
+/* Sized for ~@bytes: a dentry, its name (48 bytes on average) and its
+ * share of the hash table. */
+int nc__serve_start(int memfd, uint64_t bytes)
+{
+	struct nc_arena_params p = {.fd = memfd, .table_min_log2 = 10};
+	uint64_t per = sizeof(struct nc_dentry) + 48 + 32;
+	long watches = 0;
+	char buf[32];
+	int fd, r;
+
+	if (bytes < (1u << 20))
+		bytes = 1u << 20;
+	p.dentries =
+	    (uint32_t)(bytes / per < 0x7fffffffu ? bytes / per : 0x7fffffffu);
+	p.strbytes = (uint64_t)p.dentries * 48;
+	r = nc__arena_create(&nc__c.arena, &p);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	st.arena_bytes = nc__c.arena.size;
+	/* A watch per cached directory and file: allow most of the user's
+	 * limit, leaving room for the user's other programs. */
+	fd = (int)syscall(SYS_openat, AT_FDCWD,
+			  "/proc/sys/fs/inotify/max_user_watches", O_RDONLY);
+	if (fd >= 0) {
+		long n = (long)syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+
+		if (n > 0) {
+			buf[n] = '\0';
+			watches = strtol(buf, NULL, 10);
+		}
+		syscall(SYS_close, fd);
+	}
+	nc__notify_set_budget(watches > 0 ? (uint32_t)(watches / 4 * 3)
+					  : 16384);
+	nc__cache_chain(1);
+	nc__c.mode = 0; /* strict: the walk and the fill do not care */
+	nc__c.writer = 1;
+	if (nc__notify_open() < 0) {
+		errno = EMFILE;
+		return -1;
+	}
+	nc__arena_flush(&nc__c.arena);
+	if (nc__fill_root() < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	__atomic_store_n(&nc__cache_state, 2 /* ready */, __ATOMIC_RELEASE);
+	return 0;
+}
+
+uint64_t nc__serve_arena_size(void)
+{
+	return nc__c.arena.size;
+}
+
+int nc__serve_ifd(void)
+{
+	return nc__c.ifd;
+}
+
+int nc__serve_mfd(void)
+{
+	return nc__c.mfd;
+}
+
+static void after(void)
+{
+	if (nc__c.flush_pending) {
+		nc__flush_locked();
+		st.flushes++;
+	}
+}
+
+void nc__serve_drain(void)
+{
+	uint64_t epoch = nc__c.arena.hdr->epoch;
+
+	nc__drain();
+	st.events++;
+	if (nc__c.arena.hdr->epoch != epoch) {
+		st.overflows++;
+		st.flushes++;
+	}
+	after();
+}
+
+int nc__serve_mount(void)
+{
+	struct pollfd p = {.fd = nc__c.mfd, .events = POLLPRI};
+
+	if (syscall(SYS_poll, &p, 1, 0) <= 0 || !(p.revents & POLLPRI))
+		return 0;
+	nc__cache_log("mount table changed: cache flushed");
+	nc__flush_locked();
+	st.flushes++;
+	return 1;
+}
+
+/* The live dentry @path resolves to, and its seqcount; NULL if none. */
+static struct nc_dentry *resolve(const char *path, int nofollow, unsigned *seq)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	struct nc_walk w;
+
+	if (nc__walk(&w, a, a->hdr->generation, nc__c.root_idx,
+		     nc__c.root_ident, nc__c.root_idx, nc__c.root_ident, path,
+		     nofollow) != W_FOUND)
+		return NULL;
+	*seq = w.fseq;
+	return nc__dentry_at(a, w.fidx);
+}
+
+static int is_verdict(int err)
+{
+	return err == EACCES || err == EROFS || err == EPERM || err == ETXTBSY;
+}
+
+static void verdict(const struct nc_hint *h)
+{
+	unsigned seq;
+	struct nc_dentry *d = resolve(h->path, h->nofollow, &seq);
+	long r;
+	int err;
+
+	if (!d || ((d->flags & NC_D_DIR) && !(d->flags & NC_D_WATCHED)))
+		return;
+	if (h->op == NC_HINT_ACCESS) {
+		if (h->mode > 7)
+			return;
+		r = syscall(SYS_faccessat2, AT_FDCWD, h->path, h->mode,
+			    (h->eff ? AT_EACCESS : 0) |
+				(h->nofollow ? AT_SYMLINK_NOFOLLOW : 0));
+		err = r < 0 ? errno : 0;
+		if ((r != 0 && !is_verdict(err)) || err >= NC_ACC_UNKNOWN ||
+		    nc__d_read_retry(d, seq))
+			return;
+		nc__d_write_begin(d);
+		if (h->eff)
+			d->acc_eff[h->mode] = (uint8_t)err;
+		else
+			d->acc_real[h->mode] = (uint8_t)err;
+		nc__d_write_end(d);
+	} else {
+		struct statx stx;
+
+		r = syscall(SYS_statx, AT_FDCWD, h->path,
+			    h->nofollow ? AT_SYMLINK_NOFOLLOW : 0, h->mask,
+			    &stx);
+		if (r != 0 || nc__d_read_retry(d, seq))
+			return;
+		nc__d_write_begin(d);
+		d->stx = stx;
+		d->stx_req_mask = h->mask;
+		d->flags |= NC_D_STATX;
+		nc__d_write_end(d);
+	}
+}
+
+void nc__serve_hint(const struct nc_hint *h)
+{
+	st.fills++;
+	nc__fill(h->path, h->nofollow);
+	if (h->op == NC_HINT_ACCESS || h->op == NC_HINT_STATX)
+		verdict(h);
+	after();
+}
+
+int nc__serve_evict(void)
+{
+	const struct nc_arena_hdr *h = nc__c.arena.hdr;
+	const struct nc_arena *a = &nc__c.arena;
+
+	if (h->dentry_free == NC_NONE &&
+	    h->dentry_used >= a->dentry_max / 10 * 9)
+		goto flush;
+	if (h->str_used >= a->str_size / 10 * 9)
+		goto flush;
+	return 0;
+flush:
+	nc__cache_log("arena nearly full: cache flushed");
+	nc__flush_locked();
+	st.flushes++;
+	return 1;
+}
+
+void nc__serve_stats(struct nc_serve_stats *s)
+{
+	const struct nc_arena_hdr *h = nc__c.arena.hdr;
+	uint64_t live = 0;
+
+	for (uint32_t i = 0; i < h->dentry_used; i++) {
+		const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, i);
+
+		live += d && (d->flags & NC_D_LIVE);
+	}
+	*s = st;
+	s->entries = live;
+	s->memory = (uint64_t)h->dentry_used * sizeof(struct nc_dentry) +
+		    h->str_used + h->tables_used;
+	s->watches = nc__c.wd_used;
+	s->epoch = h->epoch;
+}
+
+void nc__serve_corrupt(uint64_t seed)
+{
+	const struct nc_arena_hdr *h = nc__c.arena.hdr;
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	/* Names out of bounds: a reader's nc__str_at() refuses them, and the
+	 * writer treats such a dentry as absent (it fills another). */
+	for (int i = 0; i < 4 && h->dentry_used > 1; i++) {
+		struct nc_dentry *d;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		d = nc__dentry_at(&nc__c.arena,
+				  1 + (uint32_t)(x % (h->dentry_used - 1)));
+		if (d && (d->flags & NC_D_LIVE) && !(d->flags & NC_D_ROOT)) {
+			nc__d_write_begin(d);
+			d->name_off = nc__c.arena.str_size + (x & 0xffff);
+			d->target_off = UINT64_MAX - 1;
+			nc__d_write_end(d);
+		}
+	}
+	/* The root index, which only clients read: out of bounds every
+	 * other time. */
+	ck_pr_store_32(&nc__c.arena.hdr->root_idx,
+		       (seed & 1) ? nc__c.arena.dentry_max + 7
+				  : nc__c.root_idx);
+}

@@ -1,0 +1,50 @@
+/*
+ * The writer's side of the shared cache: what the daemon (src/daemon/)
+ * calls.  The daemon's single thread is the writer for good (it holds
+ * nc__c.writer from nc__serve_start on): it fills what clients hint
+ * (hint.h), drains the inotify queue and flushes, with the very code the
+ * in-process cache uses (fill.c, notify.c), on an arena in a memfd that
+ * clients map read-only.
+ */
+#ifndef NC_SERVE_H
+#define NC_SERVE_H
+
+#include <stdint.h>
+
+#include "../store/hint.h"
+
+struct nc_serve_stats {
+	uint64_t entries;     /* live dentries */
+	uint64_t memory;      /* bytes of the arena in use */
+	uint64_t arena_bytes; /* the arena's size */
+	uint64_t watches;
+	uint64_t fills;	 /* hints resolved */
+	uint64_t events; /* drains that applied events */
+	uint64_t overflows;
+	uint64_t flushes;
+	uint64_t epoch;
+};
+
+/*
+ * Create the arena in @memfd for about @bytes, open the inotify instance
+ * and the mountinfo descriptor, fill the root.  0, or -1 with errno.
+ */
+int nc__serve_start(int memfd, uint64_t bytes);
+/* The arena's mapped size, the inotify and mountinfo descriptors. */
+uint64_t nc__serve_arena_size(void);
+int nc__serve_ifd(void);
+int nc__serve_mfd(void);
+/* Read and apply the inotify queue (flushing on overflow). */
+void nc__serve_drain(void);
+/* A mount change on our mountinfo?  Then flush: 1; else 0. */
+int nc__serve_mount(void);
+/* Resolve and fill what a (validated) hint asks for. */
+void nc__serve_hint(const struct nc_hint *h);
+/* Flush when the arena is nearly full (the eviction): 1 if it did. */
+int nc__serve_evict(void);
+void nc__serve_stats(struct nc_serve_stats *s);
+/* Test only (NAMECACHE_DAEMON_TEST=corrupt-arena): scribble on the arena
+ * where a reader's validation must catch it. */
+void nc__serve_corrupt(uint64_t seed);
+
+#endif /* NC_SERVE_H */

@@ -1,0 +1,73 @@
+/*
+ * The shared cache's wire protocol: one Unix stream socket per client.
+ *
+ *   client                              daemon
+ *   connect()                           accept(); SO_PEERCRED: same uid,
+ *                                       else the connection is closed
+ *   struct nc_req {ATTACH}   -------->
+ *                            <--------  struct nc_attach_reply + SCM_RIGHTS
+ *                                       [arena memfd, inotify fd, ring memfd]
+ *   SO_PEERCRED: same uid; the reply's
+ *   credentials, mount namespace and root
+ *   are this process's, else detach
+ *   one byte per wake-up     -------->  (hint.h: only while the daemon sleeps)
+ *   close() / exit           -------->  the client's ring is freed
+ *
+ * STATUS answers lines of "key: value" and closes; STOP answers "ok" and
+ * the daemon exits.  Every field is validated by its reader: the daemon
+ * trusts nothing a client sends, and a client trusts nothing but the
+ * kernel's SO_PEERCRED, falling back to its own cache on any mismatch.
+ */
+#ifndef NC_PROTO_H
+#define NC_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NC_PROTO_MAGIC 0x4b53434eu /* "NCSK" */
+#define NC_PROTO_VERSION 1u
+#define NC_PROTO_GROUPS 64u
+
+enum nc_req_op { NC_REQ_ATTACH = 1, NC_REQ_STATUS, NC_REQ_STOP };
+
+struct nc_req {
+	uint32_t magic, version, op, pad;
+};
+
+struct nc_attach_reply {
+	uint32_t magic, version;
+	int32_t status; /* 0, or an errno: no attach */
+	int32_t pid;	/* the daemon's */
+	uint64_t arena_size, ring_size;
+	uint64_t mntns_dev, mntns_ino; /* /proc/self/ns/mnt */
+	uint64_t root_dev, root_ino;   /* / */
+	uint32_t uid, gid, ngroups, pad;
+	uint32_t groups[NC_PROTO_GROUPS];
+};
+
+enum { NC_FD_ARENA, NC_FD_NOTIFY, NC_FD_RING, NC_FD_COUNT };
+
+/*
+ * The socket's path: NAMECACHE_SOCKET (@env, absolute; "none": no shared
+ * cache), else $XDG_RUNTIME_DIR/namecache/socket, else
+ * /tmp/namecache-UID/socket.  0, 1 for "none", or -1 when @env is not an
+ * absolute path or a path does not fit.  Async-signal-safe.
+ */
+int nc__sock_path(char *out, size_t n, const char *env, const char *xdg,
+		  uid_t uid);
+
+/* Is the socket's directory @uid's, a directory, with no access for
+ * anyone else?  0, or -1 with errno (EPERM: wrong owner or mode). */
+int nc__sock_dir_check(const char *sock, uid_t uid);
+
+/* Send @n bytes and @nfds descriptors in one message: 0 or -1. */
+int nc__send_fds(int s, const void *buf, size_t n, const int *fds, int nfds);
+
+/* Receive one message of at most @n bytes and up to @max descriptors
+ * (close-on-exec; any beyond @max are closed), with recvmsg() @flags
+ * (MSG_DONTWAIT).  Bytes read, or -1. */
+long nc__recv_fds(int s, void *buf, size_t n, int *fds, int max, int *nfds,
+		  int flags);
+
+#endif /* NC_PROTO_H */

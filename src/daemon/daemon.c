@@ -1,0 +1,602 @@
+/*
+ * The shared cache's daemon: one thread, one epoll loop, the only writer.
+ *
+ * It owns the arena (a sealed memfd, serve.c), the inotify instance, its
+ * own /proc/self/mountinfo, the listening socket and, per attached
+ * client, a connection and a hint ring (hint.h).  Clients map the arena
+ * read-only and poll the inotify instance (attach.c); they never write
+ * anything the daemon reads but their ring, and never wait for it.
+ *
+ * The loop, in order of urgency:
+ *   1. a mount change: flush (generation and epoch bump);
+ *   2. inotify events: drain (drain_seq odd while reading and applying):
+ *      while the queue is not empty every client passes through, so it
+ *      is emptied before anything else, and again between hint batches;
+ *   3. hints: at most HINT_BATCH per client per round, each copied out of
+ *      the ring and validated before use (a client may scribble on its
+ *      ring at any time: it only ever hurts its own hints);
+ *   4. new connections: SO_PEERCRED must be our uid; an ATTACH is
+ *      answered, after our own mountinfo was asked for changes (a mount
+ *      before the client opened its own is then in the arena it gets),
+ *      with the arena, the inotify instance and a new ring (SCM_RIGHTS);
+ *      STATUS with "key: value" lines; STOP with "ok", then exit.
+ * Before it sleeps it sets hdr->sleeping and looks at every ring once
+ * more (hint.h: the producer wakes it with one byte on its connection).
+ *
+ * Nothing a client sends can make the daemon block: every client socket
+ * is non-blocking, a request that has not arrived yet is waited for by
+ * epoll, and replies are one small message on a fresh connection.
+ * A client that goes away (EPOLLRDHUP, EOF) loses its ring.
+ *
+ * A session daemon (`namecache run` started it for one command) also
+ * watches a pidfd of that command and exits when it has; it removes its
+ * private socket directory on the way out.
+ *
+ * Two daemons never serve one socket: the first holds an exclusive
+ * flock() on "SOCKET.lock" for its lifetime; the socket is unlinked and
+ * bound only under it, so a stale socket of a killed daemon is replaced.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../cache/serve.h"
+#include "../common/proto.h"
+#include "../store/arena.h"
+#include "daemon.h"
+
+#define HINT_BATCH 64
+#define MAX_CLIENTS 4096
+
+enum { K_LISTEN = 1, K_NOTIFY, K_MOUNT, K_SIGNAL, K_OWNER, K_CLIENT = 16 };
+
+struct client {
+	int fd; /* -1: free slot */
+	int attached;
+	uint32_t head; /* our own index: the ring's copy is only published */
+	struct nc_hint_ring *ring;
+};
+
+static struct client *clients;
+static int nclients; /* slots in use, attached or not */
+static int attached;
+static int epfd = -1;
+static int memfd = -1;
+static struct nc_arena_hdr *hdr;
+static time_t started;
+static int stopping;
+
+static void die_line(const char *what)
+{
+	fprintf(stderr, "namecache: daemon: %s: %s\n", what, strerror(errno));
+}
+
+int nc_daemon_prepare_dir(const char *sock, char *err, unsigned long n)
+{
+	char dir[108];
+	const char *slash = strrchr(sock, '/');
+	size_t len = slash ? (size_t)(slash - sock) : 0;
+
+	if (!len || len >= sizeof(dir)) {
+		snprintf(err, n, "%s: not an absolute socket path", sock);
+		return -1;
+	}
+	memcpy(dir, sock, len);
+	dir[len] = '\0';
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, n, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (nc__sock_dir_check(sock, getuid()) < 0) {
+		snprintf(err, n,
+			 errno == EPERM
+			     ? "%s: the socket's directory must be a directory "
+			       "of this user with mode 0700"
+			     : "%s: %s",
+			 dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int connect_to(const char *sock)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int nc_daemon_reachable(const char *sock)
+{
+	int fd = connect_to(sock);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int nc_daemon_request(const char *sock, int op, int out)
+{
+	struct nc_req req = {.magic = NC_PROTO_MAGIC,
+			     .version = NC_PROTO_VERSION,
+			     .op = (uint32_t)op};
+	struct timeval tv = {.tv_sec = 5};
+	char buf[4096];
+	ssize_t n;
+	int fd = connect_to(sock);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req)) {
+		close(fd);
+		return -1;
+	}
+	/* STATUS: copy the lines; STOP: "ok", then EOF once the daemon
+	 * has closed everything (it exits right after). */
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (out >= 0 && write(out, buf, (size_t)n) != n)
+			break;
+	close(fd);
+	if (n < 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return 0;
+}
+
+static int ep_add(int fd, uint32_t events, uint64_t key)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = key};
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void client_close(struct client *c)
+{
+	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->ring)
+		munmap(c->ring, NC_HINT_RING_BYTES);
+	if (c->attached)
+		attached--;
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	nclients--;
+}
+
+static void fill_reply(struct nc_attach_reply *r)
+{
+	struct stat st;
+	gid_t g[NC_PROTO_GROUPS];
+	int n;
+
+	memset(r, 0, sizeof(*r));
+	r->magic = NC_PROTO_MAGIC;
+	r->version = NC_PROTO_VERSION;
+	r->pid = (int32_t)getpid();
+	r->arena_size = nc__serve_arena_size();
+	r->ring_size = NC_HINT_RING_BYTES;
+	if (stat("/proc/self/ns/mnt", &st) == 0) {
+		r->mntns_dev = st.st_dev;
+		r->mntns_ino = st.st_ino;
+	}
+	if (stat("/", &st) == 0) {
+		r->root_dev = st.st_dev;
+		r->root_ino = st.st_ino;
+	}
+	r->uid = getuid();
+	r->gid = getgid();
+	n = getgroups(NC_PROTO_GROUPS, g);
+	if (n < 0) { /* more than we can send: nobody will match */
+		r->status = E2BIG;
+		n = 0;
+	}
+	r->ngroups = (uint32_t)n;
+	for (int i = 0; i < n; i++)
+		r->groups[i] = g[i];
+}
+
+static void do_attach(struct client *c)
+{
+	struct nc_attach_reply r;
+	int fds[NC_FD_COUNT];
+	int rfd;
+	void *ring;
+
+	/* A mount change before the client opened its own mountinfo must
+	 * be in the arena it gets (attach.c). */
+	nc__serve_mount();
+	fill_reply(&r);
+	rfd = memfd_create("namecache-hints", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (rfd < 0 || ftruncate(rfd, NC_HINT_RING_BYTES) < 0 ||
+	    fcntl(rfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
+	    (ring = mmap(NULL, NC_HINT_RING_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, rfd, 0)) == MAP_FAILED) {
+		if (rfd >= 0)
+			close(rfd);
+		client_close(c);
+		return;
+	}
+	fds[NC_FD_ARENA] = memfd;
+	fds[NC_FD_NOTIFY] = nc__serve_ifd();
+	fds[NC_FD_RING] = rfd;
+	if (r.status ||
+	    nc__send_fds(c->fd, &r, sizeof(r), fds, NC_FD_COUNT) < 0) {
+		close(rfd);
+		munmap(ring, NC_HINT_RING_BYTES);
+		client_close(c);
+		return;
+	}
+	close(rfd);
+	c->ring = ring;
+	c->head = 0;
+	c->attached = 1;
+	attached++;
+}
+
+static void do_status(struct client *c)
+{
+	struct nc_serve_stats s;
+	char buf[2048];
+	int n;
+
+	nc__serve_stats(&s);
+	n = snprintf(
+	    buf, sizeof(buf),
+	    "pid: %d\nuptime: %lds\nclients: %d\nentries: %llu\n"
+	    "memory: %llu bytes of %llu\nbytes per entry: %llu\n"
+	    "watches: %llu\nfills: %llu\nevents: %llu\noverflows: %llu\n"
+	    "flushes: %llu\n",
+	    (int)getpid(), (long)(time(NULL) - started), attached,
+	    (unsigned long long)s.entries, (unsigned long long)s.memory,
+	    (unsigned long long)s.arena_bytes,
+	    (unsigned long long)(s.entries ? s.memory / s.entries : 0),
+	    (unsigned long long)s.watches, (unsigned long long)s.fills,
+	    (unsigned long long)s.events, (unsigned long long)s.overflows,
+	    (unsigned long long)s.flushes);
+	if (n > 0)
+		(void)!send(c->fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	client_close(c);
+}
+
+/* The first message of a connection: its request. */
+static void request(struct client *c)
+{
+	struct nc_req req;
+	ssize_t n = recv(c->fd, &req, sizeof(req), MSG_DONTWAIT);
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n != (ssize_t)sizeof(req) || req.magic != NC_PROTO_MAGIC ||
+	    req.version != NC_PROTO_VERSION) {
+		client_close(c);
+		return;
+	}
+	switch (req.op) {
+	case NC_REQ_ATTACH:
+		do_attach(c);
+		break;
+	case NC_REQ_STATUS:
+		do_status(c);
+		break;
+	case NC_REQ_STOP:
+		(void)!send(c->fd, "ok\n", 3, MSG_NOSIGNAL | MSG_DONTWAIT);
+		client_close(c);
+		stopping = 1;
+		break;
+	default:
+		client_close(c);
+	}
+}
+
+static void accept_all(int lfd)
+{
+	for (;;) {
+		struct ucred cr;
+		socklen_t len = sizeof(cr);
+		struct client *c = NULL;
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+		    cr.uid != getuid() || nclients >= MAX_CLIENTS) {
+			close(fd); /* another user: no word */
+			continue;
+		}
+		for (int i = 0; i < MAX_CLIENTS && !c; i++)
+			if (clients[i].fd < 0)
+				c = &clients[i];
+		c->fd = fd;
+		nclients++;
+		if (ep_add(fd, EPOLLIN | EPOLLRDHUP,
+			   K_CLIENT + (uint64_t)(c - clients)) < 0) {
+			close(fd);
+			c->fd = -1;
+			nclients--;
+			continue;
+		}
+		request(c);
+	}
+}
+
+static int serve_ring(struct client *c);
+
+/* A client's connection is readable: wake-up bytes, or its end. */
+static void client_event(struct client *c, uint32_t events)
+{
+	char buf[256];
+	ssize_t n;
+
+	if (!c->attached) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			client_close(c);
+		else
+			request(c);
+		return;
+	}
+	while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	if (n == 0 || (n < 0 && errno != EAGAIN) ||
+	    (events & (EPOLLHUP | EPOLLERR))) {
+		/* What it asked for before it went is still wanted: a short
+		 * process's lookups are the next one's. */
+		for (unsigned i = 0;
+		     i < NC_HINT_SLOTS / HINT_BATCH + 1 && c->fd >= 0; i++)
+			if (!serve_ring(c))
+				break;
+		if (c->fd >= 0)
+			client_close(c);
+	}
+}
+
+/* Copy, validate and serve up to HINT_BATCH hints of @c: how many. */
+static int serve_ring(struct client *c)
+{
+	uint32_t tail = __atomic_load_n(&c->ring->tail, __ATOMIC_ACQUIRE);
+	int done = 0;
+
+	if (tail - c->head > NC_HINT_SLOTS) { /* scribbled on: drop it */
+		client_close(c);
+		return 0;
+	}
+	while (c->head != tail && done < HINT_BATCH) {
+		struct nc_hint h;
+
+		memcpy(&h, &c->ring->slot[c->head % NC_HINT_SLOTS], sizeof(h));
+		c->head++;
+		__atomic_store_n(&c->ring->head, c->head, __ATOMIC_RELEASE);
+		done++;
+		if (h.len >= NC_HINT_PATH || h.path[h.len] != '\0' ||
+		    strlen(h.path) != h.len || h.path[0] != '/' ||
+		    h.op < NC_HINT_FILL || h.op > NC_HINT_STATX ||
+		    h.nofollow > 1 || h.mode > 7 || h.eff > 1)
+			continue;
+		nc__serve_hint(&h);
+	}
+	return done;
+}
+
+static int rings_pending(void)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = &clients[i];
+
+		if (c->fd >= 0 && c->attached &&
+		    __atomic_load_n(&c->ring->tail, __ATOMIC_ACQUIRE) !=
+			c->head)
+			return 1;
+	}
+	return 0;
+}
+
+static int listen_on(const char *sock, int *lockfd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char lock[128];
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", sock);
+	*lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*lockfd < 0) {
+		die_line(lock);
+		return -1;
+	}
+	if (flock(*lockfd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr,
+			"namecache: a daemon is already running on %s\n", sock);
+		return -3;
+	}
+	strcpy(sa.sun_path, sock);
+	unlink(sock); /* a killed daemon's: we hold the lock */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(sock, 0600) < 0 || listen(fd, 128) < 0) {
+		die_line(sock);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void one_round(int lfd, struct epoll_event *ev, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t k = ev[i].data.u64;
+
+		if (k == K_MOUNT)
+			nc__serve_mount();
+		else if (k == K_NOTIFY)
+			nc__serve_drain();
+		else if (k == K_SIGNAL || k == K_OWNER)
+			stopping = 1;
+	}
+	for (int i = 0; i < n; i++) {
+		uint64_t k = ev[i].data.u64;
+
+		if (k == K_LISTEN)
+			accept_all(lfd);
+		else if (k >= K_CLIENT && k - K_CLIENT < MAX_CLIENTS &&
+			 clients[k - K_CLIENT].fd >= 0)
+			client_event(&clients[k - K_CLIENT], ev[i].events);
+	}
+}
+
+int nc_daemon_run(const struct nc_daemon_opts *o)
+{
+	int lfd = o->listen_fd, lockfd = -1, sfd, rc = 1;
+	uint64_t seed = 1;
+	sigset_t sigs;
+
+	started = time(NULL);
+	clients = calloc(MAX_CLIENTS, sizeof(*clients));
+	if (!clients)
+		return 1;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		clients[i].fd = -1;
+	if (lfd < 0) {
+		lfd = listen_on(o->sock, &lockfd);
+		if (lfd < 0)
+			return lfd == -3 ? 3 : 1;
+	} else {
+		fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+		fcntl(lfd, F_SETFD, FD_CLOEXEC);
+	}
+	memfd =
+	    memfd_create("namecache-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (memfd < 0 || nc__serve_start(memfd, o->arena_mb << 20) < 0 ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+		die_line("cannot set up the cache");
+		goto out;
+	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || epfd < 0 || ep_add(lfd, EPOLLIN, K_LISTEN) < 0 ||
+	    ep_add(nc__serve_ifd(), EPOLLIN, K_NOTIFY) < 0 ||
+	    ep_add(nc__serve_mfd(), EPOLLPRI, K_MOUNT) < 0 ||
+	    ep_add(sfd, EPOLLIN, K_SIGNAL) < 0 ||
+	    (o->exit_with >= 0 && ep_add(o->exit_with, EPOLLIN, K_OWNER) < 0)) {
+		die_line("epoll");
+		goto out;
+	}
+	hdr = (struct nc_arena_hdr *)mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					  MAP_SHARED, memfd, 0);
+	if (hdr == MAP_FAILED) {
+		die_line("mmap");
+		goto out;
+	}
+	if (o->ready_fd >= 0) {
+		(void)!write(o->ready_fd, "", 1);
+		close(o->ready_fd);
+	}
+	if (o->quiet_fd >= 0) {
+		dup2(o->quiet_fd, 2);
+		close(o->quiet_fd);
+	}
+	rc = 0;
+	while (!stopping) {
+		struct epoll_event ev[64];
+		int n, busy = 0, ifd = nc__serve_ifd();
+
+		n = epoll_wait(epfd, ev, 64, 0);
+		if (n > 0)
+			one_round(lfd, ev, n);
+		for (int i = 0; i < MAX_CLIENTS && !stopping; i++)
+			if (clients[i].fd >= 0 && clients[i].attached) {
+				busy += serve_ring(&clients[i]);
+				if (busy >= HINT_BATCH) {
+					/* Events first: clients doubt while
+					 * the queue holds any. */
+					struct pollfd p = {.fd = ifd,
+							   .events = POLLIN};
+
+					if (poll(&p, 1, 0) > 0)
+						nc__serve_drain();
+				}
+			}
+		if (busy) {
+			if (o->corrupt)
+				nc__serve_corrupt(seed++);
+			nc__serve_evict();
+		}
+		if (ifd != nc__serve_ifd()) { /* a flush made a new one */
+			epoll_ctl(epfd, EPOLL_CTL_DEL, ifd, NULL);
+			ep_add(nc__serve_ifd(), EPOLLIN, K_NOTIFY);
+		}
+		if (n > 0 || busy)
+			continue;
+		/* Sleep, unless a hint came in meanwhile (hint.h). */
+		__atomic_store_n(&hdr->sleeping, 1, __ATOMIC_SEQ_CST);
+		if (!rings_pending()) {
+			n = epoll_wait(epfd, ev, 64, -1);
+			__atomic_store_n(&hdr->sleeping, 0, __ATOMIC_SEQ_CST);
+			if (n > 0)
+				one_round(lfd, ev, n);
+		} else {
+			__atomic_store_n(&hdr->sleeping, 0, __ATOMIC_SEQ_CST);
+		}
+	}
+out:
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd >= 0)
+			client_close(&clients[i]);
+	if (o->listen_fd < 0 && lfd >= 0) {
+		char lock[128];
+
+		/* Unlink before the lock goes: a new daemon binds afresh. */
+		unlink(o->sock);
+		snprintf(lock, sizeof(lock), "%s.lock", o->sock);
+		if (o->unlink_on_exit) {
+			char *slash;
+
+			unlink(lock);
+			slash = strrchr(lock, '/');
+			if (slash && slash != lock) {
+				*slash = '\0';
+				rmdir(lock);
+			}
+		}
+		close(lfd);
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
