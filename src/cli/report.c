@@ -24,7 +24,9 @@ struct nc__report {
 	int64_t *pids; /* pid, ppid, order * 2 + ended in exec: per record */
 	size_t npids, cap;
 	size_t records, bad;
-	size_t uring, epoll; /* records by coherence check */
+	size_t uring, epoll;	      /* records by coherence check */
+	size_t shared;		      /* records of attached images */
+	size_t process[NC_WHY_COUNT]; /* in-process images, by reason */
 };
 
 struct nc__report *nc__report_new(void)
@@ -128,6 +130,13 @@ int nc__report_read(struct nc__report *r, FILE *in)
 		r->records++;
 		r->uring += !strcmp(rec.check, "uring");
 		r->epoll += !strcmp(rec.check, "epoll");
+		if (!strcmp(rec.cache, "shared")) {
+			r->shared++;
+		} else if (!strcmp(rec.cache, "process")) {
+			int w = nc__why_lookup(rec.why, strlen(rec.why));
+
+			r->process[w < 0 ? NC_WHY_NONE : w]++;
+		}
 		n++;
 	}
 	free(line);
@@ -190,6 +199,32 @@ static void print_execs(const struct nc__counts *c, FILE *out)
 		fputc('\n', out);
 }
 
+/*
+ * How many process images used the shared cache, and why the others
+ * cached for themselves.  Nothing when no record says (a cache off).
+ */
+static void print_shared(const struct nc__report *r, FILE *out)
+{
+	size_t own = 0;
+	const char *sep = " (";
+
+	for (int w = 0; w < NC_WHY_COUNT; w++)
+		own += r->process[w];
+	if (!r->shared && !own)
+		return;
+	fprintf(out,
+		"namecache: shared cache: %zu process images attached, %zu "
+		"in-process",
+		r->shared, own);
+	for (int w = 0; w < NC_WHY_COUNT; w++)
+		if (r->process[w]) {
+			fprintf(out, "%s%s %zu", sep,
+				w ? nc__why_name(w) : "unknown", r->process[w]);
+			sep = ", ";
+		}
+	fputs(*sep == ',' ? ")\n" : "\n", out);
+}
+
 void nc__report_print(const struct nc__report *r, FILE *out)
 {
 	const struct nc__counts *c = &r->c;
@@ -229,6 +264,7 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 	if (doubts)
 		print_doubts(c, out);
 	print_execs(c, out);
+	print_shared(r, out);
 	if (r->uring || r->epoll)
 		fprintf(out,
 			"namecache: coherence checks: %zu process images "

@@ -48,6 +48,14 @@ size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r)
 		nc__buf_str(&b, " check=");
 		put_word(&b, r->check);
 	}
+	if (r->cache[0]) {
+		nc__buf_str(&b, " cache=");
+		put_word(&b, r->cache);
+	}
+	if (r->why[0]) {
+		nc__buf_str(&b, " why=");
+		put_word(&b, r->why);
+	}
 	for (int f = 0; f < NC_FAM_COUNT; f++) {
 		const uint64_t *n = r->c.n[f];
 		int any = 0;
@@ -196,6 +204,10 @@ int nc__record_parse(const char *line, struct nc__record *r)
 			copy_field(r->end, sizeof(r->end), val, vlen);
 		else if (klen == 5 && !memcmp(key, "check", 5))
 			copy_field(r->check, sizeof(r->check), val, vlen);
+		else if (klen == 5 && !memcmp(key, "cache", 5))
+			copy_field(r->cache, sizeof(r->cache), val, vlen);
+		else if (klen == 3 && !memcmp(key, "why", 3))
+			copy_field(r->why, sizeof(r->why), val, vlen);
 		else if (klen > 6 && !memcmp(key, "doubt.", 6)) {
 			fam = nc__family_lookup(key + 6, klen - 6);
 			if (fam >= 0 && parse_pairs(val, vlen, nc__doubt_lookup,

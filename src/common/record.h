@@ -17,7 +17,10 @@
  * whose new image lacked the shim in "exec=restored:n,setid:n" (what the
  * wrapper did, family.h: NC_EXECS).  "check" says how the image's
  * coherence checks asked the kernel: "uring" (at least one thread had a
- * ring), "epoll", or absent (no check).  Readers ignore keys
+ * ring), "epoll", or absent (no check).  "cache" says whether the
+ * image was attached to a shared cache ("shared") or cached for itself
+ * ("process", with "why" it did not attach: family.h, NC_WHYS).  Readers
+ * ignore keys
  * they do not know and values past the third, so newer writers stay readable.
  */
 #ifndef NC_RECORD_H
@@ -39,6 +42,8 @@ struct nc__record {
 	char mode[16];
 	char end[8];
 	char check[8]; /* "uring", "epoll" or "" */
+	char cache[8]; /* "shared", "process" or "" (off, or no lookup) */
+	char why[12];  /* cache=process: enum nc_why's name, or "" */
 	struct nc__counts c;
 };
 

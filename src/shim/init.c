@@ -200,6 +200,17 @@ static __attribute__((noinline)) void flush_record(const char *end)
 			 : k == NC_CHECK_EPOLL ? "epoll"
 					       : "");
 	}
+	{
+		int was, why = nc__cache_why(&was);
+
+		if (cfg.mode != NC_MODE_OFF && (was || why)) {
+			set_word(rec.cache, sizeof(rec.cache),
+				 was ? "shared" : "process");
+			if (why)
+				set_word(rec.why, sizeof(rec.why),
+					 nc__why_name(why));
+		}
+	}
 	len = nc__record_format(line, sizeof(line), &rec);
 	if (len) {
 		int fd = (int)syscall(SYS_openat, AT_FDCWD, cfg.stats_path,
