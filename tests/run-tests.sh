@@ -23,6 +23,8 @@ for a in "$@"; do
 done
 
 timeout_s=${NC_SUITE_TIMEOUT:-900}
+# No daemon of the user's is used by the tests (lib-namecache.bash).
+export NAMECACHE_SOCKET=/nonexistent/namecache-tests/socket
 passed=0 failed=0 skipped=0
 log=$(mktemp "${TMPDIR:-/tmp}/namecache-tests.XXXXXX")
 trap 'rm -f "$log"' EXIT

@@ -19,6 +19,10 @@ export NC_BUILD NC_SHIM NC_CLI
 unset NAMECACHE_MODE NAMECACHE_STATS NAMECACHE_LOG NAMECACHE_MAX_STALE_US \
 	NAMECACHE_WARMUP NAMECACHE_INHERIT
 unset LD_PRELOAD
+# Nor a daemon of the user's: a bare LD_PRELOAD finds none (and caches for
+# itself), `namecache run` starts one of its own; tests of the shared
+# cache start theirs on private sockets.
+export NAMECACHE_SOCKET=/nonexistent/namecache-tests/socket
 # Nor those of a `make check` above: a nested make would print its level.
 unset MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES
 export LC_ALL=C TZ=UTC

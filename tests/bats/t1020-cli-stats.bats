@@ -31,7 +31,14 @@ check_table() {
 	/^exec calls (with namecache put back: [0-9]+|left without namecache:( [a-z]+ [0-9]+,?)+)$/ {
 		if (!total) bad("exec line before the total")
 		if (checks) bad("exec line after the checks")
+		if (shared) bad("exec line after the shared line")
 		execs = 1; next
+	}
+	# Whether the images used the shared cache.
+	/^namecache: shared cache: [0-9]+ process images attached, [0-9]+ in-process( \(([a-z]+ [0-9]+(, )?)+\))?$/ {
+		if (!total) bad("shared line before the total")
+		if (checks) bad("shared line after the checks")
+		shared = 1; next
 	}
 	# The last line, when the records say how they checked.
 	/^namecache: coherence checks: [0-9]+ process images with io_uring, [0-9]+ with epoll_wait only$/ {
@@ -39,6 +46,7 @@ check_table() {
 		checks = 1; next
 	}
 	checks { bad("line after the checks") }
+	shared { bad("line after the shared line") }
 	execs { bad("line after the exec lines") }
 	# The reasons section after the table: "FAMILY reason n, reason n".
 	/^lookups not answered from the cache, by reason:$/ {
@@ -289,7 +297,7 @@ except NotADirectoryError:
 	[ "${lines[0]%% *}" = "${lines[1]%% *}" ]
 	# The calls of the new image are counted in its record.
 	LD_PRELOAD=$NC_SHIM NAMECACHE_STATS=$PWD/exec2.rec bash -c 'exec stat -c %n / /nonexistent' || true
-	run grep -c ' comm=stat mode=strict end=exit statx=1,1,0' exec2.rec
+	run grep -cE ' comm=stat mode=strict end=exit( [a-z]+=[a-z]+)* statx=1,1,0' exec2.rec
 	assert_output 1
 	run "$NC_CLI" stats exec2.rec
 	assert_line --index 0 --regexp '^namecache: 1 processes, 2 programs, '
