@@ -240,9 +240,10 @@ int nc__attach_poll(void)
 		return -1;
 	}
 	why = NC_WHY_REFUSED;
-	if (n == (long)sizeof(r) && nfds == NC_FD_COUNT &&
-	    r.magic == NC_PROTO_MAGIC && r.version == NC_PROTO_VERSION &&
-	    r.status == 0 && r.ngroups <= NC_PROTO_GROUPS) {
+	if (n == (long)sizeof(r) && r.hot <= 1 &&
+	    nfds == NC_FD_COUNT - 1 + (int)r.hot && r.magic == NC_PROTO_MAGIC &&
+	    r.version == NC_PROTO_VERSION && r.status == 0 &&
+	    r.ngroups <= NC_PROTO_GROUPS) {
 		why = same_world(&r);
 		if (!why)
 			why = map(&r, fds);
@@ -255,7 +256,7 @@ int nc__attach_poll(void)
 	}
 	syscall(SYS_close, fds[NC_FD_ARENA]);
 	syscall(SYS_close, fds[NC_FD_RING]);
-	nc__notify_adopt(fds[NC_FD_NOTIFY]);
+	nc__notify_adopt(fds[NC_FD_NOTIFY], r.hot ? fds[NC_FD_HOT] : -1);
 	nc__c.why = NC_WHY_NONE;
 	nc__c.attach = NC_AT_DONE;
 	nc__c.shared = 1;

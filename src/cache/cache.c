@@ -44,7 +44,7 @@
 #include "memo.h"
 #include "../store/walk.h"
 
-struct nc__cache nc__c = {.ifd = -1, .mfd = -1, .sfd = -1};
+struct nc__cache nc__c = {.ifd = -1, .mfd = -1, .hifd = -1, .sfd = -1};
 static int was_attached;
 int nc__cache_state;
 
@@ -630,6 +630,7 @@ static int remembered(const struct nc_query *q, struct nc_walk *w,
 	w->fseq = seq;
 	w->named = m.named;
 	w->last_name_link = m.last_name_link;
+	w->hot = m.hot;
 	w->neg = !!(flags & NC_D_NEG);
 	if (w->neg) {
 		w->err = neg_errno;
@@ -650,6 +651,7 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 	m.ident = ck_pr_load_64(&d->ident);
 	m.named = w->named;
 	m.last_name_link = w->last_name_link;
+	m.hot = w->hot;
 	if (nc__d_read_retry(d, w->fseq))
 		return;
 	nc__memo_put(hash, start, q->path, q->len_path, q->nofollow, topo, &m);
@@ -761,7 +763,7 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 	}
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct nc_walk w;
-		uint32_t s = ck_pr_load_32(&a->hdr->drain_seq);
+		uint32_t s = ck_pr_load_32(&a->hdr->drain_seq), hs;
 		uint64_t g, topo, start, root_ident;
 		uint32_t root_idx;
 		int r, c;
@@ -770,6 +772,7 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 			q->doubt = NC_DOUBT_EVENTS;
 			return NC_Q_MISS;
 		}
+		hs = ck_pr_load_32(&a->hdr->hot_seq);
 		ck_pr_fence_load();
 		g = ck_pr_load_64(&a->hdr->generation);
 		topo = ck_pr_load_64(&a->hdr->topo);
@@ -843,16 +846,17 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 			filled = 1;
 			continue;
 		}
-		c = nc__coherent(ans.own);
-		if (c == 0) {
-			q->doubt = NC_DOUBT_EVENTS;
+		c = nc__coherent(ans.own, w.hot);
+		if (c == 0 || c == NC_COHERENT_HOT) {
+			q->doubt = c ? NC_DOUBT_HOT : NC_DOUBT_EVENTS;
 			return NC_Q_MISS;
 		}
 		if (c < 0)
 			continue; /* drained: walk again */
 		ck_pr_fence_load();
 		if (ck_pr_load_32(&a->hdr->drain_seq) != s ||
-		    ck_pr_load_64(&a->hdr->generation) != g)
+		    ck_pr_load_64(&a->hdr->generation) != g ||
+		    (w.hot && ck_pr_load_32(&a->hdr->hot_seq) != hs))
 			continue;
 		commit(q, &ans);
 		return NC_Q_HIT;

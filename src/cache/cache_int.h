@@ -50,7 +50,10 @@ struct nc__cache {
 	int check; /* enum nc_check: how strict checks are made */
 	uint64_t max_stale_ns;
 	struct nc_arena arena;
-	int ifd, mfd; /* inotify, /proc/self/mountinfo (notify.c) */
+	int ifd, mfd;	   /* inotify, /proc/self/mountinfo (notify.c) */
+	int hifd;	   /* the hot inotify instance (notify.c); -1: none */
+	int hot_enabled;   /* the daemon's writer: make hifd with ifd */
+	uint64_t promoted; /* directories moved to hifd (statistics) */
 	uint32_t root_idx;
 	uint64_t root_ident;
 	uint32_t cwd_idx;
@@ -64,6 +67,7 @@ struct nc__cache {
 	 * (own.c) sampled before that question */
 	uint64_t checked_ns;
 	uint64_t checked_own;
+	uint64_t checked_hot_ns; /* ... and the hot queue (notify.c) */
 	/* writer: watch descriptors -> dentries (open addressing) */
 	struct nc__wd *wds;
 	uint32_t wd_cap;
@@ -135,8 +139,9 @@ int nc__notify_owns(unsigned int first, unsigned int last);
  * its own: a mount change before ours was opened is in the arena it
  * sends); -1 or the descriptor, in nc__c.mfd. */
 int nc__notify_mount_open(void);
-/* Shared mode: poll @ifd, the daemon's inotify instance, from now on. */
-void nc__notify_adopt(int ifd);
+/* Shared mode: poll @ifd and @hifd (-1: none), the daemon's inotify
+ * instances, from now on. */
+void nc__notify_adopt(int ifd, int hifd);
 /* The most watches the writer may hold (the daemon raises it). */
 void nc__notify_set_budget(uint32_t watches);
 /* The calling thread is exiting: close its probe. */
@@ -144,14 +149,18 @@ void nc__notify_thread_exit(void);
 /* Strict/relaxed check: 1 = cache may answer, 0 = pass through, -1 =
  * events were applied (walk again).  @own: the answer is the attributes
  * of an inode this process writes (own.c), which relaxed mode must check
- * like strict mode. */
-int nc__coherent(int own);
-/* Writer: read and apply every queued event. */
+ * like strict mode.  @hot: the walk passed a dentry of the hot instance,
+ * whose queue must be empty too. */
+int nc__coherent(int own, int hot);
+#define NC_COHERENT_HOT 2 /* pass through: the hot queue alone (hot) */
+/* Writer: read and apply every queued event (of the hot instance). */
 void nc__drain(void);
+void nc__drain_hot(void);
 /* Writer: watch the directory @d (index @idx) at @path.  0 or -1. */
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path);
-/* Writer: watch the inode at @path (a non-directory): its wd or -1. */
-int nc__watch_inode(const char *path, const struct stat *st);
+/* Writer: watch the inode at @path (a non-directory), in the hot
+ * instance if @hot (its directory's): its watch key or -1. */
+int nc__watch_inode(const char *path, const struct stat *st, int hot);
 /* Writer: record that watch @wd reports on dentry @d (sets NC_D_WATCHED);
  * -1 if a live dentry already owns it (one inode, two cached names). */
 int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx);

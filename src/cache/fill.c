@@ -149,7 +149,7 @@ static uint32_t insert_child(uint32_t pidx, const char *path, const char *name,
 		 */
 		if (nc__policy_file(&st, &p->st) != NC_POL_OK)
 			return NC_NONE;
-		wd = nc__watch_inode(path, &st);
+		wd = nc__watch_inode(path, &st, !!(p->flags & NC_D_HOT));
 		if (wd < 0)
 			return NC_NONE;
 		if (lstat_raw(path, &st) < 0 || S_ISDIR(st.st_mode)) {

@@ -34,7 +34,7 @@ struct memo_ent {
 	char path[NC_MEMO_PATH];
 };
 
-enum { M_NOFOLLOW = 1, M_NAMED = 2, M_LASTLINK = 4 };
+enum { M_NOFOLLOW = 1, M_NAMED = 2, M_LASTLINK = 4, M_HOT = 8 };
 
 struct thread_mem {
 	uint16_t sightings[SIGHTINGS]; /* tags of paths seen; 0: empty */
@@ -133,6 +133,7 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 	out->ident = e->ident;
 	out->named = !!(e->flags & M_NAMED);
 	out->last_name_link = !!(e->flags & M_LASTLINK);
+	out->hot = !!(e->flags & M_HOT);
 	return 1;
 }
 
@@ -155,7 +156,8 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 	e->len = (uint16_t)len;
 	e->flags =
 	    (uint8_t)((nofollow ? M_NOFOLLOW : 0) | (res->named ? M_NAMED : 0) |
-		      (res->last_name_link ? M_LASTLINK : 0));
+		      (res->last_name_link ? M_LASTLINK : 0) |
+		      (res->hot ? M_HOT : 0));
 	memcpy(e->path, path, len);
 	__asm__ volatile("" ::: "memory");
 	e->key = k;

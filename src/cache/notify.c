@@ -65,6 +65,36 @@
  *   an unknown watch descriptor, instance, a new generation).
  *   a read error, a mount change
  * Events are never taken as the new state, only as "forget this".
+ *
+ * The hot instance (the shared cache's daemon only: hot_enabled).  With
+ * one queue, every write anywhere (an object file in obj/) puts every
+ * lookup of every client in doubt until the daemon has drained it, and
+ * during a build the daemon waits for a CPU that compilers hold.  So a
+ * directory that receives writes (a name created, removed or moved in
+ * it, a file in it modified) is moved to a second inotify instance,
+ * hifd, with its files: a lookup needs the hot queue empty only if its
+ * walk passed a dentry marked NC_D_HOT (walk.h), and each queue has its
+ * own drain sequence (hdr->drain_seq, hdr->hot_seq).
+ *   - Which instance holds a watch: a directory's is hot iff its inode
+ *     is in the hot set (promoted once, kept until the daemon exits); a
+ *     file's is its directory's.  Watch keys carry the instance
+ *     (HOT_BIAS), so the watch map and d->wd need no other change.
+ *   - Moving a directory D (promote_all, inside a cold drain, so that
+ *     hdr->drain_seq is odd throughout): its inode joins the hot set,
+ *     then D and its children are dropped, which removes their cold
+ *     watches; the next fill of D watches it in the hot instance (adding
+ *     that watch before any answer about D or below is filled again, as
+ *     always).  No event is unseen: until the cold watch is gone every
+ *     event is in the cold queue, which every lookup checks; a dentry
+ *     filled after the move was filled under the hot watch, and is
+ *     marked NC_D_HOT, so every lookup through it checks the hot queue
+ *     too.  A walk that read D before the move is rejected by the cold
+ *     drain sequence, which moved.
+ *   - A lookup whose walk saw no NC_D_HOT dentry depends on no hot
+ *     watch: every directory it passed and its final dentry are watched
+ *     by the cold instance, and an event that could change its answer is
+ *     reported by one of those watches (a child event in a directory it
+ *     passed, an event on its final file's own inode).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,9 +136,75 @@
 	(IN_MASK_CREATE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | \
 	 IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW)
 #define FD_FLOOR 900 /* our descriptors live at or above this number */
-#define NC_PROBES 32 /* threads with a probe of their own at once */
+/* Watch keys of the hot instance: its wd plus HOT_BIAS (wds are small
+ * positive numbers; 2^30 of them is never reached). */
+#define HOT_BIAS (1 << 30)
+#define HOT_SET 8192   /* directories that may turn hot */
+#define PROMOTE_MAX 64 /* promotions applied per drain */
+#define NC_PROBES 32   /* threads with a probe of their own at once */
 
 static uint32_t watch_budget = WATCH_BUDGET;
+
+/* The writer's: inodes of hot directories (open addressing, never
+ * removed), and the directories a drain found written. */
+static struct hot_ino {
+	uint64_t dev, ino;
+} hot_set[HOT_SET];
+static uint32_t hot_used;
+static uint32_t promote[PROMOTE_MAX];
+static int npromote;
+
+static uint32_t hot_slot(uint64_t dev, uint64_t ino)
+{
+	return (uint32_t)((dev * 0x9e3779b97f4a7c15ull ^ ino) *
+			      0xff51afd7ed558ccdull >>
+			  40) %
+	       HOT_SET;
+}
+
+static int hot_has(uint64_t dev, uint64_t ino)
+{
+	for (uint32_t i = hot_slot(dev, ino), n = 0; n < HOT_SET;
+	     n++, i = (i + 1) % HOT_SET) {
+		if (!hot_set[i].ino && !hot_set[i].dev)
+			return 0;
+		if (hot_set[i].ino == ino && hot_set[i].dev == dev)
+			return 1;
+	}
+	return 0;
+}
+
+static int hot_add(uint64_t dev, uint64_t ino)
+{
+	if (hot_used >= HOT_SET / 2)
+		return -1; /* full: it stays cold */
+	for (uint32_t i = hot_slot(dev, ino);; i = (i + 1) % HOT_SET) {
+		if (hot_set[i].ino == ino && hot_set[i].dev == dev)
+			return 0;
+		if (!hot_set[i].ino && !hot_set[i].dev) {
+			hot_set[i].dev = dev;
+			hot_set[i].ino = ino;
+			hot_used++;
+			return 0;
+		}
+	}
+}
+
+static int key_fd(int32_t key)
+{
+	return key >= HOT_BIAS ? ck_pr_load_int(&nc__c.hifd)
+			       : ck_pr_load_int(&nc__c.ifd);
+}
+
+static int32_t key_wd(int32_t key)
+{
+	return key & (HOT_BIAS - 1);
+}
+
+static void rm_watch(int32_t key)
+{
+	syscall(SYS_inotify_rm_watch, key_fd(key), key_wd(key));
+}
 
 void nc__notify_set_budget(uint32_t watches)
 {
@@ -171,7 +267,8 @@ int nc__fd_rehome(int fd)
 	return hi;
 }
 
-/* A new inotify instance in ifd; probes made before it are stale. */
+/* A new inotify instance in ifd (and hifd for the daemon); probes made
+ * before it are stale. */
 static int new_inotify(void)
 {
 	int fd = nc__fd_rehome(
@@ -181,6 +278,10 @@ static int new_inotify(void)
 	if (fd < 0)
 		return -1;
 	ck_pr_store_int(&nc__c.ifd, fd);
+	if (nc__c.hot_enabled)
+		ck_pr_store_int(&nc__c.hifd, nc__fd_rehome((int)syscall(
+						 SYS_inotify_init1,
+						 IN_NONBLOCK | IN_CLOEXEC)));
 	return 0;
 }
 
@@ -265,6 +366,11 @@ void nc__notify_close(void)
 	}
 	my_probe = 0;
 	close_pair(&nc__c.ifd, &nc__c.mfd);
+	{
+		int h = -1;
+
+		close_pair(&nc__c.hifd, &h);
+	}
 	ck_pr_store_32(&ifd_gen, ifd_gen + 1);
 	if (nc__c.wds)
 		memset(nc__c.wds, 0,
@@ -283,6 +389,7 @@ void nc__notify_forget(void)
 	}
 	ck_pr_store_int(&nc__c.ifd, -1);
 	ck_pr_store_int(&nc__c.mfd, -1);
+	ck_pr_store_int(&nc__c.hifd, -1);
 	nc__notify_close(); /* closes nothing now: resets the rest */
 }
 
@@ -301,10 +408,11 @@ int nc__notify_check_used(void)
 
 int nc__notify_owns(unsigned int first, unsigned int last)
 {
-	int fd[3 + 3 * NC_PROBES];
+	int fd[4 + 3 * NC_PROBES];
 	int n = 0;
 
 	fd[n++] = ck_pr_load_int(&nc__c.sfd);
+	fd[n++] = ck_pr_load_int(&nc__c.hifd);
 	fd[n++] = ck_pr_load_int(&nc__c.ifd);
 	fd[n++] = ck_pr_load_int(&nc__c.mfd);
 	for (int i = 0; i < NC_PROBES; i++) {
@@ -363,8 +471,9 @@ int nc__notify_mount_open(void)
 	return fd;
 }
 
-void nc__notify_adopt(int ifd)
+void nc__notify_adopt(int ifd, int hifd)
 {
+	ck_pr_store_int(&nc__c.hifd, hifd >= 0 ? nc__fd_rehome(hifd) : -1);
 	ck_pr_store_int(&nc__c.ifd, nc__fd_rehome(ifd));
 	ck_pr_store_32(&ifd_gen, ck_pr_load_32(&ifd_gen) + 1);
 }
@@ -379,6 +488,7 @@ static struct probe *probe_make(void)
 	struct probe *p = NULL;
 	struct epoll_event iev = {.events = EPOLLIN, .data.u32 = 1};
 	struct epoll_event mev = {.events = EPOLLPRI, .data.u32 = 2};
+	struct epoll_event hev = {.events = EPOLLIN, .data.u32 = 4};
 	struct pollfd pfd = {.fd = nc__c.mfd, .events = POLLPRI};
 	int efd, mfd;
 
@@ -423,7 +533,9 @@ static struct probe *probe_make(void)
 	ck_pr_store_int(&p->efd, efd);
 	if (efd < 0 ||
 	    syscall(SYS_epoll_ctl, efd, EPOLL_CTL_ADD, nc__c.ifd, &iev) < 0 ||
-	    syscall(SYS_epoll_ctl, efd, EPOLL_CTL_ADD, mfd, &mev) < 0)
+	    syscall(SYS_epoll_ctl, efd, EPOLL_CTL_ADD, mfd, &mev) < 0 ||
+	    (nc__c.hifd >= 0 &&
+	     syscall(SYS_epoll_ctl, efd, EPOLL_CTL_ADD, nc__c.hifd, &hev) < 0))
 		goto fail;
 	ck_pr_store_32(&p->gen, ck_pr_load_32(&ifd_gen));
 	if (ck_pr_load_int(&check_used) < NC_CHECK_EPOLL)
@@ -498,14 +610,18 @@ static void ring_start(struct probe *p)
  * and/or *@mount; -1 (errno): the probe failed; NC_PASS: not now.
  */
 #define NC_PASS (-2)
-static int probe_check(struct probe *p, int *mount, int *queue)
+/* 0: nothing pending that matters to a walk (@hot: it passed the hot
+ * instance); 1: something is (*@queue bits 1 and 2, *@mount); NC_PASS
+ * or another negative: pass through. */
+static int probe_check(struct probe *p, int hot, int *mount, int *queue)
 {
+	const struct nc_arena_hdr *h = nc__c.arena.hdr;
 	struct epoll_event ev[4];
 	int n;
 
 	if (__atomic_load_n(&p->ring.fd, __ATOMIC_RELAXED) >= 0) {
-		n = nc__ring_check(&p->ring, &nc__c.arena.hdr->drain_seq, mount,
-				   queue);
+		n = nc__ring_check(&p->ring, &h->drain_seq, &h->hot_seq, hot,
+				   mount, queue);
 		if (n >= 0)
 			return n;
 		if (errno != EBUSY && errno != EEXIST && errno != EINTR) {
@@ -520,15 +636,17 @@ static int probe_check(struct probe *p, int *mount, int *queue)
 	if (__atomic_load_n(&p->ring.busy, __ATOMIC_RELAXED))
 		return NC_PASS; /* a signal handler during ring_start() */
 	n = (int)syscall(SYS_epoll_wait, ck_pr_load_int(&p->efd), ev, 4, 0);
+	if (n < 0)
+		return n;
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.u32 == 2)
 			*mount = 1;
 		else
-			*queue = 1;
+			*queue |= ev[i].data.u32 == 4 ? 2 : 1;
 	}
 	if (n == 0)
 		ring_start(p);
-	return n;
+	return *mount || (*queue & (hot ? 3 : 1));
 }
 
 /* This thread's probe, current with ifd; NULL: pass through. */
@@ -661,7 +779,7 @@ static int release_cut_off_watch(dev_t dev, ino_t ino)
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 {
 	struct nc__wd *s;
-	int wd, cffs = 0;
+	int wd, cffs = 0, hot, ifd;
 
 	if (d->flags & NC_D_WATCHED)
 		return 0;
@@ -678,11 +796,13 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 	}
 	if (!fs_watchable(d, path, &cffs))
 		goto refuse;
-	wd =
-	    (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path, NC_WATCH_MASK);
+	hot = nc__c.hifd >= 0 &&
+	      hot_has((uint64_t)d->st.st_dev, (uint64_t)d->st.st_ino);
+	ifd = hot ? nc__c.hifd : nc__c.ifd;
+	wd = (int)syscall(SYS_inotify_add_watch, ifd, path, NC_WATCH_MASK);
 	if (wd < 0 && errno == EEXIST &&
 	    release_cut_off_watch(d->st.st_dev, d->st.st_ino))
-		wd = (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path,
+		wd = (int)syscall(SYS_inotify_add_watch, ifd, path,
 				  NC_WATCH_MASK);
 	if (wd < 0) {
 		/* ENOSPC (watch limit), EACCES ...; said once a process. */
@@ -694,6 +814,8 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		}
 		goto refuse;
 	}
+	if (hot)
+		wd += HOT_BIAS; /* the watch's key from here on */
 	s = wd_slot(wd, 1);
 	if (!s || (s->wd && s->ident != d->ident &&
 		   nc__dentry_at(&nc__c.arena, s->idx) &&
@@ -719,7 +841,7 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		s->wd = wd;
 		s->idx = idx;
 		s->ident = 0;
-		syscall(SYS_inotify_rm_watch, nc__c.ifd, wd);
+		rm_watch(wd);
 		goto refuse;
 	}
 	if (!s->wd)
@@ -732,7 +854,8 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 	 * the fill re-reads them now that changes will be reported. */
 	nc__d_write_begin(d);
 	d->wd = wd;
-	d->flags |= NC_D_WATCHED | (cffs ? NC_D_CFFS : 0u);
+	d->flags |=
+	    NC_D_WATCHED | (cffs ? NC_D_CFFS : 0u) | (hot ? NC_D_HOT : 0u);
 	d->flags &= ~(uint32_t)(NC_D_STAT | NC_D_STATX);
 	memset(d->acc_real, NC_ACC_UNKNOWN, sizeof(d->acc_real));
 	memset(d->acc_eff, NC_ACC_UNKNOWN, sizeof(d->acc_eff));
@@ -745,18 +868,20 @@ refuse:
 	return -1;
 }
 
-int nc__watch_inode(const char *path, const struct stat *st)
+int nc__watch_inode(const char *path, const struct stat *st, int hot)
 {
-	int wd;
+	int wd, ifd;
 
 	if (nc__c.wd_used >= watch_budget || !notify_ready())
 		return -1;
-	wd = (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path, NC_FILE_MASK);
+	hot = hot && nc__c.hifd >= 0;
+	ifd = hot ? nc__c.hifd : nc__c.ifd;
+	wd = (int)syscall(SYS_inotify_add_watch, ifd, path, NC_FILE_MASK);
 	if (wd < 0 && errno == EEXIST &&
 	    release_cut_off_watch(st->st_dev, st->st_ino))
-		wd = (int)syscall(SYS_inotify_add_watch, nc__c.ifd, path,
+		wd = (int)syscall(SYS_inotify_add_watch, ifd, path,
 				  NC_FILE_MASK);
-	return wd;
+	return wd >= 0 && hot ? wd + HOT_BIAS : wd;
 }
 
 int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx)
@@ -775,7 +900,7 @@ int nc__watch_bind(int wd, struct nc_dentry *d, uint32_t idx)
 	s->idx = idx;
 	s->ident = d->ident;
 	d->wd = wd;
-	d->flags |= NC_D_WATCHED;
+	d->flags |= NC_D_WATCHED | (wd >= HOT_BIAS ? NC_D_HOT : 0u);
 	return 0;
 }
 
@@ -787,7 +912,7 @@ void nc__watch_drop(int wd)
 
 	/* Only a watch no live dentry relies on is removed. */
 	if (!o || o->ident != s->ident || !(o->flags & NC_D_LIVE))
-		syscall(SYS_inotify_rm_watch, nc__c.ifd, wd);
+		rm_watch(wd);
 }
 
 /* ---- applying events ----------------------------------------------- */
@@ -818,7 +943,7 @@ static int drop(uint32_t idx)
 	wd = (d->flags & NC_D_WATCHED) ? d->wd : -1;
 	nc__d_drop(&nc__c.arena, idx);
 	if (wd >= 0)
-		syscall(SYS_inotify_rm_watch, nc__c.ifd, wd);
+		rm_watch(wd);
 	return 0;
 }
 
@@ -828,14 +953,29 @@ void nc__forget(uint32_t idx)
 		nc__c.flush_pending = 1; /* the root itself: flush */
 }
 
-static int apply(const struct inotify_event *e)
+/* A cold directory @idx received writes: move it to the hot instance at
+ * the end of this drain (promote_all). */
+static void written(uint32_t idx)
+{
+	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+
+	if (nc__c.hifd < 0 || !d || (d->flags & (NC_D_HOT | NC_D_ROOT)) ||
+	    !(d->flags & NC_D_DIR) || npromote >= PROMOTE_MAX)
+		return;
+	for (int i = 0; i < npromote; i++)
+		if (promote[i] == idx)
+			return;
+	promote[npromote++] = idx;
+}
+
+static int apply(const struct inotify_event *e, int32_t bias)
 {
 	struct nc__wd *s;
 	struct nc_dentry *d;
 
 	if (e->mask & (IN_Q_OVERFLOW | IN_UNMOUNT))
 		return -1;
-	s = wd_slot(e->wd, 0);
+	s = wd_slot(e->wd + bias, 0);
 	if (!s)
 		return -1; /* unexplained watch descriptor */
 	d = nc__dentry_at(&nc__c.arena, s->idx);
@@ -862,7 +1002,19 @@ static int apply(const struct inotify_event *e)
 		    e->name, n, nc__d_hash(d->ident, e->name, n), &seq);
 
 		forget_attrs(d);
+		if (!bias &&
+		    (e->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+				IN_MOVED_TO | IN_MODIFY | IN_CLOSE_WRITE)))
+			written(s->idx);
 		return c != NC_NONE ? drop(c) : 0;
+	}
+	if (!bias && !(d->flags & NC_D_DIR) &&
+	    (e->mask & (IN_MODIFY | IN_CLOSE_WRITE))) {
+		const struct nc_dentry *p =
+		    nc__dentry_at(&nc__c.arena, d->parent);
+
+		if (p && p->ident == d->parent_ident)
+			written(d->parent);
 	}
 	/* An event on a file's own watch, through whatever name: forget it.
 	 * On a directory, only what may change reachability drops it. */
@@ -880,11 +1032,16 @@ void nc__flush_locked(void)
 	int had = nc__c.ifd >= 0;
 
 	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
 	ck_pr_fence_store();
 	if (had) {
 		/* Probes watching it are stale from here (new_inotify). */
 		syscall(SYS_close, nc__c.ifd);
 		ck_pr_store_int(&nc__c.ifd, -1);
+	}
+	if (nc__c.hifd >= 0) {
+		syscall(SYS_close, nc__c.hifd);
+		ck_pr_store_int(&nc__c.hifd, -1);
 	}
 	if (nc__c.wds)
 		memset(nc__c.wds, 0,
@@ -899,19 +1056,57 @@ void nc__flush_locked(void)
 		ck_pr_store_int(&nc__cache_state, NC_ST_OFF);
 	ck_pr_fence_store();
 	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
 }
 
-void nc__drain(void)
+/*
+ * Move the directories this drain found written to the hot instance (see
+ * the top of this file): under the cold drain sequence, still odd.  Each
+ * joins the hot set, and it and its children are dropped, taking their
+ * cold watches with them; a scan of the pool per directory, once in its
+ * life.
+ */
+static void promote_all(void)
+{
+	struct nc_arena *a = &nc__c.arena;
+
+	for (int i = 0; i < npromote; i++) {
+		struct nc_dentry *d = nc__dentry_at(a, promote[i]);
+		uint64_t ident;
+
+		if (!d || !(d->flags & NC_D_LIVE) || (d->flags & NC_D_HOT) ||
+		    hot_add((uint64_t)d->st.st_dev, (uint64_t)d->st.st_ino) < 0)
+			continue;
+		ident = d->ident;
+		for (uint32_t c = 0; c < a->hdr->dentry_used; c++) {
+			const struct nc_dentry *k = nc__dentry_at(a, c);
+
+			if (k && (k->flags & NC_D_LIVE) &&
+			    k->parent == promote[i] && k->parent_ident == ident)
+				drop(c);
+		}
+		if (drop(promote[i]) < 0)
+			nc__c.flush_pending = 1;
+		nc__c.promoted++;
+	}
+	npromote = 0;
+}
+
+static void drain(int hot)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
+	uint32_t *seq = hot ? &h->hot_seq : &h->drain_seq;
+	int fd = hot ? nc__c.hifd : nc__c.ifd;
 	char buf[16384]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	int flush = 0;
 
-	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	if (fd < 0)
+		return;
+	ck_pr_store_32(seq, *seq + 1);
 	ck_pr_fence_store();
 	for (;;) {
-		long n = syscall(SYS_read, nc__c.ifd, buf, sizeof(buf));
+		long n = syscall(SYS_read, fd, buf, sizeof(buf));
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -926,7 +1121,7 @@ void nc__drain(void)
 			const struct inotify_event *e =
 			    (const struct inotify_event *)(buf + off);
 
-			if (!flush && apply(e) < 0) {
+			if (!flush && apply(e, hot ? HOT_BIAS : 0) < 0) {
 				flush = 1;
 				nc__cache_log(
 				    e->mask & IN_Q_OVERFLOW
@@ -940,10 +1135,23 @@ void nc__drain(void)
 		if (flush)
 			break;
 	}
+	if (!flush && npromote)
+		promote_all();
+	npromote = 0;
 	ck_pr_fence_store();
-	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	ck_pr_store_32(seq, *seq + 1);
 	if (flush)
 		nc__flush_locked();
+}
+
+void nc__drain(void)
+{
+	drain(0);
+}
+
+void nc__drain_hot(void)
+{
+	drain(1);
 }
 
 /*
@@ -961,10 +1169,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int nc__coherent(int own)
+int nc__coherent(int own, int hot)
 {
 	struct probe *p;
-	uint64_t now = 0, seen = 0;
+	uint64_t now = 0, seen = 0, slack = 0;
 	int n, mount = 0, queue = 0;
 
 	if (ck_pr_load_int(&nc__c.ifd) < 0)
@@ -973,26 +1181,36 @@ int nc__coherent(int own)
 		now = now_ns();
 		seen = nc__own_begin();
 		/* Ask the queue when it may hold a change of ours (own.c), or
-		 * when the last answer is too old.  The coarse clock lags by
-		 * up to a jiffy: count that in. */
+		 * when the last answer is too old (for a hot walk, the hot
+		 * queue's too).  The coarse clock lags by up to a jiffy:
+		 * count that in. */
+		slack = nc__c.max_stale_ns >= 20000000 ? 10000000 : 0;
 		if (!own && nc__own_clean(ck_pr_load_64(&nc__c.checked_own)) &&
-		    now - ck_pr_load_64(&nc__c.checked_ns) +
-			    (nc__c.max_stale_ns >= 20000000 ? 10000000 : 0) <
-			nc__c.max_stale_ns)
+		    now - ck_pr_load_64(&nc__c.checked_ns) + slack <
+			nc__c.max_stale_ns &&
+		    (!hot ||
+		     now - ck_pr_load_64(&nc__c.checked_hot_ns) + slack <
+			 nc__c.max_stale_ns))
 			return 1;
 	}
 	p = probe_get();
 	if (!p)
 		return 0;
-	n = probe_check(p, &mount, &queue);
-	if (n == 0) {
-		if (now) {
-			/* @seen was sampled before the question: a change
-			 * racing with it leaves checked_own behind, and the
-			 * next hit asks again. */
+	/* Relaxed mode asks about both queues, for the walks to come. */
+	n = probe_check(p, hot || now, &mount, &queue);
+	if (n >= 0 && now && !mount) {
+		/* @seen was sampled before the question: a change racing
+		 * with it leaves checked_own behind, and the next hit asks
+		 * again. */
+		if (!(queue & 1)) {
 			ck_pr_store_64(&nc__c.checked_ns, now);
 			ck_pr_store_64(&nc__c.checked_own, seen);
 		}
+		if (!(queue & 2))
+			ck_pr_store_64(&nc__c.checked_hot_ns, now);
+		if (!(queue & (hot ? 3 : 1)))
+			return 1;
+	} else if (n == 0) {
 		return 1;
 	}
 	if (n < 0) {
@@ -1004,7 +1222,7 @@ int nc__coherent(int own)
 		/* The daemon drains and flushes; until it has, doubt. */
 		if (mount)
 			shared_mount();
-		return 0;
+		return !mount && !(queue & 1) ? NC_COHERENT_HOT : 0;
 	}
 	if (mount) {
 		ck_pr_store_int(&nc__c.flush_pending, 1);
@@ -1014,7 +1232,7 @@ int nc__coherent(int own)
 		return 0;
 	if (ck_pr_load_int(&nc__c.flush_pending))
 		nc__flush_locked();
-	else if (queue)
+	else if (queue & 1)
 		nc__drain();
 	nc__writer_unlock();
 	return -1;

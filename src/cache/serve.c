@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../store/walk.h"
@@ -71,6 +72,7 @@ int nc__serve_start(int memfd, uint64_t bytes)
 					  : 16384);
 	nc__cache_chain(1);
 	nc__c.mode = 0; /* strict: the walk and the fill do not care */
+	nc__c.hot_enabled = 1;
 	nc__c.writer = 1;
 	if (nc__notify_open() < 0) {
 		errno = EMFILE;
@@ -95,6 +97,11 @@ int nc__serve_ifd(void)
 	return nc__c.ifd;
 }
 
+int nc__serve_hifd(void)
+{
+	return nc__c.hifd;
+}
+
 int nc__serve_mfd(void)
 {
 	return nc__c.mfd;
@@ -108,12 +115,24 @@ static void after(void)
 	}
 }
 
-void nc__serve_drain(void)
+static uint64_t mono_ns(void)
 {
-	uint64_t epoch = nc__c.arena.hdr->epoch;
+	struct timespec ts;
 
-	nc__drain();
-	st.events++;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void nc__serve_drain(int hot)
+{
+	uint64_t epoch = nc__c.arena.hdr->epoch, t0 = mono_ns();
+
+	if (hot)
+		nc__drain_hot();
+	else
+		nc__drain();
+	st.events[!!hot]++;
+	st.busy_ns[!!hot] += mono_ns() - t0;
 	if (nc__c.arena.hdr->epoch != epoch) {
 		st.overflows++;
 		st.flushes++;
@@ -235,6 +254,7 @@ void nc__serve_stats(struct nc_serve_stats *s)
 	s->memory = (uint64_t)h->dentry_used * sizeof(struct nc_dentry) +
 		    h->str_used + h->tables_used;
 	s->watches = nc__c.wd_used;
+	s->promoted = nc__c.promoted;
 	s->epoch = h->epoch;
 }
 

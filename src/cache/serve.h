@@ -18,8 +18,10 @@ struct nc_serve_stats {
 	uint64_t memory;      /* bytes of the arena in use */
 	uint64_t arena_bytes; /* the arena's size */
 	uint64_t watches;
-	uint64_t fills;	 /* hints resolved */
-	uint64_t events; /* drains that applied events */
+	uint64_t fills;	     /* hints resolved */
+	uint64_t events[2];  /* drains, of the cold and the hot instance */
+	uint64_t busy_ns[2]; /* time spent draining each */
+	uint64_t promoted;   /* directories moved to the hot instance */
 	uint64_t overflows;
 	uint64_t flushes;
 	uint64_t epoch;
@@ -33,9 +35,11 @@ int nc__serve_start(int memfd, uint64_t bytes);
 /* The arena's mapped size, the inotify and mountinfo descriptors. */
 uint64_t nc__serve_arena_size(void);
 int nc__serve_ifd(void);
+int nc__serve_hifd(void); /* the hot instance (notify.c); -1: none */
 int nc__serve_mfd(void);
-/* Read and apply the inotify queue (flushing on overflow). */
-void nc__serve_drain(void);
+/* Read and apply the inotify queue, or the hot one's (flushing on
+ * overflow). */
+void nc__serve_drain(int hot);
 /* A mount change on our mountinfo?  Then flush: 1; else 0. */
 int nc__serve_mount(void);
 /* Resolve and fill what a (validated) hint asks for. */

@@ -317,18 +317,20 @@ int nc__ring_open(struct nc__ring *r, int efd, int mfd, int (*rehome)(int),
 	return 0;
 }
 
-int nc__ring_check(struct nc__ring *r, const uint32_t *seq, int *mount,
-		   int *queue)
+int nc__ring_check(struct nc__ring *r, const uint32_t *seq,
+		   const uint32_t *hseq, int hot, int *mount, int *queue)
 {
 	struct epoll_event ev[4];
-	uint32_t s;
+	uint32_t s, hs;
 	int n;
 
 	if (__atomic_load_n(&r->trusted, __ATOMIC_RELAXED) &&
+	    (!hot || __atomic_load_n(&r->hot_clean, __ATOMIC_RELAXED)) &&
 	    !(__atomic_load_n(r->sq_flags, __ATOMIC_ACQUIRE) &
 	      (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) &&
 	    __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE) == r->tail &&
-	    __atomic_load_n(seq, __ATOMIC_ACQUIRE) == r->seq)
+	    __atomic_load_n(seq, __ATOMIC_ACQUIRE) == r->seq &&
+	    (!hot || __atomic_load_n(hseq, __ATOMIC_ACQUIRE) == r->hseq))
 		return 0;
 	if (__atomic_load_n(&r->busy, __ATOMIC_RELAXED)) {
 		errno = EBUSY;
@@ -337,21 +339,27 @@ int nc__ring_check(struct nc__ring *r, const uint32_t *seq, int *mount,
 	__atomic_store_n(&r->busy, 1, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	r->trusted = 0;
+	r->hot_clean = 0;
 	if (run(r, mount) < 0)
 		goto fail;
 	n = (int)syscall(SYS_epoll_wait, r->efd, ev, 4, 0);
 	if (n < 0)
 		goto fail;
-	if (n > 0)
-		*queue = 1;
-	if (!*mount && !*queue) {
+	for (int i = 0; i < n; i++)
+		*queue |= ev[i].data.u32 == 4 ? 2 : 1;
+	if (!*mount) {
 		s = __atomic_load_n(seq, __ATOMIC_ACQUIRE);
+		hs = __atomic_load_n(hseq, __ATOMIC_ACQUIRE);
 		r->seq = s;
-		__atomic_store_n(&r->trusted, !(s & 1), __ATOMIC_RELAXED);
+		r->hseq = hs;
+		__atomic_store_n(&r->hot_clean, !(*queue & 2) && !(hs & 1),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&r->trusted, !(*queue & 1) && !(s & 1),
+				 __ATOMIC_RELAXED);
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&r->busy, 0, __ATOMIC_RELAXED);
-	return *mount || *queue;
+	return *mount || (*queue & (hot ? 3 : 1));
 fail:
 	n = errno;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -23,6 +23,8 @@ struct nc__ring {
 	int trusted;	/* the snapshot (tail, seq) stands for a clean check */
 	uint32_t tail;	/* CQ tail at the snapshot */
 	uint32_t seq;	/* the drain sequence at the snapshot */
+	uint32_t hseq;	/* the hot instance's, and ... */
+	int hot_clean;	/* ... whether its queue was empty then too */
 	unsigned rearm; /* polls to submit again (NC_RING_Q | NC_RING_M) */
 	int efd, mfd;	/* what the two polls watch */
 	const uint32_t *sq_flags;
@@ -54,16 +56,18 @@ int nc__ring_open(struct nc__ring *r, int efd, int mfd, int (*rehome)(int),
 		  int *mount);
 
 /*
- * The check (uring.c): 0 when nothing is pending, with no system call
- * when the snapshot still holds; 1 when something is: *@queue (inotify
- * events queued) and/or *@mount (the mount table changed).  -1 with
- * errno: EBUSY (a signal handler interrupted this thread's own check),
- * EEXIST (not the ring's thread: a vfork child), EINTR: pass through
- * this once, the ring is intact; anything else: the ring is broken,
- * close it.  @seq is the drain sequence (even: no drain running).
+ * The check (uring.c): 0 when nothing is pending that matters, with no
+ * system call when the snapshot still holds; 1 when something is:
+ * *@queue (bit 1: events queued on the inotify instance, bit 2: on the
+ * hot one, which matters only if @hot) and/or *@mount (the mount table
+ * changed).  -1 with errno: EBUSY (a signal handler interrupted this
+ * thread's own check), EEXIST (not the ring's thread: a vfork child),
+ * EINTR: pass through this once, the ring is intact; anything else: the
+ * ring is broken, close it.  @seq and @hseq are the two instances' drain
+ * sequences (even: no drain running).
  */
-int nc__ring_check(struct nc__ring *r, const uint32_t *seq, int *mount,
-		   int *queue);
+int nc__ring_check(struct nc__ring *r, const uint32_t *seq,
+		   const uint32_t *hseq, int hot, int *mount, int *queue);
 
 /* Owner: unmap and close. */
 void nc__ring_close(struct nc__ring *r);

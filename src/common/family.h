@@ -78,6 +78,7 @@ enum nc_outcome {
 	X(BUSY, "busy")	      /* another thread holds the writer role */     \
 	X(CHANGED, "changed") /* concurrent change (seqcount, generation) */ \
 	X(EVENTS, "events")   /* changes queued and not drained */           \
+	X(HOT, "hot")	      /* changes queued in written directories */    \
 	X(VERDICT, "verdict") /* access/statx answer not memoized yet */     \
 	X(ATTACH, "attach")   /* the daemon's reply has not come yet */
 

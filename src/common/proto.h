@@ -6,7 +6,8 @@
  *                                       else the connection is closed
  *   struct nc_req {ATTACH}   -------->
  *                            <--------  struct nc_attach_reply + SCM_RIGHTS
- *                                       [arena memfd, inotify fd, ring memfd]
+ *                                       [arena memfd, inotify fd, ring memfd,
+ *                                        hot inotify fd]
  *   SO_PEERCRED: same uid; the reply's
  *   credentials, mount namespace and root
  *   are this process's, else detach
@@ -42,11 +43,13 @@ struct nc_attach_reply {
 	uint64_t arena_size, ring_size;
 	uint64_t mntns_dev, mntns_ino; /* /proc/self/ns/mnt */
 	uint64_t root_dev, root_ino;   /* / */
-	uint32_t uid, gid, ngroups, pad;
+	uint32_t uid, gid, ngroups, hot;
 	uint32_t groups[NC_PROTO_GROUPS];
 };
 
-enum { NC_FD_ARENA, NC_FD_NOTIFY, NC_FD_RING, NC_FD_COUNT };
+/* The descriptors an ATTACH reply carries, in this order; the hot
+ * inotify instance only when the reply's hot is 1. */
+enum { NC_FD_ARENA, NC_FD_NOTIFY, NC_FD_RING, NC_FD_HOT, NC_FD_COUNT };
 
 /*
  * The socket's path: NAMECACHE_SOCKET (@env, absolute; "none": no shared

@@ -61,7 +61,15 @@
 #define HINT_BATCH 64
 #define MAX_CLIENTS 4096
 
-enum { K_LISTEN = 1, K_NOTIFY, K_MOUNT, K_SIGNAL, K_OWNER, K_CLIENT = 16 };
+enum {
+	K_LISTEN = 1,
+	K_NOTIFY,
+	K_HOT,
+	K_MOUNT,
+	K_SIGNAL,
+	K_OWNER,
+	K_CLIENT = 16
+};
 
 struct client {
 	int fd; /* -1: free slot */
@@ -251,8 +259,10 @@ static void do_attach(struct client *c)
 	fds[NC_FD_ARENA] = memfd;
 	fds[NC_FD_NOTIFY] = nc__serve_ifd();
 	fds[NC_FD_RING] = rfd;
-	if (r.status ||
-	    nc__send_fds(c->fd, &r, sizeof(r), fds, NC_FD_COUNT) < 0) {
+	fds[NC_FD_HOT] = nc__serve_hifd();
+	r.hot = fds[NC_FD_HOT] >= 0;
+	if (r.status || nc__send_fds(c->fd, &r, sizeof(r), fds,
+				     NC_FD_COUNT - 1 + (int)r.hot) < 0) {
 		close(rfd);
 		munmap(ring, NC_HINT_RING_BYTES);
 		client_close(c);
@@ -277,14 +287,20 @@ static void do_status(struct client *c)
 	    "pid: %d\nuptime: %lds\nclients: %d\nentries: %llu\n"
 	    "memory: %llu bytes of %llu\nbytes per entry: %llu\n"
 	    "watches: %llu\nfills: %llu\nevents: %llu\noverflows: %llu\n"
-	    "flushes: %llu\n",
+	    "flushes: %llu\nhot directories: %llu\n"
+	    "drains: cold %llu, hot %llu\n"
+	    "drain time: cold %llu us, hot %llu us\n",
 	    (int)getpid(), (long)(time(NULL) - started), attached,
 	    (unsigned long long)s.entries, (unsigned long long)s.memory,
 	    (unsigned long long)s.arena_bytes,
 	    (unsigned long long)(s.entries ? s.memory / s.entries : 0),
 	    (unsigned long long)s.watches, (unsigned long long)s.fills,
-	    (unsigned long long)s.events, (unsigned long long)s.overflows,
-	    (unsigned long long)s.flushes);
+	    (unsigned long long)(s.events[0] + s.events[1]),
+	    (unsigned long long)s.overflows, (unsigned long long)s.flushes,
+	    (unsigned long long)s.promoted, (unsigned long long)s.events[0],
+	    (unsigned long long)s.events[1],
+	    (unsigned long long)(s.busy_ns[0] / 1000),
+	    (unsigned long long)(s.busy_ns[1] / 1000));
 	if (n > 0)
 		(void)!send(c->fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	client_close(c);
@@ -451,6 +467,48 @@ static int listen_on(const char *sock, int *lockfd)
 	return fd;
 }
 
+/*
+ * The inotify instances in our epoll, through descriptors of our own: a
+ * flush closes the instances (serve.c), but clients still hold them, and
+ * a registration lives as long as its file: it must be removed through a
+ * descriptor that is still open, ours.  Called again after every flush.
+ */
+static int qfd[2] = {-1, -1};
+
+static int watch_queues(void)
+{
+	int fd[2] = {nc__serve_ifd(), nc__serve_hifd()};
+
+	for (int i = 0; i < 2; i++) {
+		if (qfd[i] >= 0) {
+			epoll_ctl(epfd, EPOLL_CTL_DEL, qfd[i], NULL);
+			close(qfd[i]);
+			qfd[i] = -1;
+		}
+		if (fd[i] < 0)
+			continue;
+		qfd[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, 0);
+		if (qfd[i] < 0 ||
+		    ep_add(qfd[i], EPOLLIN, i ? K_HOT : K_NOTIFY) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Drain the queues that hold events, without waiting. */
+static void drain_ready(void)
+{
+	struct pollfd p[2] = {{.fd = nc__serve_ifd(), .events = POLLIN},
+			      {.fd = nc__serve_hifd(), .events = POLLIN}};
+
+	if (poll(p, 2, 0) > 0) {
+		if (p[0].revents)
+			nc__serve_drain(0);
+		if (p[1].revents)
+			nc__serve_drain(1);
+	}
+}
+
 static void one_round(int lfd, struct epoll_event *ev, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -459,7 +517,9 @@ static void one_round(int lfd, struct epoll_event *ev, int n)
 		if (k == K_MOUNT)
 			nc__serve_mount();
 		else if (k == K_NOTIFY)
-			nc__serve_drain();
+			nc__serve_drain(0);
+		else if (k == K_HOT)
+			nc__serve_drain(1);
 		else if (k == K_SIGNAL || k == K_OWNER)
 			stopping = 1;
 	}
@@ -510,7 +570,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || epfd < 0 || ep_add(lfd, EPOLLIN, K_LISTEN) < 0 ||
-	    ep_add(nc__serve_ifd(), EPOLLIN, K_NOTIFY) < 0 ||
+	    watch_queues() < 0 ||
 	    ep_add(nc__serve_mfd(), EPOLLPRI, K_MOUNT) < 0 ||
 	    ep_add(sfd, EPOLLIN, K_SIGNAL) < 0 ||
 	    (o->exit_with >= 0 && ep_add(o->exit_with, EPOLLIN, K_OWNER) < 0)) {
@@ -534,34 +594,36 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 	rc = 0;
 	while (!stopping) {
 		struct epoll_event ev[64];
-		int n, busy = 0, ifd = nc__serve_ifd();
+		int n, served = 0, batch = 0;
+		uint64_t epoch = hdr->epoch;
 
 		n = epoll_wait(epfd, ev, 64, 0);
 		if (n > 0)
 			one_round(lfd, ev, n);
-		for (int i = 0; i < MAX_CLIENTS && !stopping; i++)
-			if (clients[i].fd >= 0 && clients[i].attached) {
-				busy += serve_ring(&clients[i]);
-				if (busy >= HINT_BATCH) {
-					/* Events first: clients doubt while
-					 * the queue holds any. */
-					struct pollfd p = {.fd = ifd,
-							   .events = POLLIN};
-
-					if (poll(&p, 1, 0) > 0)
-						nc__serve_drain();
-				}
+		for (int i = 0; i < MAX_CLIENTS && !stopping; i++) {
+			if (clients[i].fd < 0 || !clients[i].attached)
+				continue;
+			batch += serve_ring(&clients[i]);
+			if (batch >= HINT_BATCH) {
+				/* Events first: clients doubt while a queue
+				 * holds any. */
+				drain_ready();
+				served += batch;
+				batch = 0;
 			}
-		if (busy) {
+		}
+		served += batch;
+		if (served) {
 			if (o->corrupt)
 				nc__serve_corrupt(seed++);
 			nc__serve_evict();
 		}
-		if (ifd != nc__serve_ifd()) { /* a flush made a new one */
-			epoll_ctl(epfd, EPOLL_CTL_DEL, ifd, NULL);
-			ep_add(nc__serve_ifd(), EPOLLIN, K_NOTIFY);
+		if (hdr->epoch != epoch && watch_queues() < 0) {
+			die_line("epoll");
+			rc = 1;
+			break;
 		}
-		if (n > 0 || busy)
+		if (n > 0 || served)
 			continue;
 		/* Sleep, unless a hint came in meanwhile (hint.h). */
 		__atomic_store_n(&hdr->sleeping, 1, __ATOMIC_SEQ_CST);

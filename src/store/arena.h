@@ -72,6 +72,8 @@ struct nc_arena_hdr {
 	uint64_t root_ident; /* ... and its identity */
 	uint64_t epoch;	     /* bumped when the inotify instance is replaced:
 			      * a client polling the old one detaches */
+	uint32_t hot_seq;    /* drain_seq of the hot instance (notify.c) */
+	uint32_t pad;
 };
 
 struct nc_arena {

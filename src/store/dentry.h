@@ -48,6 +48,8 @@ enum {
 	NC_D_NOCACHE = 1u << 10, /* children must not be cached */
 	NC_D_SEARCH = 1u << 11,	 /* the kernel let us look up names in it */
 	NC_D_CFFS = 1u << 12,	 /* on a filesystem with casefold dirs */
+	NC_D_HOT = 1u << 13,	 /* watched by the hot instance (notify.c):
+				  * a walk through it needs that queue empty */
 };
 
 /* access() verdicts, per mode (0..7 = F_OK..R_OK|W_OK|X_OK). */

@@ -104,6 +104,7 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 	w->named = 0;
 	w->last_name_link = 0;
 	w->neg = 0;
+	w->hot = 0;
 	w->stk[0].p = path;
 	w->stk[0].n = strlen(path);
 	if (path[0] == '/') {
@@ -116,6 +117,7 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 	if (snap(a, gen, w->idx, &cur, NULL) < 0 || cur.ident != w->ident ||
 	    !(cur.flags & NC_D_DIR))
 		return W_ABORT;
+	w->hot |= !!(cur.flags & NC_D_HOT);
 	/* The path may be only slashes ("/"): the start itself. */
 	w->fidx = w->idx;
 
@@ -140,6 +142,7 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 			if (snap(a, gen, cur.parent, &child, NULL) < 0 ||
 			    child.ident != cur.parent_ident)
 				return W_ABORT;
+			w->hot |= !!(child.flags & NC_D_HOT);
 			w->idx = cur.parent;
 			w->ident = child.ident;
 			cur = child;
@@ -156,6 +159,7 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 		copy(nc__dentry_at(a, cidx), &child);
 		if (nc__d_read_retry(nc__dentry_at(a, cidx), cseq))
 			return W_ABORT;
+		w->hot |= !!(child.flags & NC_D_HOT);
 		if (child.flags & NC_D_NEG) {
 			w->err = child.neg_errno;
 			w->neg = 1;
@@ -189,6 +193,7 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 				if (snap(a, gen, root_idx, &cur, NULL) < 0 ||
 				    cur.ident != root_ident)
 					return W_ABORT;
+				w->hot |= !!(cur.flags & NC_D_HOT);
 				w->idx = root_idx;
 				w->ident = root_ident;
 			}

@@ -61,6 +61,8 @@ struct nc_walk {
 	int last_name_link;
 	int named;
 	int neg; /* W_ERR: from the negative dentry in fidx */
+	int hot; /* a dentry of the walk is NC_D_HOT: its answer needs the
+		  * hot instance's queue empty too (notify.c) */
 };
 
 /*

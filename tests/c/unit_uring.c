@@ -62,10 +62,90 @@ static void drain(int ifd)
 
 static int check(struct nc__ring *r, const uint32_t *seq, int *queue)
 {
+	static const uint32_t hseq;
 	int mount = 0;
 
 	*queue = 0;
-	return nc__ring_check(r, seq, &mount, queue);
+	return nc__ring_check(r, seq, &hseq, 0, &mount, queue);
+}
+
+/* A walk that passed the hot instance (@hot) or not. */
+static int check2(struct nc__ring *r, const uint32_t *seq, const uint32_t *hseq,
+		  int hot, int *queue)
+{
+	int mount = 0;
+
+	*queue = 0;
+	return nc__ring_check(r, seq, hseq, hot, &mount, queue);
+}
+
+/*
+ * Two instances in one probe (the daemon's cold and hot queues, epoll tags
+ * 1 and 4): events queued on the hot one alone put in doubt the walks that
+ * passed it, and no other, by the fast path as by the slow one; its drain
+ * sequence matters to those walks alone.
+ */
+TEST(hot_queue_concerns_hot_walks_only)
+{
+	struct nc__ring r = NC_RING_INIT;
+	struct probe_fds p;
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 4};
+	uint32_t seq = 0, hseq = 0;
+	char hdir[64], f[96];
+	int mount = 0, queue, hfd;
+
+	probe_open(&p);
+	snprintf(hdir, sizeof(hdir), "/tmp/nc-uring-hot.XXXXXX");
+	CHECK(mkdtemp(hdir) ? 0 : -1);
+	hfd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	CHECK(hfd);
+	CHECK(inotify_add_watch(hfd, hdir, IN_CREATE | IN_DELETE));
+	CHECK(epoll_ctl(p.efd, EPOLL_CTL_ADD, hfd, &ev));
+	if (nc__ring_open(&r, p.efd, p.mfd, same, &mount) < 0) {
+		close(hfd);
+		rmdir(hdir);
+		probe_close(&p);
+		printf("# io_uring refused here (%s): nothing to test\n",
+		       strerror(errno));
+		return;
+	}
+	ASSERT_EQ(check2(&r, &seq, &hseq, 1, &queue), 0);
+	ASSERT_EQ(check2(&r, &seq, &hseq, 1, &queue), 0);
+	/* A change in the hot directory. */
+	snprintf(f, sizeof(f), "%s/f", hdir);
+	close(open(f, O_CREAT | O_WRONLY, 0644));
+	ASSERT_EQ(check2(&r, &seq, &hseq, 1, &queue), 1);
+	ASSERT_EQ(queue, 2);
+	/* Cold walks: not in doubt, and then from the fast path. */
+	ASSERT_EQ(check2(&r, &seq, &hseq, 0, &queue), 0);
+	ASSERT_EQ(r.trusted, 1);
+	ASSERT_EQ(r.hot_clean, 0);
+	ASSERT_EQ(check2(&r, &seq, &hseq, 0, &queue), 0);
+	ASSERT_EQ(queue, 0);
+	ASSERT_EQ(check2(&r, &seq, &hseq, 1, &queue), 1);
+	/* Drained: hot walks trust again.  A hot drain sequence that moves
+	 * concerns hot walks only. */
+	drain(hfd);
+	ASSERT_EQ(check2(&r, &seq, &hseq, 1, &queue), 0);
+	hseq += 2;
+	ASSERT_EQ(check2(&r, &seq, &hseq, 0, &queue), 0);
+	ASSERT_EQ(check2(&r, &seq, &hseq, 1, &queue), 0); /* new snapshot */
+	ASSERT_EQ(r.hseq, hseq);
+	/* A cold change concerns both. */
+	unlink(f);
+	snprintf(f, sizeof(f), "%s/g", p.dir);
+	close(open(f, O_CREAT | O_WRONLY, 0644));
+	ASSERT_EQ(check2(&r, &seq, &hseq, 0, &queue), 1);
+	ASSERT_EQ(queue & 1, 1);
+	ASSERT_EQ(check2(&r, &seq, &hseq, 1, &queue), 1);
+	drain(p.ifd);
+	drain(hfd);
+	ASSERT_EQ(check2(&r, &seq, &hseq, 1, &queue), 0);
+	unlink(f);
+	nc__ring_close(&r);
+	close(hfd);
+	rmdir(hdir);
+	probe_close(&p);
 }
 
 TEST(quiet_events_and_drains)
