@@ -263,6 +263,60 @@ int nc__attach_poll(void)
 	return 1;
 }
 
+/*
+ * The daemon flushed: its inotify instances are new ones (the arena's
+ * epoch moved; the arena itself is the same mapping).  Ask for them on
+ * the connection (one byte), and take them when they come; meanwhile,
+ * and if they never do, pass through.  The new descriptors are adopted
+ * (probes remade by their threads, ifd_gen) before the new epoch is
+ * published: a thread that sees the epoch sees the descriptors.
+ * 1: refreshed; 0: not yet; -1: given up (the daemon is gone).
+ */
+int nc__attach_refresh(void)
+{
+	struct nc_notify_reply r;
+	int fds[2], nfds = 0;
+	long n;
+
+	if (nc__c.refresh_tries >= MAX_TRIES * 4)
+		return -1;
+	if (!nc__c.refreshing) {
+		char b = NC_BYTE_NOTIFY;
+
+		if (syscall(SYS_sendto, nc__c.sfd, &b, 1,
+			    MSG_NOSIGNAL | MSG_DONTWAIT, NULL, 0) != 1)
+			return -1;
+		nc__c.refreshing = 1;
+		nc__c.refresh_tries++;
+		nc__c.attach_deadline_ns = mono_ns() + ATTACH_WAIT_NS;
+	}
+	n = nc__recv_fds(nc__c.sfd, &r, sizeof(r), fds, 2, &nfds, MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN)
+		return mono_ns() < nc__c.attach_deadline_ns ? 0 : -1;
+	nc__c.refreshing = 0;
+	if (n != (long)sizeof(r) || r.magic != NC_PROTO_MAGIC ||
+	    r.version != NC_PROTO_VERSION || r.hot > 1 ||
+	    nfds != 1 + (int)r.hot) {
+		for (int i = 0; i < nfds; i++)
+			syscall(SYS_close, fds[i]);
+		return -1;
+	}
+	{
+		int old = ck_pr_load_int(&nc__c.ifd);
+		int hold = ck_pr_load_int(&nc__c.hifd);
+
+		nc__notify_adopt(fds[0], r.hot ? fds[1] : -1);
+		/* The old instances: the probes that still hold them are
+		 * remade by their threads (ifd_gen moved); ours close. */
+		if (old >= 0)
+			syscall(SYS_close, old);
+		if (hold >= 0)
+			syscall(SYS_close, hold);
+	}
+	__atomic_store_n(&nc__c.epoch, r.epoch, __ATOMIC_RELEASE);
+	return 1;
+}
+
 void nc__detach(int close_fds)
 {
 	if (nc__c.shared) {

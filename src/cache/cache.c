@@ -675,6 +675,18 @@ static void lost(int why)
 	__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }
 
+/* The daemon flushed and made new inotify instances: fetch them (one
+ * thread at a time; the others pass through meanwhile). */
+static void refresh(void)
+{
+	if (!nc__writer_trylock())
+		return;
+	if (ck_pr_load_64(&nc__c.arena.hdr->epoch) != nc__c.epoch &&
+	    nc__attach_refresh() < 0)
+		lost(NC_WHY_LOST);
+	nc__writer_unlock();
+}
+
 static int query(struct nc_query *q)
 {
 	uint64_t hash;
@@ -781,9 +793,10 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 			 * still the one we poll (attach.c). */
 			root_idx = ck_pr_load_32(&a->hdr->root_idx);
 			root_ident = ck_pr_load_64(&a->hdr->root_ident);
-			if (ck_pr_load_64(&a->hdr->epoch) != nc__c.epoch) {
-				lost(NC_WHY_LOST);
-				q->doubt = NC_DOUBT_MODE;
+			if (ck_pr_load_64(&a->hdr->epoch) !=
+			    __atomic_load_n(&nc__c.epoch, __ATOMIC_ACQUIRE)) {
+				refresh();
+				q->doubt = NC_DOUBT_ATTACH;
 				return NC_Q_MISS;
 			}
 		} else {
@@ -946,6 +959,8 @@ void nc__cache_fork_child(void)
 	 * single-producer: it must not share the parent's). */
 	nc__c.hint_busy = 0;
 	nc__c.attach_tries = 0;
+	nc__c.refreshing = 0;
+	nc__c.refresh_tries = 0;
 	if (nc__c.attach != NC_AT_NONE)
 		nc__detach(1);
 	if (nc__c.why != NC_WHY_UNSET)

@@ -86,7 +86,9 @@ struct nc__cache {
 	int attach_tries; /* attachments begun by this image */
 	uint64_t attach_deadline_ns;
 	int attach_waited; /* the first query waited for the reply */
-	uint64_t epoch;	   /* the arena's epoch when attached */
+	int refreshing;	   /* NC_BYTE_NOTIFY sent, reply not read yet */
+	int refresh_tries;
+	uint64_t epoch; /* the arena's epoch when attached */
 	struct nc_hint_ring *ring;
 	int hint_busy;	     /* a thread is posting a hint */
 	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
@@ -176,6 +178,10 @@ void nc__attach_begin(void);
 /* Read the reply if it came: 1 attached, 0 still pending, -1 given up
  * (nc__c.why).  Under the writer lock. */
 int nc__attach_poll(void);
+/* The daemon's inotify instances were replaced (the epoch moved): ask
+ * for the new ones; 1 refreshed, 0 not yet, -1 given up.  Under the
+ * writer lock. */
+int nc__attach_refresh(void);
 /* Unmap and close what the attachment holds (@close_fds 0: forget the
  * descriptors, another process may share them). */
 void nc__detach(int close_fds);

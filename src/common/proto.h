@@ -11,7 +11,10 @@
  *   SO_PEERCRED: same uid; the reply's
  *   credentials, mount namespace and root
  *   are this process's, else detach
- *   one byte per wake-up     -------->  (hint.h: only while the daemon sleeps)
+ *   a 0 byte per wake-up     -------->  (hint.h: only while the daemon sleeps)
+ *   a 1 byte: "your inotify  -------->
+ *   instances are gone"      <--------  struct nc_notify_reply + SCM_RIGHTS
+ *   (the arena's epoch moved)           [inotify fd, hot inotify fd]
  *   close() / exit           -------->  the client's ring is freed
  *
  * STATUS answers lines of "key: value" and closes; STOP answers "ok" and
@@ -50,6 +53,17 @@ struct nc_attach_reply {
 /* The descriptors an ATTACH reply carries, in this order; the hot
  * inotify instance only when the reply's hot is 1. */
 enum { NC_FD_ARENA, NC_FD_NOTIFY, NC_FD_RING, NC_FD_HOT, NC_FD_COUNT };
+
+/* The bytes a client sends once attached. */
+enum { NC_BYTE_WAKE = 0, NC_BYTE_NOTIFY = 1 };
+
+/* The answer to NC_BYTE_NOTIFY: the current instances (the cold one, and
+ * the hot one when hot is 1) and the epoch they belong to. */
+struct nc_notify_reply {
+	uint32_t magic, version;
+	uint64_t epoch;
+	uint32_t hot, pad;
+};
 
 /*
  * The socket's path: NAMECACHE_SOCKET (@env, absolute; "none": no shared

@@ -369,7 +369,22 @@ static void accept_all(int lfd)
 
 static int serve_ring(struct client *c);
 
-/* A client's connection is readable: wake-up bytes, or its end. */
+/* A client found the arena's epoch moved (a flush replaced the inotify
+ * instances): send it the new ones. */
+static void send_notify(struct client *c)
+{
+	struct nc_notify_reply r = {.magic = NC_PROTO_MAGIC,
+				    .version = NC_PROTO_VERSION};
+	int fds[2] = {nc__serve_ifd(), nc__serve_hifd()};
+
+	r.epoch = hdr->epoch;
+	r.hot = fds[1] >= 0;
+	if (nc__send_fds(c->fd, &r, sizeof(r), fds, 1 + (int)r.hot) < 0)
+		client_close(c);
+}
+
+/* A client's connection is readable: wake-up bytes, a request for the
+ * current inotify instances, or its end. */
 static void client_event(struct client *c, uint32_t events)
 {
 	char buf[256];
@@ -383,7 +398,8 @@ static void client_event(struct client *c, uint32_t events)
 		return;
 	}
 	while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		;
+		if (memchr(buf, NC_BYTE_NOTIFY, (size_t)n))
+			send_notify(c);
 	if (n == 0 || (n < 0 && errno != EAGAIN) ||
 	    (events & (EPOLLHUP | EPOLLERR))) {
 		/* What it asked for before it went is still wanted: a short
