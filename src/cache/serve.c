@@ -87,6 +87,11 @@ int nc__serve_start(int memfd, uint64_t bytes)
 	return 0;
 }
 
+struct nc_arena_hdr *nc__serve_hdr(void)
+{
+	return nc__c.arena.hdr;
+}
+
 uint64_t nc__serve_arena_size(void)
 {
 	return nc__c.arena.size;

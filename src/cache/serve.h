@@ -32,6 +32,8 @@ struct nc_serve_stats {
  * and the mountinfo descriptor, fill the root.  0, or -1 with errno.
  */
 int nc__serve_start(int memfd, uint64_t bytes);
+/* The arena's header (the daemon sets hdr->sleeping, hint.h). */
+struct nc_arena_hdr *nc__serve_hdr(void);
 /* The arena's mapped size, the inotify and mountinfo descriptors. */
 uint64_t nc__serve_arena_size(void);
 int nc__serve_ifd(void);

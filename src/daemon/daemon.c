@@ -572,8 +572,11 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 	}
 	memfd =
 	    memfd_create("namecache-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* Sealed once mapped: nobody can resize it, and nobody can map it
+	 * writable again (F_SEAL_FUTURE_WRITE): clients read only. */
 	if (memfd < 0 || nc__serve_start(memfd, o->arena_mb << 20) < 0 ||
-	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+	    fcntl(memfd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) < 0) {
 		die_line("cannot set up the cache");
 		goto out;
 	}
@@ -593,12 +596,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		die_line("epoll");
 		goto out;
 	}
-	hdr = (struct nc_arena_hdr *)mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-					  MAP_SHARED, memfd, 0);
-	if (hdr == MAP_FAILED) {
-		die_line("mmap");
-		goto out;
-	}
+	hdr = nc__serve_hdr();
 	if (o->ready_fd >= 0) {
 		(void)!write(o->ready_fd, "", 1);
 		close(o->ready_fd);
