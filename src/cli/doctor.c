@@ -38,6 +38,8 @@
 #include "../../include/namecache.h"
 #include "../cache/policy.h"
 #include "../common/config.h"
+#include "../common/proto.h"
+#include "../daemon/daemon.h"
 #include "cli.h"
 
 #ifndef IORING_SETUP_COOP_TASKRUN
@@ -368,28 +370,47 @@ static void check_shim(void)
 }
 
 /*
- * The shared-cache daemon's socket: $NAMECACHE_SOCKET, else
- * $XDG_RUNTIME_DIR/namecache/socket.  This version has no daemon: every
- * process caches for itself, so its absence costs nothing yet.
+ * The shared-cache daemon: its socket (proto.h), whether its directory
+ * would let processes attach, and whether a daemon answers there.  None
+ * is not a problem: `namecache run` starts one per command.
  */
 static void check_daemon(void)
 {
-	const char *s = getenv("NAMECACHE_SOCKET");
-	const char *x = getenv("XDG_RUNTIME_DIR");
-	char path[PATH_MAX];
+	const char *env = getenv("NAMECACHE_SOCKET");
+	char sock[108];
+	int r = nc__sock_path(sock, sizeof(sock), env,
+			      getenv("XDG_RUNTIME_DIR"), getuid());
 
-	if (s && s[0])
-		snprintf(path, sizeof(path), "socket %s", s);
-	else if (x && x[0])
-		snprintf(path, sizeof(path), "socket %s/namecache/socket", x);
-	else
-		snprintf(path, sizeof(path),
-			 "no socket path: NAMECACHE_SOCKET and XDG_RUNTIME_DIR "
-			 "are unset");
+	if (r > 0) {
+		line("info", "daemon",
+		     "NAMECACHE_SOCKET=none: every process caches for itself");
+		return;
+	}
+	if (r < 0) {
+		line("FAIL", "daemon",
+		     "NAMECACHE_SOCKET='%s' is not an absolute path of at most "
+		     "107 bytes; fix or unset it",
+		     env);
+		return;
+	}
+	if (nc_daemon_reachable(sock)) {
+		if (nc__sock_dir_check(sock, getuid()) < 0)
+			line(
+			    "warn", "daemon",
+			    "running on socket %s, but its directory is not "
+			    "this user's alone (mode 0700): processes will not "
+			    "attach",
+			    sock);
+		else
+			line("ok", "daemon",
+			     "running on socket %s: processes share its cache",
+			     sock);
+		return;
+	}
 	line("info", "daemon",
-	     "not running (%s); this version has no shared cache: each "
-	     "process caches for itself",
-	     path);
+	     "not running (socket %s); `namecache run` starts one for each "
+	     "command, `namecache daemon start` keeps one",
+	     sock);
 }
 
 int nc__cmd_doctor(int argc, char **argv)

@@ -130,7 +130,15 @@ item() {
 	assert_success
 	[[ $(item daemon) == *"(socket /tmp/elsewhere.sock)"* ]]
 	run --separate-stderr env -u NAMECACHE_SOCKET -u XDG_RUNTIME_DIR "$NC_CLI" doctor
-	[[ $(item daemon) == *"no socket path"* ]]
+	[[ $(item daemon) == *"(socket /tmp/namecache-$(id -u)/socket)"* ]]
+	NAMECACHE_SOCKET=none run --separate-stderr "$NC_CLI" doctor
+	[[ $(item daemon) == "info "*"every process caches for itself"* ]]
+	# A running daemon is named as such.
+	mkdir -m 700 sockdir
+	NAMECACHE_SOCKET=$PWD/sockdir/socket "$NC_CLI" daemon start
+	NAMECACHE_SOCKET=$PWD/sockdir/socket run --separate-stderr "$NC_CLI" doctor
+	NAMECACHE_SOCKET=$PWD/sockdir/socket "$NC_CLI" daemon stop
+	[[ $(item daemon) == "ok "*"running on socket $PWD/sockdir/socket"* ]]
 }
 
 @test "doctor takes no arguments" {
