@@ -859,6 +859,10 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 			filled = 1;
 			continue;
 		}
+		if (w.hot && (hs & 1)) { /* a drain of the hot queue runs */
+			q->doubt = NC_DOUBT_HOT;
+			return NC_Q_MISS;
+		}
 		c = nc__coherent(ans.own, w.hot);
 		if (c == 0 || c == NC_COHERENT_HOT) {
 			q->doubt = c ? NC_DOUBT_HOT : NC_DOUBT_EVENTS;

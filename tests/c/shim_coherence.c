@@ -24,6 +24,10 @@
  * programs run as an unprivileged user, so that permission changes
  * (chmod of directories and files) change the answers.
  */
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include "shimtest.h"
 
 #define COH_UID 65534
@@ -88,6 +92,7 @@ struct coh_result {
 	unsigned long lookups, differences;
 	unsigned long long calls, hits;
 	int uring, epoll; /* records with check=uring, check=epoll */
+	int shared, own;  /* records with cache=shared, cache=process */
 };
 
 /* Records of @path whose check is "uring" and "epoll". */
@@ -101,6 +106,86 @@ static void coh_checks(const char *path, int *uring, int *epoll)
 		*epoll += !strncmp(p, " check=epoll", 12);
 	}
 	free(buf);
+}
+
+/* Records of @path with cache=shared and cache=process. */
+static void coh_caches(const char *path, int *shared, int *own)
+{
+	char *buf = nc_read_file(path, NULL);
+
+	*shared = *own = 0;
+	for (const char *p = buf; p && (p = strstr(p, " cache=")); p++) {
+		*shared += !strncmp(p, " cache=shared", 13);
+		*own += !strncmp(p, " cache=process", 14);
+	}
+	free(buf);
+}
+
+/*
+ * A real daemon for the shared-cache runs: `namecache daemon start
+ * --foreground` on a private socket, as @uid (the checker's: it attaches
+ * only to a daemon with its own credentials).  Returns its pid once it
+ * answers; the socket's path in @sock.
+ */
+static pid_t coh_daemon(int uid, char *sock, size_t cap, char *sdir,
+			size_t scap)
+{
+	char cli[PATH_MAX + 32], tdir[PATH_MAX], env_sock[PATH_MAX + 64];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	pid_t pid;
+
+	nc_scratch_dir(sdir, scap, "coh-daemon");
+	CHECK(chmod(sdir, 0700));
+	if (uid >= 0)
+		CHECK(chown(sdir, (uid_t)uid, (gid_t)uid));
+	if ((size_t)snprintf(sock, cap, "%s/socket", sdir) >= cap ||
+	    strlen(sock) >= sizeof(sa.sun_path))
+		NC_FAIL("socket path too long: %s/socket", sdir);
+	snprintf(env_sock, sizeof(env_sock), "NAMECACHE_SOCKET=%.*s",
+		 (int)(sizeof(env_sock) - 20), sock);
+	snprintf(cli, sizeof(cli), "%s/../bin/namecache",
+		 nc_test_dir(tdir, sizeof(tdir)));
+	pid = fork();
+	CHECK(pid);
+	if (pid == 0) {
+		char *const argv[] = {cli, "daemon", "start", "--foreground",
+				      NULL};
+		char *const envp[] = {env_sock, "PATH=/usr/bin:/bin", NULL};
+
+		if (uid >= 0 &&
+		    (setgroups(0, NULL) < 0 ||
+		     setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) < 0 ||
+		     setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0))
+			_exit(126);
+		execve(cli, argv, envp);
+		_exit(127);
+	}
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	for (int i = 0; i < 500; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int ok = fd >= 0 &&
+			 connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return pid;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	NC_FAIL("the daemon did not come up on %s", sock);
+	return -1;
+}
+
+static void coh_daemon_stop(pid_t pid, const char *sdir)
+{
+	int st;
+
+	kill(pid, SIGTERM);
+	CHECK(waitpid(pid, &st, 0));
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	nc_rm_rf(sdir);
 }
 
 /* Print the program's difference lines as TAP comments. */
@@ -235,10 +320,12 @@ static void coh_private(const char *dir)
  * environment @env; the summary into @res.  Fails the test if the run
  * does not complete.
  */
-static void coh_run(const char *tag, long ops, unsigned salt,
-		    const char *const *args, const char *const *env,
-		    struct coh_result *res)
+static void coh_run_in(int shared, const char *tag, long ops, unsigned salt,
+		       const char *const *args, const char *const *env,
+		       struct coh_result *res)
 {
+	char sock[PATH_MAX + 16], sdir[PATH_MAX], env_sock[PATH_MAX + 64];
+	pid_t daemon = -1;
 	char dir[PATH_MAX], tree[PATH_MAX + 16], stats[PATH_MAX + 32],
 	    prog[PATH_MAX + 32], tdir[PATH_MAX], s_seed[32], s_ops[32];
 	const char *argv[16], *envv[8];
@@ -249,6 +336,12 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 
 	o.uid = coh_scratch(dir, sizeof(dir), tag);
 	coh_tree(dir, tree, sizeof(tree), o.uid);
+	if (shared) {
+		daemon =
+		    coh_daemon(o.uid, sock, sizeof(sock), sdir, sizeof(sdir));
+		snprintf(env_sock, sizeof(env_sock), "NAMECACHE_SOCKET=%.*s",
+			 (int)(sizeof(env_sock) - 20), sock);
+	}
 	snprintf(stats, sizeof(stats), "NAMECACHE_STATS=%s/stats", dir);
 	snprintf(prog, sizeof(prog), "%s/coherence-prog",
 		 nc_test_dir(tdir, sizeof(tdir)));
@@ -267,6 +360,8 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 	argv[k] = NULL;
 	envv[ke++] = stats;
 	envv[ke++] = "NAMECACHE_WARMUP=0"; /* every lookup after the first */
+	if (shared)
+		envv[ke++] = env_sock;
 	for (const char *const *e = env; e && *e && ke < 7; e++)
 		envv[ke++] = *e;
 	envv[ke] = NULL;
@@ -287,14 +382,17 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 	if (coh_stats(stats, &res->calls, &res->hits) <= 0)
 		NC_FAIL("%s: no statistics record in %s", tag, stats);
 	coh_checks(stats, &res->uring, &res->epoll);
+	coh_caches(stats, &res->shared, &res->own);
+	if (shared)
+		coh_daemon_stop(daemon, sdir);
 	printf("# %s: seed %s ops %ld lookups %lu differences %lu hits %llu "
 	       "of %llu interposed lookups (%.1f%%), checks: uring in %d "
-	       "records, epoll in %d\n",
+	       "records, epoll in %d; shared cache in %d, own in %d\n",
 	       tag, s_seed, res->ops, res->lookups, res->differences, res->hits,
 	       res->calls,
 	       res->calls ? 100.0 * (double)res->hits / (double)res->calls
 			  : 0.0,
-	       res->uring, res->epoll);
+	       res->uring, res->epoll, res->shared, res->own);
 	fflush(stdout);
 	nc_run_free(&r);
 	coh_private(dir);
@@ -307,6 +405,14 @@ static void coh_run(const char *tag, long ops, unsigned salt,
 		CHECK(chmod(path, 0755));
 	}
 	nc_rm_rf(dir);
+}
+
+/* With the process's own cache (no daemon). */
+static void coh_run(const char *tag, long ops, unsigned salt,
+		    const char *const *args, const char *const *env,
+		    struct coh_result *res)
+{
+	coh_run_in(0, tag, ops, salt, args, env, res);
 }
 
 static void coh_expect_clean(const struct coh_result *res, long ops)
@@ -458,6 +564,68 @@ static void coh_own(const char *cmode)
 	ASSERT(hits * 2 > calls);
 	nc_run_free(&r);
 	nc_rm_rf(dir);
+}
+
+/*
+ * The shared cache: the checker attached to a real daemon (every record
+ * says so), another process changing the tree, the checks through the
+ * checker's io_uring and through epoll_wait; the checker's own changes;
+ * relaxed mode with a zero bound.  The daemon fills asynchronously, so
+ * hits come from the lookups after each fill.
+ */
+static void coh_expect_shared(const struct coh_result *res)
+{
+	ASSERT(res->shared >= 1);
+	ASSERT_EQ(res->own, 0);
+}
+
+TEST(shared_other_process)
+{
+	struct coh_result res;
+	long ops = coh_ops(15);
+
+	coh_run_in(1, "shared", ops, 10, NULL, coh_uring, &res);
+	coh_expect_clean(&res, ops);
+	coh_expect_shared(&res);
+	coh_expect_check(&res, 1);
+}
+
+TEST(shared_other_process_epoll)
+{
+	struct coh_result res;
+	long ops = coh_ops(10);
+
+	coh_run_in(1, "shared-epoll", ops, 11, NULL, coh_epoll, &res);
+	coh_expect_clean(&res, ops);
+	coh_expect_shared(&res);
+	coh_expect_check(&res, 0);
+}
+
+TEST(shared_own_mutations)
+{
+	static const char *const args[] = {"--self", NULL};
+	struct coh_result res;
+	long ops = coh_ops(10);
+
+	coh_run_in(1, "shared-own", ops, 12, args, NULL, &res);
+	coh_expect_clean(&res, ops);
+	coh_expect_shared(&res);
+}
+
+TEST(shared_relaxed_zero_staleness)
+{
+	static const char *const env[] = {"NAMECACHE_MODE=relaxed",
+					  "NAMECACHE_MAX_STALE_US=0", NULL};
+	struct coh_result res;
+	long ops = coh_ops(10);
+
+	coh_run_in(1, "shared-relaxed", ops, 13, NULL, env, &res);
+	/* A zero bound asks both of the daemon's queues at every hit: fewer
+	 * hits than strict mode's, which asks only the queues a walk needs. */
+	ASSERT_EQ(res.differences, 0);
+	ASSERT(res.ops >= ops);
+	ASSERT(res.hits > 0);
+	coh_expect_shared(&res);
 }
 
 TEST(own_changes_relaxed)
