@@ -573,8 +573,15 @@ static void coh_own(const char *cmode)
  * relaxed mode with a zero bound.  The daemon fills asynchronously, so
  * hits come from the lookups after each fill.
  */
-static void coh_expect_shared(const struct coh_result *res)
+static void coh_expect_shared(const struct coh_result *res, long ops)
 {
+	ASSERT_EQ(res->differences, 0);
+	ASSERT(res->ops >= ops);
+	ASSERT(res->lookups > 0);
+	/* Hits come after the daemon's asynchronous fills: fewer than in
+	 * the process's own cache on a loaded machine, never none. */
+	ASSERT(res->hits > 0);
+	ASSERT(res->hits * 100 >= res->calls); /* at least 1% */
 	ASSERT(res->shared >= 1);
 	ASSERT_EQ(res->own, 0);
 }
@@ -585,8 +592,7 @@ TEST(shared_other_process)
 	long ops = coh_ops(15);
 
 	coh_run_in(1, "shared", ops, 10, NULL, coh_uring, &res);
-	coh_expect_clean(&res, ops);
-	coh_expect_shared(&res);
+	coh_expect_shared(&res, ops);
 	coh_expect_check(&res, 1);
 }
 
@@ -596,8 +602,7 @@ TEST(shared_other_process_epoll)
 	long ops = coh_ops(10);
 
 	coh_run_in(1, "shared-epoll", ops, 11, NULL, coh_epoll, &res);
-	coh_expect_clean(&res, ops);
-	coh_expect_shared(&res);
+	coh_expect_shared(&res, ops);
 	coh_expect_check(&res, 0);
 }
 
@@ -608,8 +613,7 @@ TEST(shared_own_mutations)
 	long ops = coh_ops(10);
 
 	coh_run_in(1, "shared-own", ops, 12, args, NULL, &res);
-	coh_expect_clean(&res, ops);
-	coh_expect_shared(&res);
+	coh_expect_shared(&res, ops);
 }
 
 TEST(shared_relaxed_zero_staleness)
@@ -620,12 +624,7 @@ TEST(shared_relaxed_zero_staleness)
 	long ops = coh_ops(10);
 
 	coh_run_in(1, "shared-relaxed", ops, 13, NULL, env, &res);
-	/* A zero bound asks both of the daemon's queues at every hit: fewer
-	 * hits than strict mode's, which asks only the queues a walk needs. */
-	ASSERT_EQ(res.differences, 0);
-	ASSERT(res.ops >= ops);
-	ASSERT(res.hits > 0);
-	coh_expect_shared(&res);
+	coh_expect_shared(&res, ops);
 }
 
 TEST(own_changes_relaxed)
