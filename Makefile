@@ -143,7 +143,7 @@ check-nodeps: all
 check-c: all $(TEST_BINS)
 	$(Q)NC_TEST_TIMEOUT=$(TEST_TIMEOUT) tests/run-tests.sh $(TEST_BINS)
 
-check-bats: all
+check-bats: all $(TEST_HELPERS)
 	$(Q)tests/run-tests.sh -- $(BATS_SUITES)
 
 # The concurrent unit tests under ThreadSanitizer and valgrind.
