@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# Attach and detach: with a daemon reachable on the socket, every process
+# image under the shim attaches to the shared cache (cache=shared in its
+# record), under `namecache run` as under LD_PRELOAD alone; without one,
+# or with --no-daemon, it uses the in-process cache and says why.  A path
+# one process looked up is a hit for the next process (no warmup in
+# shared mode), and `namecache run` without a daemon runs a session
+# daemon of its own for the command's lifetime only.  Answers are always
+# those of a run without namecache.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load lib-namecache
+load lib-daemon
+
+setup() {
+	ncd_setup
+	ncd_tree "$D/tree" 50
+	mapfile -t paths <"$D/tree.list"
+	ncd_plain plain "$LOOKUP" show "${paths[@]}"
+	assert_equal "$(cat "$T/plain.rc")" 0
+}
+
+teardown() {
+	ncd_teardown
+}
+
+# under_run NAME ARGS...: `namecache run --stats ARGS... -- lookup-prog
+# show PATHS` with the records also in NAME.rec; the table in NAME.stats.
+under_run() {
+	local name=$1 rc
+	shift
+	timeout -k 2 60 env NAMECACHE_STATS="$T/$name.rec" \
+		"$NC_CLI" run --stats "$@" -- "$LOOKUP" show -w 200 "${paths[@]}" \
+		>"$T/$name.out" 2>"$T/$name.raw" </dev/null && rc=0 || rc=$?
+	echo "$rc" >"$T/$name.rc"
+	nc_split_stats "$T/$name.raw" "$T/$name.err" "$T/$name.stats"
+}
+
+@test "namecache run with a running daemon: every image attaches, the answers are the plain ones" {
+	ncd_start
+	under_run shared
+	ncd_same_run plain shared
+	ncd_assert_all "$T/shared.rec" cache=shared
+	run grep '^namecache: shared cache: ' "$T/shared.stats"
+	assert_output --regexp '^namecache: shared cache: [1-9][0-9]* process images? attached, 0 in-process'
+	ncd_status_value fills
+	[ "$REPLY" -gt 0 ] || fail "the daemon filled nothing"
+	ncd_wait_clients 0 5
+}
+
+@test "namecache run --no-daemon keeps the in-process cache and says why" {
+	ncd_start
+	under_run local --no-daemon
+	ncd_same_run plain local
+	ncd_assert_all "$T/local.rec" cache=process
+	run grep -c ' why=[a-z]' "$T/local.rec"
+	assert_output "$(ncd_records "$T/local.rec")"
+	run grep '^namecache: shared cache: ' "$T/local.stats"
+	assert_output --regexp '^namecache: shared cache: 0 process images? attached, [1-9][0-9]* in-process \(.+\)'
+	ncd_status_value fills
+	assert_equal "$REPLY" 0
+}
+
+@test "LD_PRELOAD alone attaches to a reachable daemon, and without one is in-process (why=nodaemon)" {
+	ncd_shim none "$LOOKUP" show "${paths[@]}"
+	ncd_same_run plain none
+	ncd_assert_all "$T/none.rec" cache=process
+	ncd_assert_all "$T/none.rec" why=nodaemon
+
+	ncd_start
+	ncd_shim attached "$LOOKUP" show -w 200 "${paths[@]}"
+	ncd_same_run plain attached
+	ncd_assert_all "$T/attached.rec" cache=shared
+	# A shell and the programs it starts: every image attaches.
+	ncd_shim sh sh -c '"$0" show -w 200 "$@" && "$0" show -w 200 "$@" | cat' \
+		"$LOOKUP" "${paths[@]}"
+	[ "$(ncd_records "$T/sh.rec")" -ge 3 ] || fail "$(cat "$T/sh.rec")"
+	ncd_assert_all "$T/sh.rec" cache=shared
+}
+
+@test "a second process hits on the paths the first looked up" {
+	ncd_plain plain1 "$LOOKUP" show -r 1 "${paths[@]}"
+	ncd_start
+	ncd_shim first "$LOOKUP" show -r 1 -w 200 "${paths[@]}"
+	ncd_same_run plain1 first
+	ncd_assert_all "$T/first.rec" cache=shared
+	# The daemon fills asynchronously: a later process sees the fills
+	# once they are made.
+	local i h c
+	for ((i = 0; i < 30; i++)); do
+		rm -f "$T/second.rec"
+		ncd_shim second "$LOOKUP" show -r 1 -w 200 "${paths[@]}"
+		read -r h c < <(ncd_hits "$T/second.rec" "stat lstat")
+		[ $((h * 10)) -ge $((c * 9)) ] && break
+		sleep 0.1
+	done
+	ncd_same_run first second
+	ncd_assert_all "$T/second.rec" cache=shared
+	# Each path once per family in the second process: no repeat, so
+	# every hit comes from what the first process's misses filled.
+	ncd_assert_hit_share "$T/second.rec" 90 "stat lstat"
+	ncd_status_value entries
+	[ "$REPLY" -ge 50 ] || fail "the daemon has $REPLY entries"
+}
+
+@test "namecache run without a daemon runs a session daemon for the command only" {
+	run -3 ncd status
+	local rc=0
+	timeout -k 2 60 env T="$T" NAMECACHE_STATS="$T/session.rec" \
+		"$NC_CLI" run -- sh -c '"$0" show -w 200 "$@" >"$T/session.out" &&
+			echo "$NAMECACHE_SOCKET" >"$T/socket" &&
+			stat -c "%a %u" "${NAMECACHE_SOCKET%/*}" >"$T/mode" &&
+			"$NC_CLI" daemon status >"$T/status"' \
+		"$LOOKUP" "${paths[@]}" </dev/null || rc=$?
+	assert_equal "$rc" 0
+	nc_assert_same_file "$T/plain.out" "$T/session.out"
+	ncd_assert_all "$T/session.rec" cache=shared
+	local sock pid
+	sock=$(cat "$T/socket")
+	[ -n "$sock" ] && [ "$sock" != "$NAMECACHE_SOCKET" ] ||
+		fail "the command's socket: '$sock'"
+	assert_equal "$(cat "$T/mode")" "700 $(id -u)"
+	pid=$(sed -n 's/^pid: //p' "$T/status")
+	[[ $pid =~ ^[0-9]+$ ]] || fail "no session daemon: $(cat "$T/status")"
+	# Stopped with the command, and its socket gone.
+	ncd_wait_gone "$pid" 5
+	[ ! -e "$sock" ] || fail "the session socket $sock is left"
+	run -3 ncd status
+}

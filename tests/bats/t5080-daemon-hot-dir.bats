@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# Doubt stays where the changes are.  In strict mode a cached answer is
+# trusted only while no event that could affect its path is waiting; a
+# writer that keeps changing one directory (appends and creations, as a
+# build's output directory gets) must not put every other lookup in
+# doubt.  Readers looking up paths in other directories while the writer
+# runs: every answer the kernel's, and at least 90% of them hits.  The
+# same readers looking up the written directory, and paths through it:
+# every answer the kernel's (lookup-prog diff brackets each answer
+# between two kernel answers; the writer only moves them one way).
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load lib-namecache
+load lib-daemon
+
+setup() {
+	ncd_setup
+	W=$D/w
+	mkdir -p "$W/sub/deeper"
+	echo x >"$W/sub/deeper/x"
+	local k i
+	for k in 1 2 3; do
+		ncd_tree "$D/r$k" 30
+		mkdir "$D/r$k/sub"
+		echo y >"$D/r$k/sub/y"
+		echo "$D/r$k/sub/y"
+		echo "$D/r$k"
+	done >"$D/r.list"
+	cat "$D"/r?.list >>"$D/r.list"
+	# The written directory: the files the writer appends to, names it
+	# creates (with the prefixes a and b) or not, and paths through it.
+	{
+		echo "$W"
+		for ((i = 0; i < 16; i++)); do
+			echo "$W/w$i"
+		done
+		for ((i = 0; i < 400; i += 8)); do
+			echo "$W/a$i"
+			echo "$W/b$i"
+		done
+		echo "$W/sub"
+		echo "$W/sub/deeper/x"
+		echo "$W/sub/deeper/../deeper/x"
+		echo "$W/sub/nothing"
+	} >"$D/w.list"
+	ncd_start
+	# Everything looked up once, so the daemon watches both sides.
+	ncd_shim warm "$LOOKUP" diff -r 2 -f "$D/r.list" -f "$D/w.list"
+	ncd_assert_no_difference warm
+	sleep 0.3
+}
+
+teardown() {
+	ncd_teardown
+}
+
+# writer PREFIX MS [PAUSE]: the writer on $W in the background ($writer),
+# pausing PAUSE microseconds after each append (default 0: as fast as it
+# can, some 150,000 appends a second here).
+writer() {
+	timeout -k 2 30 "$LOOKUP" write -n "$1" -p "${3:-0}" -s "$PAGE" "$W" \
+		"$2" >"$T/writer-$1.out" 2>&1 </dev/null &
+	writer=$!
+	NCD_PIDS+=("$writer")
+}
+
+# readers_start NAME MS LIST: two readers of LIST for MS milliseconds in
+# the background; return once both have attached (before the writers
+# start and compete with the daemon for the CPU).
+readers_start() {
+	(ncd_shim "$1-1" "$LOOKUP" diff -t "$2" -s "$PAGE" -f "$3") &
+	reader_a=$!
+	(ncd_shim "$1-2" "$LOOKUP" diff -t "$2" -s "$PAGE" -f "$3") &
+	reader_b=$!
+	NCD_PIDS+=("$reader_a" "$reader_b")
+	ncd_wait_clients 2 5
+}
+
+# readers_wait NAME: wait for the readers; both exact, both attached.
+readers_wait() {
+	nc_wait_pid "$reader_a" 60
+	nc_wait_pid "$reader_b" 60
+	cat "$T/$1-1.rec" "$T/$1-2.rec" >"$T/$1.rec"
+	ncd_assert_all "$T/$1.rec" cache=shared
+	ncd_assert_no_difference "$1-1"
+	ncd_assert_no_difference "$1-2"
+}
+
+# elsewhere PAUSE [PREFIX...]: readers of the other directories while a
+# writer runs with PAUSE for each PREFIX (default: one writer): exact
+# answers, and at least 90% hits.
+elsewhere() {
+	local pause=$1 p pids=()
+	shift
+	readers_start other 1500 "$D/r.list"
+	for p in "${@:-a}"; do
+		writer "$p" 1500 "$pause"
+		pids+=("$writer")
+	done
+	readers_wait other
+	for p in "${pids[@]}"; do
+		nc_wait_pid "$p" 30
+		assert_equal "$status" 0
+	done
+	for p in "${@:-a}"; do
+		[[ $(cat "$T/writer-$p.out") =~ ^writes\ [1-9] ]] ||
+			fail "$(cat "$T/writer-$p.out")"
+		echo "# writer $p: $(cat "$T/writer-$p.out")" >&3
+	done
+	ncd_assert_hit_share "$T/other.rec" 90
+}
+
+@test "a writer hammers one directory: readers elsewhere get >= 90% hits and exact answers" {
+	elsewhere 0 a b
+}
+
+@test "a writer at ten times a build's pace in one directory: readers elsewhere get >= 90% hits and exact answers" {
+	elsewhere 1000
+}
+
+@test "the same readers looking up the written directory stay exact" {
+	readers_start written 1200 "$D/w.list"
+	writer b 1200
+	readers_wait written
+	nc_wait_pid "$writer" 30
+	assert_equal "$status" 0
+}
+
+@test "a directory that turns hot while readers walk through it: exact answers" {
+	# The readers start while the directory is quiet (cached, trusted),
+	# and the writer starts in the middle of their walks through it.
+	(ncd_shim walk-1 "$LOOKUP" diff -t 1500 -s "$PAGE" -f "$D/w.list" \
+		-f "$D/r.list") &
+	local a=$!
+	NCD_PIDS+=("$a")
+	sleep 0.5
+	writer a 800
+	nc_wait_pid "$a" 60
+	nc_wait_pid "$writer" 30
+	ncd_assert_no_difference walk-1
+	ncd_assert_all "$T/walk-1.rec" cache=shared
+}
