@@ -120,11 +120,16 @@ void nc__attach_begin(void)
 	/* A Unix stream connect completes at once, or fails at once (no
 	 * listener; EAGAIN: a backlog full of unaccepted connections, a
 	 * stopped daemon's). */
-	if (syscall(SYS_connect, fd, &sa, sizeof(sa)) < 0 ||
-	    syscall(SYS_sendto, fd, &req, sizeof(req),
+	if (syscall(SYS_connect, fd, &sa, sizeof(sa)) < 0) {
+		give_up(NC_WHY_NODAEMON);
+		return;
+	}
+	/* Connected: a daemon listens.  One that hangs up at once (another
+	 * user's) refuses us. */
+	if (syscall(SYS_sendto, fd, &req, sizeof(req),
 		    MSG_NOSIGNAL | MSG_DONTWAIT, NULL,
 		    0) != (long)sizeof(req)) {
-		give_up(NC_WHY_NODAEMON);
+		give_up(NC_WHY_REFUSED);
 		return;
 	}
 	nc__c.attach_deadline_ns = mono_ns() + ATTACH_WAIT_NS;

@@ -33,6 +33,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -119,7 +120,7 @@ void nc__cache_set_socket(const char *path)
 int nc__cache_why(int *attached)
 {
 	*attached = was_attached;
-	return nc__c.shared ? NC_WHY_NONE : nc__c.why;
+	return nc__c.why; /* NONE while attached, or why it left */
 }
 
 void nc__cache_chain(int libc)
@@ -675,6 +676,27 @@ static void lost(int why)
 	__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }
 
+/*
+ * Events that stay queued may mean that nobody drains them any more: every
+ * 256th lookup in doubt looks whether the daemon closed the connection
+ * (it exited, or was killed).  Then the image leaves the shared cache: its
+ * lookups go straight to the C library instead of checking a queue that
+ * only grows.  A daemon started later serves the processes started later.
+ */
+static void daemon_alive(void)
+{
+	static unsigned doubts;
+	char b;
+
+	if ((__atomic_add_fetch(&doubts, 1, __ATOMIC_RELAXED) & 255) ||
+	    !nc__writer_trylock())
+		return;
+	if (syscall(SYS_recvfrom, nc__c.sfd, &b, 1, MSG_PEEK | MSG_DONTWAIT,
+		    NULL, NULL) == 0)
+		lost(NC_WHY_LOST);
+	nc__writer_unlock();
+}
+
 /* The daemon flushed and made new inotify instances: fetch them (one
  * thread at a time; the others pass through meanwhile). */
 static void refresh(void)
@@ -866,6 +888,8 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		c = nc__coherent(ans.own, w.hot);
 		if (c == 0 || c == NC_COHERENT_HOT) {
 			q->doubt = c ? NC_DOUBT_HOT : NC_DOUBT_EVENTS;
+			if (nc__c.shared)
+				daemon_alive();
 			return NC_Q_MISS;
 		}
 		if (c < 0)

@@ -96,10 +96,13 @@ live_across_restart() {
 	ncd_assert_all "$T/live.rec" cache=shared
 }
 
-@test "a process attached to the old daemon attaches to the new one" {
-	skip "a client whose daemon stopped stays on the old arena, in doubt for good, and never attaches to the next daemon"
+# A process does not move to another daemon's cache (other threads may be
+# walking the old one); it leaves the shared cache and says why.
+@test "a process whose daemon went away leaves the shared cache (why=lost)" {
 	live_across_restart
-	ncd_wait_clients 1 4
+	ncd_step sh -c 'echo again >>"$0"' "$D/tree/f1"
 	nc_wait_pid "$live" 30
 	ncd_assert_no_difference live
+	run grep -c ' cache=shared why=lost ' "$T/live.rec"
+	assert_output 1
 }

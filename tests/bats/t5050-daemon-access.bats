@@ -96,7 +96,6 @@ as_nobody_own_dir() {
 }
 
 @test "a client refused for its credentials says so (why=creds or refused)" {
-	skip "the daemon closes another user's connection without a word, and the client's failed request counts as why=nodaemon"
 	other_user
 	as_nobody_own_dir cred
 	refused cred creds refused
