@@ -209,10 +209,11 @@ int nc__cmd_daemon(int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : NULL;
 	char sock[108];
 
-	if (sub && (!strcmp(sub, "--foreground") || !strcmp(sub, "start")))
-		return start(argc - (strcmp(sub, "start") ? 0 : 1),
-			     argv + (strcmp(sub, "start") ? 0 : 1));
-	if (!sub || (strcmp(sub, "stop") && strcmp(sub, "status"))) {
+	if (sub && !strcmp(sub, "start"))
+		return start(argc - 1, argv + 1);
+	if (sub && !strcmp(sub, "--foreground")) /* daemon --foreground */
+		return start(argc, argv);
+	if (!sub || (strcmp(sub, "stop") != 0 && strcmp(sub, "status") != 0)) {
 		nc__err("usage: namecache daemon start [--foreground] "
 			"[--arena-mb N] | stop | status");
 		return NC_EXIT_USAGE;

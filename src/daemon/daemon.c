@@ -120,16 +120,26 @@ int nc_daemon_prepare_dir(const char *sock, char *err, unsigned long n)
 	return 0;
 }
 
+/* @sock into @sa: 0, or -1 (ENAMETOOLONG). */
+static int set_path(struct sockaddr_un *sa, const char *sock)
+{
+	size_t n = strlen(sock);
+
+	if (n >= sizeof(sa->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa->sun_path, sock, n + 1);
+	return 0;
+}
+
 static int connect_to(const char *sock)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
-	if (strlen(sock) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (set_path(&sa, sock) < 0)
 		return -1;
-	}
-	strcpy(sa.sun_path, sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -470,7 +480,10 @@ static int listen_on(const char *sock, int *lockfd)
 			"namecache: a daemon is already running on %s\n", sock);
 		return -3;
 	}
-	strcpy(sa.sun_path, sock);
+	if (set_path(&sa, sock) < 0) {
+		die_line(sock);
+		return -1;
+	}
 	unlink(sock); /* a killed daemon's: we hold the lock */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
