@@ -3,6 +3,23 @@
 
 #include <string.h>
 
+/* The name of @i in @names (@n of them), or NULL when out of range. */
+static const char *name_at(const char *const *names, int n, int i)
+{
+	return i < 0 || i >= n ? NULL : names[i];
+}
+
+/* The index of the name of @len bytes at @name in @names from @first on,
+ * or -1. */
+static int index_of(const char *const *names, int first, int n,
+		    const char *name, unsigned long len)
+{
+	for (int i = first; i < n; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
 static const char *const family_names[NC_FAM_COUNT] = {
 #define NC__FAMILY_NAME(id, name, lookup) [NC_FAM_##id] = name,
     NC_FAMILIES(NC__FAMILY_NAME)
@@ -11,18 +28,12 @@ static const char *const family_names[NC_FAM_COUNT] = {
 
 const char *nc__family_name(int fam)
 {
-	if (fam < 0 || fam >= NC_FAM_COUNT)
-		return NULL;
-	return family_names[fam];
+	return name_at(family_names, NC_FAM_COUNT, fam);
 }
 
 int nc__family_lookup(const char *name, unsigned long len)
 {
-	for (int i = 0; i < NC_FAM_COUNT; i++)
-		if (strlen(family_names[i]) == len &&
-		    memcmp(family_names[i], name, len) == 0)
-			return i;
-	return -1;
+	return index_of(family_names, 0, NC_FAM_COUNT, name, len);
 }
 
 static const char *const doubt_names[NC_DOUBT_COUNT] = {
@@ -33,18 +44,12 @@ static const char *const doubt_names[NC_DOUBT_COUNT] = {
 
 const char *nc__doubt_name(int doubt)
 {
-	if (doubt < 0 || doubt >= NC_DOUBT_COUNT)
-		return NULL;
-	return doubt_names[doubt];
+	return name_at(doubt_names, NC_DOUBT_COUNT, doubt);
 }
 
 int nc__doubt_lookup(const char *name, unsigned long len)
 {
-	for (int i = 0; i < NC_DOUBT_COUNT; i++)
-		if (strlen(doubt_names[i]) == len &&
-		    memcmp(doubt_names[i], name, len) == 0)
-			return i;
-	return -1;
+	return index_of(doubt_names, 0, NC_DOUBT_COUNT, name, len);
 }
 
 static const char *const exec_names[NC_EXEC_COUNT] = {
@@ -55,18 +60,12 @@ static const char *const exec_names[NC_EXEC_COUNT] = {
 
 const char *nc__exec_name(int fate)
 {
-	if (fate < 0 || fate >= NC_EXEC_COUNT)
-		return NULL;
-	return exec_names[fate];
+	return name_at(exec_names, NC_EXEC_COUNT, fate);
 }
 
 int nc__exec_lookup(const char *name, unsigned long len)
 {
-	for (int i = 0; i < NC_EXEC_COUNT; i++)
-		if (strlen(exec_names[i]) == len &&
-		    memcmp(exec_names[i], name, len) == 0)
-			return i;
-	return -1;
+	return index_of(exec_names, 0, NC_EXEC_COUNT, name, len);
 }
 
 static const char *const why_names[NC_WHY_COUNT] = {
@@ -77,16 +76,11 @@ static const char *const why_names[NC_WHY_COUNT] = {
 
 const char *nc__why_name(int why)
 {
-	if (why < 0 || why >= NC_WHY_COUNT)
-		return NULL;
-	return why_names[why];
+	return name_at(why_names, NC_WHY_COUNT, why);
 }
 
+/* NONE's name is empty: never looked up. */
 int nc__why_lookup(const char *name, unsigned long len)
 {
-	for (int i = 1; i < NC_WHY_COUNT; i++)
-		if (strlen(why_names[i]) == len &&
-		    memcmp(why_names[i], name, len) == 0)
-			return i;
-	return -1;
+	return index_of(why_names, 1, NC_WHY_COUNT, name, len);
 }
