@@ -49,12 +49,6 @@ struct nc__cache nc__c = {.ifd = -1, .mfd = -1, .hifd = -1, .sfd = -1};
 static int was_attached;
 int nc__cache_state;
 
-/* The process whose cache this is, and a thread lent to a vfork child
- * (see in_owner()). */
-static pid_t owner_pid;
-static __thread pid_t borrower __attribute__((tls_model("initial-exec")));
-static int in_owner(void);
-
 static int cfg_mode = 0; /* NC_MODE_STRICT */
 static int cfg_check;	 /* NC_CHECK_AUTO */
 static int cfg_chain;	 /* 0: not known yet, 1: libc, 2: another library */
@@ -93,19 +87,6 @@ int nc__cache_check_used(void)
 	return nc__notify_check_used();
 }
 
-static void (*cfg_log)(const char *msg);
-
-void nc__cache_set_log(void (*log)(const char *msg))
-{
-	cfg_log = log;
-}
-
-void nc__cache_log(const char *msg)
-{
-	if (cfg_log)
-		cfg_log(msg);
-}
-
 void nc__cache_set_socket(const char *path)
 {
 	size_t n = strlen(path);
@@ -126,31 +107,12 @@ int nc__cache_why(int *attached)
 void nc__cache_chain(int libc)
 {
 	/* From the constructor: this image's process owns the cache. */
-	__atomic_store_n(&owner_pid, (pid_t)syscall(SYS_getpid),
-			 __ATOMIC_RELAXED);
+	nc__owner_set();
 	__atomic_store_n(&cfg_chain, libc ? 1 : 2, __ATOMIC_RELEASE);
 	/* Ask the daemon now: its reply has the program's start-up to come
 	 * (attach.c).  Nothing is waited for. */
 	if (libc && cfg_mode != 2 /* off */)
 		nc__attach_begin();
-}
-
-/* Only the owner writes: a vfork child that merely looks paths up (and so
- * was never marked borrowed) must not open descriptors that exist in its
- * table alone, nor drain the queue for its parent (see in_owner()). */
-int nc__writer_trylock(void)
-{
-	int expect = 0;
-
-	if (!in_owner())
-		return 0;
-	return __atomic_compare_exchange_n(&nc__c.writer, &expect, 1, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-void nc__writer_unlock(void)
-{
-	__atomic_store_n(&nc__c.writer, 0, __ATOMIC_RELEASE);
 }
 
 /*
@@ -196,7 +158,7 @@ static int start_shared(void)
 	if (r <= 0)
 		return r;
 	was_attached = 1;
-	nc__memo_init();
+	nc__memo_init(nc__notify_thread_exit);
 	if (cfg_mode == 1 /* relaxed */)
 		nc__own_scan();
 	nc__c.cwd_ident = 0;
@@ -221,7 +183,7 @@ static void start(void)
 
 	/* Before our constructor ran, pass through (and try again later);
 	 * a vfork child never starts the cache of the memory it borrows. */
-	if (chain == 0 || !in_owner())
+	if (chain == 0 || !nc__in_owner())
 		return;
 	if (!__atomic_compare_exchange_n(&nc__cache_state, &expect,
 					 NC_ST_STARTING, 0, __ATOMIC_ACQ_REL,
@@ -242,7 +204,7 @@ static void start(void)
 	}
 	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
 		goto off;
-	nc__memo_init();
+	nc__memo_init(nc__notify_thread_exit);
 	if (cfg_mode == 1 /* relaxed */)
 		nc__own_scan();
 	/* The notify descriptors are opened by the first watch (notify.c):
@@ -659,7 +621,6 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 }
 
 static int lookup(struct nc_query *q, uint64_t hash);
-static int borrowed(void);
 
 /*
  * Shared mode: the daemon flushed (its inotify instance is another one
@@ -736,7 +697,7 @@ static int query(struct nc_query *q)
 			return NC_Q_MISS;
 		}
 	}
-	if (borrowed()) { /* a vfork child on our memory (see in_owner) */
+	if (nc__borrowed()) { /* a vfork child on our memory (see in_owner) */
 		q->doubt = NC_DOUBT_MODE;
 		return NC_Q_MISS;
 	}
@@ -977,9 +938,7 @@ void nc__cache_fork_child(void)
 	 * drained it would steal the parent's events.  Start afresh. */
 	/* A forked child (a subshell) earns its own cache: its exit would
 	 * pay for the watches. */
-	__atomic_store_n(&owner_pid, (pid_t)syscall(SYS_getpid),
-			 __ATOMIC_RELAXED);
-	borrower = 0;
+	nc__owner_set();
 	nc__c.repeats = 0;
 	nc__c.mature = 0;
 	/* Alone in its process, the child may unmap what the parent's
@@ -1000,47 +959,11 @@ void nc__cache_fork_child(void)
 	__atomic_store_n(&nc__cache_state, NC_ST_NONE, __ATOMIC_RELEASE);
 }
 
-/*
- * A vfork child (and any clone that shares our memory but not our
- * descriptor table, working directory or credentials) runs the wrappers
- * on the parent's memory, on the parent thread's stack and thread-local
- * storage, until it execs or exits.  What it does to its own descriptors,
- * working directory or credentials must not reach the parent's cache
- * (Python's subprocess closes every descriptor in such a child: that used
- * to turn the parent's cache off), and its own lookups must not use the
- * parent's descriptors or publish its working directory.  So the calls
- * that change such process-private state first ask whether they run in
- * the process that owns the cache (one getpid(); they are rare); if not,
- * the calling thread's storage is marked "borrowed" by that pid, and
- * every query made while it is passes through.  The parent's thread,
- * once resumed, sees another pid and drops the mark (borrowed()).
- */
-
-static int in_owner(void)
-{
-	pid_t me = (pid_t)syscall(SYS_getpid);
-
-	if (me == __atomic_load_n(&owner_pid, __ATOMIC_RELAXED))
-		return 1;
-	borrower = me;
-	return 0;
-}
-
-static int borrowed(void)
-{
-	if (__builtin_expect(!borrower, 1))
-		return 0;
-	if ((pid_t)syscall(SYS_getpid) == borrower)
-		return 1;
-	borrower = 0;
-	return 0;
-}
-
 void nc__cache_cwd_changed(void)
 {
 	/* A vfork child's own directory: its queries pass through, and the
 	 * parent's working directory is still the one it knows. */
-	if (!in_owner())
+	if (!nc__in_owner())
 		return;
 	__atomic_fetch_add(&nc__c.cwd_gen, 1, __ATOMIC_SEQ_CST);
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
@@ -1055,7 +978,7 @@ void nc__cache_cwd_unstable(int delta)
 
 void nc__cache_flush_all(void)
 {
-	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY && in_owner())
+	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY && nc__in_owner())
 		ck_pr_store_int(&nc__c.flush_pending, 1);
 }
 
@@ -1066,12 +989,12 @@ int nc__cache_owns_fd(int fd)
 
 void nc__cache_fd_closing(int fd)
 {
-	if (nc__cache_owns_fd(fd) && in_owner())
+	if (nc__cache_owns_fd(fd) && nc__in_owner())
 		__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }
 
 void nc__cache_fds_closing(unsigned int first, unsigned int last)
 {
-	if (nc__notify_owns(first, last) && in_owner())
+	if (nc__notify_owns(first, last) && nc__in_owner())
 		__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
 }

@@ -1,7 +1,15 @@
 /*
- * Private state of the in-process cache, shared by cache.c (queries and
- * life cycle), notify.c (inotify, mountinfo, draining) and fill.c (the
- * writer's fill).
+ * Private state of the cache, shared by its files, which call each other
+ * in one direction only (no circle):
+ *
+ *   serve.c  (the daemon's entry)  -> cache.c, fill.c, notify.c, writer.c
+ *   cache.c  (queries, life cycle) -> attach.c, fill.c, notify.c, memo.c,
+ *                                     own.c, writer.c
+ *   attach.c (the shared client)   -> notify.c
+ *   fill.c   (the writer's fill)   -> notify.c, policy.c
+ *   notify.c (inotify, probes)     -> memo.c, own.c, policy.c, uring.c,
+ *                                     writer.c
+ *   memo.c, own.c, policy.c, uring.c, writer.c: none of the others
  *
  * What protects what:
  *   - nc__c.writer: a try-lock taken by the one thread that drains or
@@ -107,8 +115,15 @@ extern struct nc__cache nc__c;
 /* Report @msg through the shim's log, if it set one (nc__cache_set_log). */
 void nc__cache_log(const char *msg);
 
+/* writer.c: the writer try-lock (owner only), the owner, a vfork
+ * child's borrowed thread. */
 int nc__writer_trylock(void);
 void nc__writer_unlock(void);
+void nc__owner_set(void); /* this process owns the cache (fork child) */
+int nc__in_owner(void);	  /* and marks a borrowed thread if not */
+int nc__borrowed(void);	  /* a vfork child on this thread's memory? */
+/* Writer: (re)create the root dentry; 0 or -1 (writer.c). */
+int nc__fill_root(void);
 
 /* notify.c */
 int nc__notify_open(void); /* inotify + mountinfo; 0 or -1 */
@@ -202,8 +217,7 @@ void nc__own_scan(void); /* record inherited write descriptors, once */
 /* fill.c */
 /* Writer: fill the cache along @path (see fill.c).  */
 void nc__fill(const char *path, int nofollow);
-/* Writer: (re)create the root dentry; 0 or -1. */
-int nc__fill_root(void);
+
 /* Writer: compute the cwd dentry; 0 or -1. */
 int nc__fill_cwd(void);
 

@@ -40,29 +40,6 @@ static int lstat_raw(const char *path, struct stat *st)
 			    AT_SYMLINK_NOFOLLOW);
 }
 
-int nc__fill_root(void)
-{
-	struct nc_arena *a = &nc__c.arena;
-	struct nc_dentry *d;
-	struct stat st;
-	uint32_t idx;
-
-	if (lstat_raw("/", &st) < 0)
-		return -1;
-	d = nc__d_add(a, NULL, NC_NONE, "", 0, &idx);
-	if (!d)
-		return -1;
-	d->st = st;
-	d->flags = NC_D_LIVE | NC_D_DIR | NC_D_ROOT | NC_D_STAT;
-	nc__d_write_end(d);
-	ck_pr_store_32(&nc__c.root_idx, idx);
-	ck_pr_store_64(&nc__c.root_ident, d->ident);
-	/* For clients of a shared arena, which have no nc__c of ours. */
-	ck_pr_store_32(&a->hdr->root_idx, idx);
-	ck_pr_store_64(&a->hdr->root_ident, d->ident);
-	return 0;
-}
-
 /*
  * The absolute path of dentry @idx into @buf (PATH_MAX); length or -1.
  * -1 also when the chain up to the root is broken: a dropped directory

@@ -47,16 +47,20 @@ static __thread int mine_failed __attribute__((tls_model("initial-exec")));
 static pthread_key_t release_key;
 static int release_key_ok;
 
+static void (*at_exit)(void); /* what else goes with a thread's block */
+
 static void release(void *m)
 {
 	if (m == mine)
 		mine = NULL;
 	munmap(m, sizeof(struct thread_mem));
-	nc__notify_thread_exit(); /* the thread's probe goes with it */
+	if (at_exit)
+		at_exit(); /* the thread's probe goes with it (cache.c) */
 }
 
-void nc__memo_init(void)
+void nc__memo_init(void (*thread_exit)(void))
 {
+	at_exit = thread_exit;
 	if (!release_key_ok)
 		release_key_ok = pthread_key_create(&release_key, release) == 0;
 }

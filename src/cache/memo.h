@@ -62,6 +62,8 @@ int nc__sighted_before(uint64_t hash);
 
 /* When the cache starts (idempotent): the per-thread memory's destructor
  * key; without it no per-thread memory is used. */
-void nc__memo_init(void);
+void nc__memo_init(void (*thread_exit)(void)); /* @thread_exit: called
+						* when a thread's
+						* block is freed */
 
 #endif /* NC_MEMO_H */
