@@ -409,7 +409,13 @@ verdict:
 	q->fidx = w->fidx;
 	q->fident = ck_pr_load_64(&d->ident);
 	q->fseq = w->fseq;
-	q->armed = 1;
+	/* The real call resolves the path again.  Through a symbolic link it
+	 * may reach another object than the walk's (the link retargeted in
+	 * between): whose verdict would stay on this dentry, which the
+	 * link's event does not drop.  Without links, the names the call
+	 * passes are the walk's, and a change to any of them drops this
+	 * dentry or cuts it off. */
+	q->armed = !w->links;
 	return NC_Q_MISS;
 cold:
 	q->doubt = NC_DOUBT_COLD;
@@ -594,6 +600,7 @@ static int remembered(const struct nc_query *q, struct nc_walk *w,
 	w->named = m.named;
 	w->last_name_link = m.last_name_link;
 	w->hot = m.hot;
+	w->links = m.links;
 	w->neg = !!(flags & NC_D_NEG);
 	if (w->neg) {
 		w->err = neg_errno;
@@ -615,6 +622,7 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 	m.named = w->named;
 	m.last_name_link = w->last_name_link;
 	m.hot = w->hot;
+	m.links = w->links > 0;
 	if (nc__d_read_retry(d, w->fseq))
 		return;
 	nc__memo_put(hash, start, q->path, q->len_path, q->nofollow, topo, &m);

@@ -215,6 +215,10 @@ int nc__own_written(int known, uint64_t dev, uint64_t ino);
 void nc__own_scan(void); /* record inherited write descriptors, once */
 
 /* fill.c */
+/* The absolute path of dentry @idx, through its parents (no symbolic
+ * link), into @buf (PATH_MAX): its length, or -1 when its chain to the
+ * root is broken (writer only). */
+int nc__abs_path(uint32_t idx, char *buf);
 /* Writer: fill the cache along @path (see fill.c).  */
 void nc__fill(const char *path, int nofollow);
 

@@ -47,7 +47,7 @@ static int lstat_raw(const char *path, struct stat *st)
  * cut off from the root, and its slot may hold another dentry by now;
  * the names of such a chain are where things were, not where they are.
  */
-static int abs_path(uint32_t idx, char *buf)
+int nc__abs_path(uint32_t idx, char *buf)
 {
 	uint32_t chain[PATH_MAX / 2]; /* indices, the dentry first */
 	int n = 0, len = 0;
@@ -237,7 +237,7 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 				if (!p || p->ident != cd->parent_ident)
 					return;
 				cur = cd->parent;
-				alen = abs_path(cur, abs);
+				alen = nc__abs_path(cur, abs);
 				if (alen < 0)
 					return;
 			}
@@ -310,7 +310,7 @@ void nc__fill(const char *path, int nofollow)
 		if (!nc__c.cwd_ident || !c || c->ident != nc__c.cwd_ident)
 			return;
 	}
-	alen = abs_path(start, abs);
+	alen = nc__abs_path(start, abs);
 	if (alen < 0) {
 		if (path[0] != '/') {
 			/* The working directory or an ancestor moved: what the
@@ -333,8 +333,9 @@ void nc__fill(const char *path, int nofollow)
 		const struct nc_dentry *c = nc__dentry_at(&nc__c.arena, start);
 		struct stat st;
 
-		if (!c || abs_path(start, abs) < 0 || lstat_raw(abs, &st) < 0 ||
-		    st.st_ino != c->st.st_ino || st.st_dev != c->st.st_dev) {
+		if (!c || nc__abs_path(start, abs) < 0 ||
+		    lstat_raw(abs, &st) < 0 || st.st_ino != c->st.st_ino ||
+		    st.st_dev != c->st.st_dev) {
 			nc__cwd_forget(start);
 		}
 	}

@@ -34,7 +34,7 @@ struct memo_ent {
 	char path[NC_MEMO_PATH];
 };
 
-enum { M_NOFOLLOW = 1, M_NAMED = 2, M_LASTLINK = 4, M_HOT = 8 };
+enum { M_NOFOLLOW = 1, M_NAMED = 2, M_LASTLINK = 4, M_HOT = 8, M_LINKS = 16 };
 
 struct thread_mem {
 	uint16_t sightings[SIGHTINGS]; /* tags of paths seen; 0: empty */
@@ -138,6 +138,7 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 	out->named = !!(e->flags & M_NAMED);
 	out->last_name_link = !!(e->flags & M_LASTLINK);
 	out->hot = !!(e->flags & M_HOT);
+	out->links = !!(e->flags & M_LINKS);
 	return 1;
 }
 
@@ -161,7 +162,7 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 	e->flags =
 	    (uint8_t)((nofollow ? M_NOFOLLOW : 0) | (res->named ? M_NAMED : 0) |
 		      (res->last_name_link ? M_LASTLINK : 0) |
-		      (res->hot ? M_HOT : 0));
+		      (res->hot ? M_HOT : 0) | (res->links ? M_LINKS : 0));
 	memcpy(e->path, path, len);
 	__asm__ volatile("" ::: "memory");
 	e->key = k;

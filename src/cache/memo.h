@@ -33,8 +33,9 @@ struct nc_memo_hit {
 	uint64_t ident; /* its identity when remembered */
 	int named;	/* walk.h: named, last_name_link */
 	int last_name_link;
-	int hot; /* walk.h: hot (stable while topo is: a directory turns
-		  * hot only by being dropped and filled again) */
+	int hot;   /* walk.h: hot (stable while topo is: a directory turns
+		    * hot only by being dropped and filled again) */
+	int links; /* the walk followed a symbolic link (walk.h) */
 };
 
 /*

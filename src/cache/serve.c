@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,8 +158,10 @@ int nc__serve_mount(void)
 	return 1;
 }
 
-/* The live dentry @path resolves to, and its seqcount; NULL if none. */
-static struct nc_dentry *resolve(const char *path, int nofollow, unsigned *seq)
+/* The live dentry @path resolves to, its index and its seqcount; NULL if
+ * none. */
+static struct nc_dentry *resolve(const char *path, int nofollow, uint32_t *idx,
+				 unsigned *seq)
 {
 	const struct nc_arena *a = &nc__c.arena;
 	struct nc_walk w;
@@ -167,6 +170,7 @@ static struct nc_dentry *resolve(const char *path, int nofollow, unsigned *seq)
 		     nc__c.root_ident, nc__c.root_idx, nc__c.root_ident, path,
 		     nofollow) != W_FOUND)
 		return NULL;
+	*idx = w.fidx;
 	*seq = w.fseq;
 	return nc__dentry_at(a, w.fidx);
 }
@@ -176,21 +180,30 @@ static int is_verdict(int err)
 	return err == EACCES || err == EROFS || err == EPERM || err == ETXTBSY;
 }
 
+/*
+ * The real call is made on the dentry's own path, through its parents,
+ * not on the hint's path: through a symbolic link that path may reach
+ * another object by the time of the call (the link retargeted), whose
+ * answer would stay on this dentry, which the link's event does not drop.
+ * A change to any name of the dentry's own path drops it or cuts it off.
+ */
 static void verdict(const struct nc_hint *h)
 {
+	char abs[PATH_MAX];
+	uint32_t idx;
 	unsigned seq;
-	struct nc_dentry *d = resolve(h->path, h->nofollow, &seq);
+	struct nc_dentry *d = resolve(h->path, h->nofollow, &idx, &seq);
 	long r;
 	int err;
 
-	if (!d || ((d->flags & NC_D_DIR) && !(d->flags & NC_D_WATCHED)))
+	if (!d || ((d->flags & NC_D_DIR) && !(d->flags & NC_D_WATCHED)) ||
+	    nc__abs_path(idx, abs) < 0)
 		return;
 	if (h->op == NC_HINT_ACCESS) {
 		if (h->mode > 7)
 			return;
-		r = syscall(SYS_faccessat2, AT_FDCWD, h->path, h->mode,
-			    (h->eff ? AT_EACCESS : 0) |
-				(h->nofollow ? AT_SYMLINK_NOFOLLOW : 0));
+		r = syscall(SYS_faccessat2, AT_FDCWD, abs, h->mode,
+			    (h->eff ? AT_EACCESS : 0) | AT_SYMLINK_NOFOLLOW);
 		err = r < 0 ? errno : 0;
 		if ((r != 0 && !is_verdict(err)) || err >= NC_ACC_UNKNOWN ||
 		    nc__d_read_retry(d, seq))
@@ -204,9 +217,8 @@ static void verdict(const struct nc_hint *h)
 	} else {
 		struct statx stx;
 
-		r = syscall(SYS_statx, AT_FDCWD, h->path,
-			    h->nofollow ? AT_SYMLINK_NOFOLLOW : 0, h->mask,
-			    &stx);
+		r = syscall(SYS_statx, AT_FDCWD, abs, AT_SYMLINK_NOFOLLOW,
+			    h->mask, &stx);
 		if (r != 0 || nc__d_read_retry(d, seq))
 			return;
 		nc__d_write_begin(d);
