@@ -9,7 +9,8 @@
 #                        `git status` on a generated repository under the cache
 #   make bench           run the benchmarks and write docs/benchmarks.md
 #   make install         PREFIX=/usr/local DESTDIR= (bin, lib, header, man, .pc,
-#                        bash completion, contrib helpers); make uninstall
+#                        bash completion, contrib helpers, systemd user
+#                        units); make uninstall
 #   make SANITIZE=address,undefined check-c   the C tests under sanitizers
 #   make style | lint    clang-format check | cppcheck and clang-tidy
 #
@@ -26,6 +27,8 @@ MANDIR ?= $(DATADIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 NCDATADIR ?= $(DATADIR)/namecache
+# systemd looks for user units under lib/ whatever LIBDIR is.
+SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
 DESTDIR ?=
 
 CC ?= cc
@@ -127,6 +130,14 @@ $(B)/namecache.pc: contrib/namecache.pc.in include/namecache.h
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		$< > $@
 
+# The daemon's user service names the installed tool: made at every
+# install too.
+.PHONY: $(B)/namecache.service
+$(B)/namecache.service: contrib/systemd/namecache.service.in
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)sed -e 's|@BINDIR@|$(BINDIR)|' $< > $@
+
 include tests/tests.mk
 
 # `make check` first makes sure the Debian packages the tests need are
@@ -171,8 +182,7 @@ bench:
 # What `make install` installs: one SOURCE:DESTINATION:MODE word per file
 # (DESTINATION under $(DESTDIR)), and one LINK:TARGET word per symbolic
 # link.  `make uninstall` removes exactly these, then the directories of
-# $(NCDATADIR) it leaves empty.  A new file (a systemd unit of a later
-# shared-cache daemon, say) is one more word here.
+# $(NCDATADIR) it leaves empty.  A new file is one more word here.
 INSTALL_FILES := \
 	$(CLI):$(BINDIR)/namecache:755 \
 	$(SHIM):$(LIBDIR)/libnamecache.so:755 \
@@ -184,11 +194,13 @@ INSTALL_FILES := \
 	contrib/bats/namecache.bash:$(NCDATADIR)/bats/namecache.bash:644 \
 	contrib/git/namecache.gitconfig:$(NCDATADIR)/git/namecache.gitconfig:644 \
 	contrib/make/namecache.mk:$(NCDATADIR)/make/namecache.mk:644 \
-	contrib/bin/namecache-masquerade:$(NCDATADIR)/bin/namecache-masquerade:755
+	contrib/bin/namecache-masquerade:$(NCDATADIR)/bin/namecache-masquerade:755 \
+	contrib/systemd/namecache.socket:$(SYSTEMDUSERDIR)/namecache.socket:644 \
+	$(B)/namecache.service:$(SYSTEMDUSERDIR)/namecache.service:644
 INSTALL_LINKS := $(foreach p,make ninja git,\
 	$(NCDATADIR)/bin/$(p):namecache-masquerade)
 
-install: all $(B)/namecache.pc
+install: all $(B)/namecache.pc $(B)/namecache.service
 	$(Q)set -e; for w in $(INSTALL_FILES); do \
 		src=$${w%%:*}; dst=$${w#*:}; mode=$${dst##*:}; \
 		dst=$(DESTDIR)$${dst%:*}; \

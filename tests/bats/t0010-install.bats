@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # `make install` and `make uninstall` under DESTDIR: exactly the listed
 # files (the tool, the library, the header, the pkg-config file, the man
-# pages, the bash completion and the contrib helpers), working from where
+# pages, the bash completion, the contrib helpers and the systemd user
+# units), working from where
 # they were installed; and uninstall removes exactly those, leaving at
 # most empty directories and never a file that is not its own.
 
@@ -28,6 +29,8 @@ installed() {
 f 644 ./opt/nc/include/namecache.h
 f 755 ./opt/nc/lib/libnamecache.so
 f 644 ./opt/nc/lib/pkgconfig/namecache.pc
+f 644 ./opt/nc/lib/systemd/user/namecache.service
+f 644 ./opt/nc/lib/systemd/user/namecache.socket
 f 644 ./opt/nc/share/bash-completion/completions/namecache
 f 644 ./opt/nc/share/man/man1/namecache.1
 f 644 ./opt/nc/share/man/man3/namecache.3
@@ -45,10 +48,15 @@ f 644 ./opt/nc/share/namecache/make/namecache.mk"
 	nc_assert_same_file "$NC_TOP/contrib/completion/namecache.bash" \
 		"$p/share/bash-completion/completions/namecache"
 	nc_assert_same_file "$NC_TOP/man/namecache.1" "$p/share/man/man1/namecache.1"
+	nc_assert_same_file "$NC_TOP/contrib/systemd/namecache.socket" \
+		"$p/lib/systemd/user/namecache.socket"
+	# The service names the tool where it is installed (without DESTDIR).
+	run grep '^ExecStart=' "$p/lib/systemd/user/namecache.service"
+	assert_output "ExecStart=/opt/nc/bin/namecache daemon start --foreground"
 	# Installing twice is the same.
 	run make -C "$NC_TOP" -s B="$NC_BUILD" install DESTDIR="$dest" PREFIX=/opt/nc
 	assert_success
-	[ "$(installed | wc -l)" -eq 14 ]
+	[ "$(installed | wc -l)" -eq 16 ]
 	# A file of the user's own next to ours stays, with its directory.
 	echo mine >"$p/share/namecache/make/local.mk"
 	run make -C "$NC_TOP" -s B="$NC_BUILD" uninstall DESTDIR="$dest" PREFIX=/opt/nc
