@@ -30,8 +30,9 @@ pkgs_demo="git"
 # python3 and binutils (nm) are real programs the suites run.
 pkgs_check="bats bats-assert bats-support inotify-tools git python3 binutils"
 # A FUSE mount, xfs and btrfs images, strace counts, a preloaded jemalloc,
-# ninja through contrib/bin.
-opt_check="bindfs xfsprogs btrfs-progs strace libjemalloc2 ninja-build"
+# ninja through contrib/bin, the systemd user units (systemd-analyze
+# verify, systemd-socket-activate).
+opt_check="bindfs xfsprogs btrfs-progs strace libjemalloc2 ninja-build systemd"
 pkgs_bench="ninja-build gnuplot-nox python3 git bats"
 
 usage() {

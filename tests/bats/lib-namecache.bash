@@ -44,7 +44,7 @@ nc_package() {
 	setarch | setpriv | unshare) echo util-linux ;;
 	chattr) echo e2fsprogs ;;
 	ninja) echo ninja-build ;;
-	systemd-socket-activate) echo systemd ;;
+	systemd-*) echo systemd ;;
 	*) echo "$1" ;;
 	esac
 }

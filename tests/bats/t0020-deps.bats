@@ -38,7 +38,7 @@ need_root() {
 	for p in bats bats-assert bats-support inotify-tools git python3; do
 		[[ " ${lines[0]} " == *" $p "* ]] || fail "$p is not required"
 	done
-	for p in bindfs xfsprogs btrfs-progs strace libjemalloc2 ninja-build; do
+	for p in bindfs xfsprogs btrfs-progs strace libjemalloc2 ninja-build systemd; do
 		[[ ${lines[1]} == "optional: "* && " ${lines[1]#optional: } " == *" $p "* ]] ||
 			fail "$p is not optional"
 	done
