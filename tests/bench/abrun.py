@@ -2,7 +2,8 @@
 """Interleaved A/B/C/D runner: wall, user and system time of commands.
 
 abrun.py --out FILE [--rounds N] [--max-rounds N --budget SECONDS]
-         [--warmup N [--warmup-first]] [--capture] [--strace DIR] [--errdir DIR] < SPEC
+         [--warmup N [--warmup-first] [--warmup-also REGEX]] [--capture]
+         [--strace DIR] [--stats DIR] [--errdir DIR] < SPEC
 
 SPEC has one line per (benchmark, configuration), tab-separated:
     BENCH  CONFIG  CWD  PREPARE  COMMAND
@@ -12,7 +13,10 @@ is started, so none is timed); leading NAME=VALUE words set environment
 variables, as with env(1).
 
 For each benchmark, in the order of SPEC: WARMUP rounds (recorded as
-round "w"; with --warmup-first only its first configuration runs), then ROUNDS rounds, then more rounds (up to MAX_ROUNDS in
+round "w"; with --warmup-first only its first configuration runs, and
+those whose name matches --warmup-also: a configuration whose cache
+lives on between runs, such as a daemon's, is brought to its warm state
+like the plain one), then ROUNDS rounds, then more rounds (up to MAX_ROUNDS in
 all) while the benchmark's timed rounds so far, plus one more, fit in
 BUDGET seconds: cheap benchmarks get more runs at little cost.  A round runs every configuration once;
 round r starts at configuration r (mod the number of configurations), so
@@ -24,6 +28,10 @@ With --strace DIR, after a benchmark's rounds every configuration runs
 once more under `strace -f -c -o DIR/BENCH.CONFIG.txt` (after PREPARE),
 tracing only the path-lookup calls and namecache's own (TRACED) through a
 seccomp filter, so that the other calls of a build run at full speed.
+With --stats DIR, after that, every configuration but "plain" runs once
+more with NAMECACHE_STATS=DIR/BENCH.CONFIG.rec (after PREPARE), so that
+its statistics records (hits, lookups not answered and why) are those of
+one run, untimed and without changing the timed runs.
 With --capture, the first line of each run's standard output is recorded
 (the micro benchmark's result line); otherwise output is discarded.
 Standard error goes to ERRDIR/BENCH.CONFIG.err (the last run's); a run
@@ -86,10 +94,11 @@ def prepare(entry):
                        cwd=entry["cwd"], stdout=subprocess.DEVNULL)
 
 
-def run_once(entry, errdir, capture, prefix=()):
+def run_once(entry, errdir, capture, prefix=(), extra_env=None):
     """One timed run: (wall_s, user_s, sys_s, first stdout line)."""
     env = dict(os.environ)
     env.update(entry["env"])
+    env.update(extra_env or {})
     errpath = os.path.join(errdir, "%s.%s.err" % (safe(entry["bench"]),
                                                  safe(entry["config"])))
     with open(errpath, "wb") as err:
@@ -135,8 +144,12 @@ def run_bench(entries, args, out):
                 spent / done * (done + 1) > args.budget):
             break
         t0 = time.perf_counter()
-        for j in range(1 if label == "w" and args.warmup_first else k):
+        for j in range(k):
             e = entries[(r + j) % k]
+            if label == "w" and args.warmup_first and j > 0 and not (
+                    args.warmup_also and
+                    re.search(args.warmup_also, e["config"])):
+                continue
             prepare(e)
             wall, user, system, line = run_once(e, args.errdir, args.capture)
             out.write("%s\t%s\t%s\t%.6f\t%.6f\t%.6f\t%s\n" % (
@@ -156,6 +169,17 @@ def run_bench(entries, args, out):
             run_once(e, args.errdir, False,
                      ("strace", "-f", "--seccomp-bpf", "-c",
                       "-e", "trace=" + ",".join(TRACED), "-o", path, "--"))
+    if args.stats:
+        for e in entries:
+            if e["config"] == "plain":
+                continue
+            path = os.path.join(args.stats, "%s.%s.rec" % (
+                safe(e["bench"]), safe(e["config"])))
+            if os.path.exists(path):
+                os.unlink(path)
+            prepare(e)
+            run_once(e, args.errdir, False,
+                     extra_env={"NAMECACHE_STATS": os.path.abspath(path)})
     if args.rounds:
         sys.stderr.write("  %-28s %s\n" % (entries[0]["bench"], "  ".join(
             "%s %.4g" % (c, median(w)) for c, w in walls.items())))
@@ -168,16 +192,19 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--warmup-first", action="store_true")
+    ap.add_argument("--warmup-also")
     ap.add_argument("--max-rounds", type=int, default=0)
     ap.add_argument("--budget", type=float, default=0.0)
     ap.add_argument("--capture", action="store_true")
     ap.add_argument("--strace")
+    ap.add_argument("--stats")
     ap.add_argument("--errdir", default=".")
     args = ap.parse_args()
     benches = parse_spec(sys.stdin)
     os.makedirs(args.errdir, exist_ok=True)
-    if args.strace:
-        os.makedirs(args.strace, exist_ok=True)
+    for d in (args.strace, args.stats):
+        if d:
+            os.makedirs(d, exist_ok=True)
     with open(args.out, "w") as out:
         out.write("bench\tconfig\tround\twall_s\tuser_s\tsys_s\tcaptured\n")
         for entries in benches.values():

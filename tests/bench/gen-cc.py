@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Generate the compiler workload: one C file, 200 headers, 20 -I dirs.
+"""Generate the compiler workload: one C file, 200 headers, DIRS -I dirs.
 
-gen-cc.py DIR
+gen-cc.py DIR [DIRS]
 
-DIR/incNN/hNNN.h   header N lives in directory N % 20, so the compiler's
-                   search for it fails in every -I directory before its
-                   own (the failing opens a cache can answer)
+DIR/incNN/hNNN.h   header N lives in directory N % DIRS (default 20), so
+                   the compiler's search for it fails in every -I
+                   directory before its own (the failing opens a cache
+                   can answer)
 DIR/main.c         includes <stdio.h>, <stdlib.h>, <string.h> and the 200
                    headers, in order
 DIR/args           the compiler arguments, one per line
@@ -28,7 +29,10 @@ def header(n):
 
 def main():
     """Write the headers, main.c and the argument list."""
+    global DIRS
     top = sys.argv[1]
+    if len(sys.argv) > 2:
+        DIRS = int(sys.argv[2])
     for d in range(DIRS):
         os.makedirs(os.path.join(top, "inc%02d" % d), exist_ok=True)
     for n in range(HEADERS):

@@ -5,7 +5,9 @@ report.py --results DIR --template FILE --quick 0|1 --rounds N --warmup N
           --sizes "k=v ..." [--doc FILE]
 
 Reads DIR/machine.tsv, DIR/micro.tsv, DIR/micro.spec, DIR/work.tsv,
-DIR/work.spec and DIR/strace/*.txt (whichever exist), prints the tables
+DIR/work.spec, DIR/strace/*.txt, DIR/attachc.tsv, DIR/attach.tsv,
+DIR/memory.tsv, DIR/daemon.tsv, DIR/builds.tsv, DIR/builds.spec and
+DIR/records/*.rec (whichever exist), prints the tables
 on standard output, writes the plot data DIR/plot-*.dat and, with --doc,
 the report built from the template.  Every sentence of the summary is
 derived from the numbers of this run.
@@ -16,6 +18,18 @@ import re
 
 CONFIGS = ("plain", "off", "strict", "relaxed")
 MODES = ("off", "strict", "relaxed")
+# The workloads also run attached to a warm daemon (shared cache).
+SHARED = ("shared-strict", "shared-relaxed")
+WORK_CONFIGS = CONFIGS + SHARED
+WORK_MODES = MODES + SHARED
+CACHING = ("strict", "relaxed") + SHARED
+LOOKUP_FAMILIES = ("stat", "lstat", "statx", "access", "readlink",
+                   "realpath", "open", "fopen")
+# Lookups answered by the real call because a change might be pending
+# (docs/statistics.md): the strict check's doubt.
+DOUBT_REASONS = ("events", "changed")
+# Lookups no cache answers: opens of existing files, unserved arguments.
+NOT_ANSWERABLE = ("exists", "args")
 CALLS = ("stat", "lstat", "statx", "access", "readlink", "realpath", "open",
          "fopen")
 LOOKUP_SYSCALLS = ("newfstatat", "statx", "stat", "lstat", "fstatat64",
@@ -371,9 +385,16 @@ def lookups(counts):
     return sum(counts.get(s, (0, 0))[0] for s in LOOKUP_SYSCALLS)
 
 
+def present(stats, configs):
+    """Those of configs that ran in at least one benchmark of stats."""
+    return [c for c in configs if any(c in cfg for cfg in stats.values())]
+
+
 def work_tables(stats, straces):
     """The workload table, the syscall summary, details, plot rows, notes."""
     rows, sysrows, details, plot, notes = [], [], [], [], []
+    modes = present(stats, WORK_MODES)
+    configs = ["plain"] + modes
     for b, cfg in stats.items():
         if "plain" not in cfg:
             continue
@@ -388,10 +409,9 @@ def work_tables(stats, straces):
                                fmt_ms(max(p["wall"])))]
         prow = ['"%s"' % b]
         verdicts = {}
-        for m in MODES:
+        for m in modes:
             if m not in cfg:
                 row.append("–")
-                prow.append("NaN")
                 continue
             w = cfg[m]["wall"]
             r = median(w) / pw
@@ -399,7 +419,9 @@ def work_tables(stats, straces):
             row.append("%s (%s–%s) **%s** %s" % (
                 fmt_ms(median(w)), fmt_ms(min(w)), fmt_ms(max(w)),
                 fmt_ratio(r), verdicts[m][0]))
-            prow.append("%.4f" % r)
+        # The plot has a column for every configuration, NaN if absent.
+        prow += ["%.4f" % verdicts[m][1] if m in verdicts else "NaN"
+                 for m in WORK_MODES]
         if share is None:
             row.append("%s / %s (too short to split)" % (fmt_ms(pu),
                                                          fmt_ms(ps)))
@@ -412,39 +434,39 @@ def work_tables(stats, straces):
         if st:
             base = lookups(st.get("plain", {}))
             srow = [b] + ["%d" % lookups(st[c]) if c in st else "–"
-                          for c in CONFIGS]
-            for m in ("strict", "relaxed"):
+                          for c in configs]
+            for m in [c for c in CACHING if c in modes]:
                 if m in st and base:
                     d = lookups(st[m]) - base
                     srow.append("%+d (%+.1f%%)" % (d, 100.0 * d / base))
                 else:
                     srow.append("–")
             sysrows.append(srow)
-            details.append(syscall_detail(b, st))
+            details.append(syscall_detail(b, st, configs))
         notes.append(work_note(b, verdicts, share, st))
     head = ["workload", "runs each", "plain ms (min–max)"] + [
-        "%s ms (min–max), ratio, verdict" % m for m in MODES] + [
+        "%s ms (min–max), ratio, verdict" % m for m in modes] + [
         "plain user / sys ms"]
-    shead = ["workload"] + ["lookups %s" % c for c in CONFIGS] + [
-        "strict − plain", "relaxed − plain"]
+    shead = ["workload"] + ["lookups %s" % c for c in configs] + [
+        "%s − plain" % m for m in CACHING if m in modes]
     return (table(head, rows) if rows else "",
             table(shead, sysrows) if sysrows else "",
             "\n".join(details), plot, notes)
 
 
-def syscall_detail(bench, st):
+def syscall_detail(bench, st, configs):
     """Per-syscall counts of one workload: calls (errors)."""
     names = [s for s in LOOKUP_SYSCALLS
-             if any(s in st.get(c, {}) for c in CONFIGS)]
+             if any(s in st.get(c, {}) for c in configs)]
     rows = []
     for s in names + ["total"]:
         row = [s if s != "total" else "all traced calls"]
-        for c in CONFIGS:
+        for c in configs:
             n = st.get(c, {}).get(s)
             row.append("%d (%d)" % n if n else "–")
         rows.append(row)
     return "#### %s\n\n%s" % (bench, table(
-        ["syscall"] + ["%s calls (errors)" % c for c in CONFIGS], rows))
+        ["syscall"] + ["%s calls (errors)" % c for c in configs], rows))
 
 
 def work_note(bench, verdicts, share, st):
@@ -452,14 +474,14 @@ def work_note(bench, verdicts, share, st):
     if not verdicts:
         return None
     parts = []
-    for m in ("strict", "relaxed"):
+    for m in CACHING:
         if m in verdicts:
             v, r = verdicts[m]
             parts.append("%s %s (%s)" % (m, fmt_ratio(r), v))
     text = "**%s**: %s." % (bench, ", ".join(parts))
     why = []
     base = lookups(st.get("plain", {})) if st else 0
-    modes = [m for m in ("strict", "relaxed") if m in st] if st else []
+    modes = [m for m in CACHING if m in st] if st else []
     if base and modes:
         best = min(modes, key=lambda m: lookups(st[m]))
         gone = base - lookups(st[best])
@@ -500,6 +522,289 @@ def work_note(bench, verdicts, share, st):
     return text
 
 
+# ---- the shared cache: attach, memory, builds ------------------------------
+
+def attach_runs(rows):
+    """config -> [(start, first, rest, total) µs per round] of attach.c."""
+    out = {}
+    for r in rows:
+        out.setdefault(r["config"], {})[r["round"]] = tuple(
+            float(r[k]) for k in ("start_us", "first_us", "rest_us",
+                                  "total_us"))
+    return out
+
+
+def attach_cost(runs):
+    """Median µs of start + first lookup per configuration."""
+    return {c: median([x[0] + x[1] for x in v.values()])
+            for c, v in runs.items()}
+
+
+def attach_diff(runs, a, b):
+    """Median over the rounds of start + first lookup, a − b (µs): the
+    configurations ran in turns in each round, so each round pairs them."""
+    d = [runs[a][r][0] + runs[a][r][1] - runs[b][r][0] - runs[b][r][1]
+         for r in runs[a] if r in runs[b]]
+    return median(d) if d else None
+
+
+def fmt_us(v):
+    """Microseconds, 3 significant digits."""
+    return "%.0f" % v if v >= 100 else "%.1f" % v
+
+
+def attach_table(runs, n_children):
+    """The attach program's table."""
+    if "plain" not in runs:
+        return ""
+    rows = []
+    for c in ("plain", "off", "strict", "shared-strict"):
+        if c not in runs:
+            continue
+        v = list(runs[c].values())
+        cols = []
+        for i in range(4):
+            x = [r[i] for r in v]
+            cols.append("%s (%s–%s)" % (fmt_us(median(x)), fmt_us(min(x)),
+                                        fmt_us(max(x))))
+        rows.append([c, "%d" % len(v)] + cols + [
+            "%+d" % round(attach_diff(runs, c, "plain"))])
+    return table(["configuration", "rounds", "start µs", "first lookup µs",
+                  "next 49 lookups µs", "whole process µs",
+                  "start + first − plain µs (median of the rounds' differences)"], rows) + (
+        "\nEach round starts %s processes per configuration, the "
+        "configurations taking turns; the figures are the medians of a "
+        "round's processes, then the median and range over the "
+        "rounds.\n" % n_children)
+
+
+def config_table(stats, name):
+    """A workload table over whatever configurations ran (attach rows)."""
+    rows = []
+    configs = []
+    for cfg in stats.values():
+        for c in cfg:
+            if c != "plain" and c not in configs:
+                configs.append(c)
+    for b, cfg in stats.items():
+        if "plain" not in cfg:
+            continue
+        pw = median(cfg["plain"]["wall"])
+        row = [b, "%d" % len(cfg["plain"]["wall"]), fmt_us(pw * 1e6)]
+        for c in configs:
+            if c not in cfg:
+                row.append("–")
+                continue
+            w = cfg[c]["wall"]
+            row.append("%s **%s** %s" % (
+                fmt_us(median(w) * 1e6), fmt_ratio(median(w) / pw),
+                verdict(cfg["plain"]["wall"], w)))
+        rows.append(row)
+    if not rows:
+        return ""
+    return table([name, "runs each", "plain µs"] + [
+        "%s µs, ratio, verdict" % c for c in configs], rows)
+
+
+def read_kv(path):
+    """key -> value of a two-column file (daemon status lines)."""
+    out = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("\t")
+                out[k] = v
+    return out
+
+
+UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 1000, "kib": 1024,
+         "k": 1024, "mb": 1000 ** 2, "mib": 1024 ** 2, "m": 1024 ** 2,
+         "gb": 1000 ** 3, "gib": 1024 ** 3, "g": 1024 ** 3}
+
+
+def parse_bytes(text):
+    """Bytes from "123456", "12.5 MiB", "12 MB" ... or None."""
+    m = re.match(r"^\s*([\d.]+)\s*([A-Za-z]*)", text or "")
+    if not m or m.group(2).lower() not in UNITS:
+        return None
+    return float(m.group(1)) * UNITS[m.group(2).lower()]
+
+
+def parse_count(text):
+    """The leading integer of a status value, or None."""
+    m = re.match(r"^\s*(\d+)", text or "")
+    return int(m.group(1)) if m else None
+
+
+def memory_figures(mem):
+    """(entries, bytes in use, bytes per 100,000 entries) or None."""
+    entries = parse_count(mem.get("entries"))
+    used = parse_bytes(mem.get("memory"))
+    if not entries or used is None:
+        return None
+    return entries, used, used / entries * 100000
+
+
+def memory_table(mem):
+    """The daemon's memory after the lookups."""
+    if not mem:
+        return ""
+    rows = [[k, v] for k, v in mem.items()]
+    fig = memory_figures(mem)
+    if fig:
+        rows.append(["memory per 100,000 entries",
+                     "%.1f MiB" % (fig[2] / 1024 ** 2)])
+    return table(["daemon status after the lookups", ""], rows, ["l", "l"])
+
+
+def is_doubt(reason):
+    """A reason meaning "a change might be pending": the strict doubt."""
+    return reason in DOUBT_REASONS or reason.startswith("events")
+
+
+def read_records(path):
+    """Aggregate of one statistics record file, or None."""
+    if not os.path.exists(path):
+        return None
+    agg = {"images": 0, "shared": 0, "why": {}, "calls": 0, "hits": 0,
+           "reasons": {}}
+    with open(path) as f:
+        for line in f:
+            fs = line.split()
+            if len(fs) < 2 or fs[0] != "namecache-stats":
+                continue
+            agg["images"] += 1
+            for tok in fs[2:]:
+                k, _, v = tok.partition("=")
+                if k == "cache" and v == "shared":
+                    agg["shared"] += 1
+                elif k == "why":
+                    agg["why"][v] = agg["why"].get(v, 0) + 1
+                elif k in LOOKUP_FAMILIES:
+                    n = [int(x) for x in v.split(",") if x.isdigit()]
+                    agg["calls"] += sum(n[:3])
+                    agg["hits"] += n[3] if len(n) > 3 else 0
+                elif k.startswith("doubt.") and k[6:] in LOOKUP_FAMILIES:
+                    for pair in v.split(","):
+                        name, _, n = pair.rpartition(":")
+                        if n.isdigit():
+                            agg["reasons"][name] = \
+                                agg["reasons"].get(name, 0) + int(n)
+    return agg
+
+
+def record_figures(agg):
+    """(answerable lookups, doubt share, hit rate) of an aggregate."""
+    if not agg:
+        return None
+    answerable = agg["calls"] - sum(agg["reasons"].get(r, 0)
+                                    for r in NOT_ANSWERABLE)
+    if answerable <= 0:
+        return None
+    doubt = sum(n for r, n in agg["reasons"].items() if is_doubt(r))
+    return answerable, doubt / answerable, agg["hits"] / answerable
+
+
+def build_tables(stats, res):
+    """The build scenarios: time, doubt and hits; and summary figures."""
+    rows, figs = [], {}
+    modes = present(stats, SHARED)
+    for b, cfg in stats.items():
+        if "plain" not in cfg:
+            continue
+        pw = median(cfg["plain"]["wall"])
+        row = [b, "%d" % len(cfg["plain"]["wall"]),
+               "%s (%s–%s)" % (fmt_ms(pw), fmt_ms(min(cfg["plain"]["wall"])),
+                               fmt_ms(max(cfg["plain"]["wall"])))]
+        for m in modes:
+            if m not in cfg:
+                row.append("–")
+                continue
+            w = cfg[m]["wall"]
+            row.append("%s (%s–%s) **%s** %s" % (
+                fmt_ms(median(w)), fmt_ms(min(w)), fmt_ms(max(w)),
+                fmt_ratio(median(w) / pw), verdict(cfg["plain"]["wall"], w)))
+        for m in modes:
+            agg = read_records(os.path.join(res, "records", "%s.%s.rec" % (
+                safe(b), safe(m))))
+            f = record_figures(agg)
+            if not f:
+                row += ["–", "–"] if m == "shared-strict" else ["–"]
+                continue
+            figs.setdefault(b, {})[m] = (f, median(cfg[m]["wall"]) / pw
+                                         if m in cfg else None, agg)
+            if m == "shared-strict":
+                row.append("**%.2f%%** of %d" % (100 * f[1], f[0]))
+            row.append("%.1f%% (%d of %d images attached)" % (
+                100 * f[2], agg["shared"], agg["images"]))
+        rows.append(row)
+    if not rows:
+        return "", figs
+    head = ["build", "runs each", "plain ms (min–max)"] + [
+        "%s ms (min–max), ratio, verdict" % m for m in modes]
+    for m in modes:
+        if m == "shared-strict":
+            head.append("strict lookups in doubt")
+        head.append("%s hit rate" % m)
+    return table(head, rows), figs
+
+
+def shared_findings(stats, runs, attach_stats, mem, figs):
+    """Summary lines of the shared cache, derived from this run."""
+    out = []
+    for b, cfg in stats.items():
+        if not (b.startswith("git status, clean") or
+                b.startswith("ninja, no-op")) or "plain" not in cfg:
+            continue
+        pw = median(cfg["plain"]["wall"])
+        parts = ["%s %s (%s)" % (m, fmt_ratio(pw / median(cfg[m]["wall"])),
+                                 verdict(cfg["plain"]["wall"],
+                                         cfg[m]["wall"]))
+                 for m in SHARED if m in cfg]
+        if parts:
+            out.append("- %s, attached to a warm daemon, a new process "
+                       "each run: speed-up (plain ÷ namecache) %s." % (
+                           b, ", ".join(parts)))
+    cost = attach_cost(runs) if runs else {}
+    if "shared-strict" in cost and "off" in cost:
+        out.append("- Attaching: from `fork` to the answer of its first "
+                   "lookup a new process took %s µs under `LD_PRELOAD` "
+                   "attached to the daemon, %s µs with the shim loaded "
+                   "and the cache off, %s µs without namecache "
+                   "(medians): attaching cost %+.0f µs, loading the shim "
+                   "and attaching %+.0f µs." % (
+                       fmt_us(cost["shared-strict"]), fmt_us(cost["off"]),
+                       fmt_us(cost["plain"]),
+                       attach_diff(runs, "shared-strict", "off"),
+                       attach_diff(runs, "shared-strict", "plain")))
+    for b, cfg in attach_stats.items():
+        if "plain" not in cfg:
+            continue
+        pw = median(cfg["plain"]["wall"])
+        parts = ["%s %s (%s)" % (c, fmt_ratio(median(v["wall"]) / pw),
+                                 verdict(cfg["plain"]["wall"], v["wall"]))
+                 for c, v in cfg.items() if c != "plain"]
+        out.append("- `%s`: wall time ÷ plain %s." % (
+            b.split(": ", 1)[-1], ", ".join(parts)))
+    fig = memory_figures(mem)
+    if fig:
+        out.append("- Daemon memory: %.1f MiB per 100,000 entries "
+                   "(%d entries in %.1f MiB)." % (
+                       fig[2] / 1024 ** 2, fig[0], fig[1] / 1024 ** 2))
+    doubts = [(v["shared-strict"][0][1], b) for b, v in figs.items()
+              if "shared-strict" in v]
+    hits = [(v["shared-strict"][0][2], b) for b, v in figs.items()
+            if "shared-strict" in v]
+    if doubts:
+        out.append("- Builds, `shared-strict`: strict lookups in doubt "
+                   "%.2f%% to %.2f%% (worst: %s), hit rate %.1f%% to "
+                   "%.1f%% over the %d scenarios." % (
+                       100 * min(doubts)[0], 100 * max(doubts)[0],
+                       max(doubts)[1], 100 * min(hits)[0],
+                       100 * max(hits)[0], len(doubts)))
+    return "\n".join(out) + "\n" if out else ""
+
+
 # ---- findings, commands -----------------------------------------------------
 
 def findings(cells, stats, straces, stat_first, stat_worst):
@@ -510,7 +815,7 @@ def findings(cells, stats, straces, stat_first, stat_worst):
         vanished = 0
         for st in any_st:
             base = lookups(st["plain"])
-            for m in ("strict", "relaxed"):
+            for m in CACHING:
                 if m in st and base and lookups(st[m]) < 0.99 * base:
                     vanished += 1
         if vanished == 0:
@@ -590,7 +895,7 @@ def findings(cells, stats, straces, stat_first, stat_worst):
     for b, cfg in stats.items():
         if "plain" not in cfg:
             continue
-        for m in ("strict", "relaxed"):
+        for m in CACHING:
             if m in cfg:
                 w = cfg[m]["wall"]
                 v = verdict(cfg["plain"]["wall"], w)
@@ -599,7 +904,9 @@ def findings(cells, stats, straces, stat_first, stat_worst):
     if stats:
         n = {k: sum(len(x) for x in v.values()) for k, v in counts.items()}
         out.append("- Real workloads with the cache on (`strict`, "
-                   "`relaxed`): faster in %d, slower in %d, no difference "
+                   "`relaxed`, and attached to a warm daemon: "
+                   "`shared-strict`, `shared-relaxed`): faster in %d, "
+                   "slower in %d, no difference "
                    "beyond the run-to-run spread in %d of %d cases." % (
                        n["faster"], n["slower"], n["no difference"],
                        sum(n.values())))
@@ -614,22 +921,28 @@ def strip_top(text, top):
     return text.replace(top + "/", "") if top else text
 
 
-def commands(micro_spec, work_spec, top):
-    """The exact command of every configuration."""
+def commands(micro_spec, work_spec, top, more=()):
+    """The exact command of every configuration; more: (spec, section)
+    pairs of the other sections' benchmarks."""
     out = []
+    sections = {b: re.split(r"[ :,]", b)[0] for b in work_spec}
+    work_spec = dict(work_spec)
+    for spec, section in more:
+        for b in spec:
+            work_spec[b] = spec[b]
+            sections[b] = section
     if work_spec:
         out.append("Real workloads (run in the directory shown; `prepare` "
                    "runs untimed before every run):\n")
         for b, cfg in work_spec.items():
             cwd, prep, _ = cfg["plain"]
-            section = re.split(r"[ :,]", b)[0]
+            section = sections[b]
             out.append("- %s — in `%s`%s; alone: `tests/bench/run.sh %s`:"
                        % (b, strip_top(cwd, top),
                           ("; prepare `%s`" % prep) if prep != "-" else "",
                           section))
-            for c in CONFIGS:
-                if c in cfg:
-                    out.append("  - %s: `%s`" % (c, strip_top(cfg[c][2], top)))
+            for c in cfg:
+                out.append("  - %s: `%s`" % (c, strip_top(cfg[c][2], top)))
         out.append("")
     if micro_spec:
         b = next(iter(micro_spec))
@@ -653,10 +966,10 @@ def machine_table(path):
         dict(r for r in rows if len(r) == 2)
 
 
-def write_dat(path, rows):
+def write_dat(path, rows, columns=MODES):
     """A gnuplot data file: label then columns."""
     with open(path, "w") as f:
-        f.write("# label off strict relaxed\n")
+        f.write("# label %s\n" % " ".join(columns))
         for r in rows:
             f.write(" ".join(r) + "\n")
 
@@ -686,23 +999,36 @@ def main():
     stats = work_stats(read_tsv(os.path.join(res, "work.tsv")))
     straces = {}
     for b in stats:
-        for c in CONFIGS:
+        for c in WORK_CONFIGS:
             st = parse_strace(os.path.join(res, "strace", "%s.%s.txt" % (
                 safe(b), c)))
             if st:
                 straces.setdefault(b, {})[c] = st
     work, syscalls, details, work_plot, notes = work_tables(stats, straces)
     write_dat(os.path.join(res, "plot-micro.dat"), micro_plot)
-    write_dat(os.path.join(res, "plot-work.dat"), work_plot)
+    write_dat(os.path.join(res, "plot-work.dat"), work_plot, WORK_MODES)
     machine, mdict = machine_table(os.path.join(res, "machine.tsv"))
     summary = findings(cells, stats, straces, stat_first, stat_worst)
+    runs = attach_runs(read_tsv(os.path.join(res, "attachc.tsv")))
+    attach1 = attach_table(runs, sizes.get("attach", "?"))
+    attach_stats = work_stats(read_tsv(os.path.join(res, "attach.tsv")))
+    attach2 = config_table(attach_stats, "command")
+    mem = read_kv(os.path.join(res, "memory.tsv"))
+    memory = memory_table(mem)
+    build_stats = work_stats(read_tsv(os.path.join(res, "builds.tsv")))
+    builds, figs = build_tables(build_stats, res)
+    summary = shared_findings(stats, runs, attach_stats, mem, figs) + summary
 
     for title, text in (("Summary", summary), ("stat pass-through", key),
                         ("Micro, 1 thread (ns per call)", micro1),
                         ("Micro, 2 threads", micro2),
                         ("Strict hits and their system call", floor),
                         ("Workloads (wall ms)", work),
-                        ("Path-lookup system calls", syscalls)):
+                        ("Path-lookup system calls", syscalls),
+                        ("Attach: a tiny program", attach1),
+                        ("Attach: true and sh -c :", attach2),
+                        ("Daemon memory", memory),
+                        ("Builds: time, doubt, hits", builds)):
         if text:
             print("\n## %s\n\n%s" % (title, text))
 
@@ -738,8 +1064,23 @@ def main():
         "WORK_NOTES": "\n".join("- " + n for n in notes if n) + "\n",
         "SYSCALLS": syscalls or "(not measured in this run)\n",
         "SYSCALL_DETAILS": details,
+        "ATTACH_PROGRAM": attach1 or "(not measured in this run)\n",
+        "ATTACH_COMMANDS": attach2 or "(not measured in this run)\n",
+        "MEMORY": memory or "(not measured in this run)\n",
+        "BUILDS": builds or "(not measured in this run)\n",
+        "DAEMON": table(["daemon status at the end of the run", ""],
+                        list(map(list, read_kv(os.path.join(
+                            res, "daemon.tsv")).items())), ["l", "l"])
+        if read_kv(os.path.join(res, "daemon.tsv")) else "",
+        "CLEAN_TARGETS": "{:,}".format(int(sizes.get("clean", 0))),
+        "CC_DIRS": sizes.get("cc_dirs", "?"),
+        "ATTACH_CHILDREN": sizes.get("attach", "?"),
+        "MEM_ENTRIES": "{:,}".format(int(sizes.get("mem", 0))),
         "COMMANDS": commands(read_spec(os.path.join(res, "micro.spec")),
-                             read_spec(os.path.join(res, "work.spec")), top),
+                             read_spec(os.path.join(res, "work.spec")), top,
+                             [(read_spec(os.path.join(res, f)), sec)
+                              for f, sec in (("attach.spec", "attach"),
+                                             ("builds.spec", "builds"))]),
     }
     doc = re.sub(r"@([A-Z_0-9]+)@", lambda m: subst[m.group(1)], doc)
     os.makedirs(os.path.dirname(os.path.abspath(a.doc)), exist_ok=True)

@@ -3,10 +3,22 @@
 #
 #   tests/bench/run.sh [SECTION...]
 #
-# SECTION is any of: micro startup git make ninja cc bats python (default:
-# all).  Runs every command without namecache and with it in each mode
-# (off, strict, relaxed), interleaved, prints the tables, and, when every
-# section ran, writes docs/benchmarks.md and docs/bench-*.svg.
+# SECTION is any of: micro startup git make ninja cc bats python attach
+# memory builds (default: all).  Runs every command without namecache and
+# with it in each mode (off, strict, relaxed: each process caching for
+# itself; shared-strict, shared-relaxed: attached to a daemon kept warm on
+# a private socket for the whole run), interleaved, prints the tables,
+# and, when every section ran, writes docs/benchmarks.md and
+# docs/bench-*.svg.
+#
+#   attach  what a new process pays to load the shim and attach: a tiny
+#           program timing its start and first lookups, and `true` and
+#           `sh -c :` under LD_PRELOAD and `namecache run`
+#   memory  a fresh daemon's memory after 100,000 lookups (quick: 10,000)
+#   builds  clean make -j2 and ninja -j2 of a generated tree of 1,000 C
+#           files, an incremental build, and a build next to a `git
+#           status` loop: time, and from one more run's statistics
+#           records the share of strict lookups in doubt and the hit rate
 #
 # Environment:
 #   NC_BUILD        build directory holding lib/libnamecache.so and
@@ -22,7 +34,7 @@ set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$TOP/tests/bench
-ALL_SECTIONS="micro startup git make ninja cc bats python"
+ALL_SECTIONS="micro startup git make ninja cc bats python attach memory builds"
 
 # Print a progress line on stderr, with the seconds elapsed.
 say() {
@@ -59,10 +71,14 @@ set_parameters() {
 	if [ "${NC_BENCH_QUICK:-0}" = 1 ]; then
 		QUICK=1 ROUNDS=3 MICRO_MS=20 MICRO_COLD=5000
 		GIT_FILES=5000 BUILD_TARGETS=500 BATS_TESTS=40 PY_MODULES=500
+		CLEAN_TARGETS=100 ATTACH_CHILDREN=30 MEM_ENTRIES=10000
 	else
 		QUICK=0 ROUNDS=5 MICRO_MS=60 MICRO_COLD=20000
 		GIT_FILES=50000 BUILD_TARGETS=5000 BATS_TESTS=200 PY_MODULES=500
+		CLEAN_TARGETS=1000 ATTACH_CHILDREN=100 MEM_ENTRIES=100000
 	fi
+	# The compiler workload's -I directories.
+	CC_DIRS=30
 	ROUNDS=${NC_BENCH_ROUNDS:-$ROUNDS}
 	WARMUP=1
 	# Cheap workloads get extra rounds: up to MAX_ROUNDS within BUDGET s.
@@ -83,20 +99,53 @@ check_tools() {
 	[ -x "$CLI" ] || die "no CLI at $CLI (run make first)"
 }
 
-# Build the micro benchmark; check that it imports the public symbols.
-build_micro() {
-	MICRO=$BUILD/bench/micro
-	if [ ! -x "$MICRO" ] || [ "$HERE/micro.c" -nt "$MICRO" ]; then
+# bench_program NAME: build tests/bench/NAME.c into $BUILD/bench/NAME.
+bench_program() {
+	local bin=$BUILD/bench/$1
+	if [ ! -x "$bin" ] || [ "$HERE/$1.c" -nt "$bin" ]; then
 		mkdir -p "$BUILD/bench"
 		${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -U_FORTIFY_SOURCE \
-			-U_FILE_OFFSET_BITS -Wall -Wextra -o "$MICRO" \
-			"$HERE/micro.c" -pthread
+			-U_FILE_OFFSET_BITS -Wall -Wextra -o "$bin" \
+			"$HERE/$1.c" -pthread
 	fi
+}
+
+# Build the micro and attach benchmarks; check that they import the
+# public symbols.
+build_micro() {
+	MICRO=$BUILD/bench/micro
+	ATTACH=$BUILD/bench/attach
+	bench_program micro
+	bench_program attach
 	local s
 	for s in stat lstat statx access readlink realpath open fopen; do
 		nm -D "$MICRO" | grep -q " U $s@" ||
 			die "$MICRO does not import $s (fortified or renamed?)"
 	done
+	nm -D "$ATTACH" | grep -q " U stat@" ||
+		die "$ATTACH does not import stat (fortified or renamed?)"
+}
+
+# start_daemon VAR: start a daemon on a fresh private socket (a new 0700
+# directory) and set VAR to the socket's path; stop_daemons stops every
+# daemon started so (also on exit, through the trap main sets).
+DAEMON_SOCKETS=""
+start_daemon() {
+	local dir
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/nc-bench.XXXXXX")
+	NAMECACHE_SOCKET=$dir/socket "$CLI" daemon start ||
+		die "namecache daemon start failed on $dir/socket"
+	DAEMON_SOCKETS="$DAEMON_SOCKETS $dir/socket"
+	printf -v "$1" '%s' "$dir/socket"
+}
+
+stop_daemons() {
+	local s
+	for s in $DAEMON_SOCKETS; do
+		NAMECACHE_SOCKET=$s "$CLI" daemon stop >/dev/null 2>&1 || true
+		rm -rf "${s%/socket}"
+	done
+	DAEMON_SOCKETS=""
 }
 
 # gen_tree NAME GENERATOR ARGS...: generate a tree once; cache it by key.
@@ -189,16 +238,36 @@ run_micro() {
 		<"$RES/micro.spec"
 }
 
-# work BENCH DIR PREPARE COMMAND...: the four configurations of a workload.
+# work BENCH DIR PREPARE COMMAND...: the configurations of a workload:
+# plain, each process caching for itself (off, strict, relaxed: `namecache
+# run --no-daemon`), and attached to the run's warm daemon (shared-strict,
+# shared-relaxed).
 work() {
-	local bench=$1 dir=$2 prep=$3 cmd m
+	local bench=$1 dir=$2 prep=$3
 	shift 3
+	work_configs "$bench" "$dir" "$prep" \
+		"off strict relaxed shared-strict shared-relaxed" "$@"
+}
+
+# work_configs BENCH DIR PREPARE CONFIGS COMMAND...: the plain line and
+# one per configuration named in CONFIGS.
+work_configs() {
+	local bench=$1 dir=$2 prep=$3 configs=$4 cmd m nc
+	shift 4
 	cmd=$(printf '%q ' "$@")
 	cmd=${cmd% }
+	nc=$(printf %q "$CLI")
 	printf '%s\tplain\t%s\t%s\t%s\n' "$bench" "$dir" "$prep" "$cmd"
-	for m in off strict relaxed; do
-		printf '%s\t%s\t%s\t%s\t%s run --mode %s -- %s\n' "$bench" "$m" \
-			"$dir" "$prep" "$(printf %q "$CLI")" "$m" "$cmd"
+	for m in $configs; do
+		case $m in
+		shared-*)
+			printf '%s\t%s\t%s\t%s\tNAMECACHE_SOCKET=%s %s run --mode %s -- %s\n' \
+				"$bench" "$m" "$dir" "$prep" "$(printf %q "$SOCK")" \
+				"$nc" "${m#shared-}" "$cmd" ;;
+		*)
+			printf '%s\t%s\t%s\t%s\t%s run --no-daemon --mode %s -- %s\n' \
+				"$bench" "$m" "$dir" "$prep" "$nc" "$m" "$cmd" ;;
+		esac
 	done
 }
 
@@ -223,8 +292,8 @@ workload_spec() {
 				"touch src/d00/u0000.c" ninja ;;
 		cc)
 			# shellcheck disable=SC2046
-			work "cc, 200 headers, 20 -I" "$t/cc" - \
-				cc -O2 -c main.c -o main.o $(cat "$t/cc/args") ;;
+			work "cc, 200 headers, $CC_DIRS -I" "$t/cc-$CC_DIRS" - \
+				cc -O2 -c main.c -o main.o $(cat "$t/cc-$CC_DIRS/args") ;;
 		bats)
 			work "bats, $BATS_TESTS tests" "$t/bats-$BATS_TESTS" - \
 				bats suite ;;
@@ -243,11 +312,14 @@ generate_workloads() {
 		git) gen_tree "git-$GIT_FILES" gen-git.py "$GIT_FILES" ;;
 		make | ninja)
 			gen_tree "build-$BUILD_TARGETS" gen-build.py "$BUILD_TARGETS" ;;
-		cc) gen_tree cc gen-cc.py ;;
+		cc) gen_tree "cc-$CC_DIRS" gen-cc.py "$CC_DIRS" ;;
 		bats) gen_tree "bats-$BATS_TESTS" gen-bats.py "$BATS_TESTS" ;;
 		python)
 			gen_tree "python-$PY_MODULES" gen-python.py "$PY_MODULES" \
 				"$PY" ;;
+		builds)
+			gen_tree "build-$CLEAN_TARGETS" gen-build.py "$CLEAN_TARGETS"
+			gen_tree "git-$GIT_FILES" gen-git.py "$GIT_FILES" ;;
 		esac
 	done
 }
@@ -259,10 +331,107 @@ run_workloads() {
 	[ -s "$RES/work.spec" ] || return 0
 	say "workloads: $ROUNDS to $MAX_ROUNDS interleaved rounds after a warmup run"
 	rm -rf "$RES/strace"
+	# The warmup run also fills the daemon (shared-*), as a user's
+	# earlier run of the same command would have.
 	"$PY" "$HERE/abrun.py" --out "$RES/work.tsv" --rounds "$ROUNDS" \
 		--max-rounds "$MAX_ROUNDS" --budget "$BUDGET" \
-		--warmup "$WARMUP" --warmup-first --strace "$RES/strace" --errdir "$RES/err" \
+		--warmup "$WARMUP" --warmup-first --warmup-also '^shared-' \
+		--strace "$RES/strace" --errdir "$RES/err" \
 		<"$RES/work.spec"
+}
+
+# The attach benchmark: the tiny program (start, first lookups) in four
+# configurations taking turns child by child, ROUNDS times; then `true`
+# and `sh -c :` run plain, under LD_PRELOAD with the daemon, and under
+# `namecache run` with it.
+run_attach() {
+	local tree=$WORK/trees/micro-$MICRO_COLD shim nc sock c r
+	gen_tree "micro-$MICRO_COLD" gen-micro.py "$MICRO_COLD"
+	say "attach: $ATTACH_CHILDREN processes per configuration and round, 4 configurations, $ROUNDS rounds"
+	# The daemon fills the paths the children look up, as a first run
+	# would: each round's first lookup by shared-strict is then a hit.
+	(cd "$WORK" && LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$SOCK \
+		"$ATTACH" -d "$tree" -n 2 -c warm) >/dev/null ||
+		die "the attach program failed"
+	sleep 1
+	printf 'round\tconfig\tchildren\tlookups\tstart_us\tfirst_us\trest_us\ttotal_us\n' \
+		>"$RES/attachc.tsv"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		# No daemon for strict: its socket's directory does not exist.
+		(cd "$WORK" && "$ATTACH" -d "$tree" -n "$ATTACH_CHILDREN" \
+			-c plain -c "off LD_PRELOAD=$SHIM NAMECACHE_MODE=off" \
+			-c "strict LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$WORK/no-daemon/socket" \
+			-c "shared-strict LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$SOCK") \
+			>"$RES/attachc.round" || die "the attach program failed"
+		sed "s/^/$r\t/" "$RES/attachc.round" >>"$RES/attachc.tsv"
+	done
+	rm -f "$RES/attachc.round"
+	shim=$(printf %q "$SHIM") nc=$(printf %q "$CLI") sock=$(printf %q "$SOCK")
+	{
+		for c in /bin/true "/bin/sh -c :"; do
+			printf 'attach: %s\tplain\t%s\t-\t%s\n' "${c#/bin/}" "$WORK" "$c"
+			printf 'attach: %s\tpreload shared-strict\t%s\t-\tLD_PRELOAD=%s NAMECACHE_SOCKET=%s %s\n' \
+				"${c#/bin/}" "$WORK" "$shim" "$sock" "$c"
+			printf 'attach: %s\trun shared-strict\t%s\t-\tNAMECACHE_SOCKET=%s %s run -- %s\n' \
+				"${c#/bin/}" "$WORK" "$sock" "$nc" "$c"
+		done
+	} >"$RES/attach.spec"
+	# Each run is about a millisecond: many rounds (a budget of 5 s).
+	"$PY" "$HERE/abrun.py" --out "$RES/attach.tsv" --rounds $((ROUNDS * 20)) \
+		--max-rounds $((ROUNDS * 200)) --budget 5 \
+		--warmup "$WARMUP" --errdir "$RES/err" <"$RES/attach.spec"
+}
+
+# The daemon's memory: a fresh daemon, MEM_ENTRIES files looked up (half
+# on the 3-component chain, half on the 12-component one), twice (a hint
+# the daemon dropped is posted again), then its status.
+run_memory() {
+	local half=$((MEM_ENTRIES / 2)) tree sock s
+	tree=$WORK/trees/micro-$half
+	gen_tree "micro-$half" gen-micro.py "$half"
+	start_daemon sock
+	say "memory: $MEM_ENTRIES lookups through a fresh daemon"
+	for _ in 1 2; do
+		for s in 3 12; do
+			(cd "$WORK" && LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$sock \
+				"$MICRO" -d "$tree" -c stat -s "$s" -k cold -n "$half") \
+				>/dev/null || die "micro under the daemon failed"
+		done
+		sleep 1
+	done
+	{
+		printf 'looked up\t%s\n' "$MEM_ENTRIES"
+		NAMECACHE_SOCKET=$sock "$CLI" daemon status |
+			sed -n 's/^\([a-z][a-z ]*\): *\(.*\)$/\1\t\2/p'
+	} >"$RES/memory.tsv"
+	NAMECACHE_SOCKET=$sock "$CLI" daemon stop >/dev/null
+}
+
+# The build scenarios: time, then one more run of each namecache
+# configuration with statistics records (doubt, hits).
+run_builds() {
+	local t=$WORK/trees b=$WORK/trees/build-$CLEAN_TARGETS n
+	local touch10="" i
+	for ((i = 0; i < 10; i++)); do
+		n=$((i * CLEAN_TARGETS / 10))
+		touch10="$touch10 src/d$(printf %02d $((n / 100)))/u$(printf %04d "$n").c"
+	done
+	{
+		work_configs "make -j2, clean, $CLEAN_TARGETS files" "$b" \
+			"find mk -type f -delete" "shared-strict shared-relaxed" make -j2
+		work_configs "ninja -j2, clean, $CLEAN_TARGETS files" "$b" \
+			"ninja -t clean" "shared-strict shared-relaxed" ninja -j2
+		work_configs "make -j2, 10 files touched" "$b" "touch$touch10" \
+			"shared-strict shared-relaxed" make -j2
+		work_configs "make -j2, clean, beside a git status loop" "$b" \
+			"find mk -type f -delete" "shared-strict shared-relaxed" \
+			"$HERE/beside-git.sh" "$t/git-$GIT_FILES/repo" make -j2
+	} >"$RES/builds.spec"
+	say "builds: $ROUNDS interleaved rounds, then one run with statistics records"
+	rm -rf "$RES/records"
+	"$PY" "$HERE/abrun.py" --out "$RES/builds.tsv" --rounds "$ROUNDS" \
+		--warmup "$WARMUP" --warmup-first --warmup-also '^shared-' \
+		--stats "$RES/records" --errdir "$RES/err" <"$RES/builds.spec"
 }
 
 # Build the report, print its tables, draw the plots.
@@ -274,7 +443,7 @@ report() {
 	"$PY" "$HERE/report.py" --results "$RES" --template "$HERE/benchmarks.md.in" \
 		--quick "$QUICK" --rounds "$ROUNDS" --warmup "$WARMUP" \
 		--max-rounds "$MAX_ROUNDS" --budget "$BUDGET" \
-		--sizes "git=$GIT_FILES build=$BUILD_TARGETS bats=$BATS_TESTS python=$PY_MODULES micro_cold=$MICRO_COLD micro_ms=$MICRO_MS" \
+		--sizes "git=$GIT_FILES build=$BUILD_TARGETS bats=$BATS_TESTS python=$PY_MODULES micro_cold=$MICRO_COLD micro_ms=$MICRO_MS clean=$CLEAN_TARGETS cc_dirs=$CC_DIRS attach=$ATTACH_CHILDREN mem=$MEM_ENTRIES" \
 		--doc "$doc"
 	if [ -n "$plots" ]; then
 		gnuplot -e "res='$RES'; out='$plots'" "$HERE/plot.gp"
@@ -303,11 +472,26 @@ main() {
 	done
 	check_tools
 	mkdir -p "$WORK/trees" "$RES"
-	rm -f "$RES"/*.tsv "$RES"/*.spec
+	rm -rf "$RES"/*.tsv "$RES"/*.spec "$RES/records"
 	build_micro
 	record_machine
+	trap stop_daemons EXIT
+	# The daemon every shared-* configuration attaches to, for the whole
+	# run: kept warm, as a user's daemon is (the micro benchmark alone
+	# needs none).
+	SOCK=""
+	[ "$SECTIONS" = micro ] || start_daemon SOCK
 	case " $SECTIONS " in *" micro "*) run_micro ;; esac
 	run_workloads
+	case " $SECTIONS " in *" attach "*) run_attach ;; esac
+	case " $SECTIONS " in *" memory "*) run_memory ;; esac
+	case " $SECTIONS " in *" builds "*) run_builds ;; esac
+	rm -f "$RES/daemon.tsv"
+	if [ -n "$SOCK" ]; then
+		NAMECACHE_SOCKET=$SOCK "$CLI" daemon status |
+			sed -n 's/^\([a-z][a-z ]*\): *\(.*\)$/\1\t\2/p' >"$RES/daemon.tsv"
+	fi
+	stop_daemons
 	local doc="" plots=""
 	if [ -n "${NC_BENCH_DOC:-}" ]; then
 		doc=$(absolute "$NC_BENCH_DOC")

@@ -1,0 +1,218 @@
+/*
+ * Attach benchmark: what a new process pays before and at its first
+ * lookups, with or without namecache and its daemon.
+ *
+ *   attach -d DIR [-n CHILDREN] [-l LOOKUPS] -c 'CONFIG [NAME=VALUE...]'...
+ *
+ * For each configuration (-c: a name, then settings separated by spaces,
+ * for example 'shared LD_PRELOAD=... NAMECACHE_SOCKET=...'; values cannot
+ * hold spaces), starts CHILDREN processes (fork, then execve of this
+ * program) with the parent's environment plus those settings; the parent
+ * itself runs without them.  The configurations take turns, child by
+ * child, the first one of each turn rotating (ABC BCA CAB ...), so that
+ * drift on the machine hits them alike.  Each child measures, with
+ * CLOCK_MONOTONIC:
+ *   start  from the parent's fork to the first line of the child's main
+ *          (exec, the dynamic loader, every constructor: where a preloaded
+ *          library loads and may attach)
+ *   first  its first lookup, stat() of DIR/p/a/f00000
+ *   rest   its next LOOKUPS - 1 lookups, stat() of f00001, f00002 ...
+ * and the parent measures
+ *   total  from fork to the return of waitpid().
+ * The paths are those of gen-micro.py's tree; every stat must succeed.
+ *
+ * Prints one tab-separated line per configuration, the medians over its
+ * children in microseconds:
+ *   CONFIG CHILDREN LOOKUPS start_us first_us rest_us total_us
+ *
+ * Built like micro.c (no _FORTIFY_SOURCE, no _FILE_OFFSET_BITS) so that
+ * stat binds to the symbol the shim replaces.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CHILDREN 10000
+#define MAX_LOOKUPS 1000
+#define MAX_CONFIGS 8
+#define MAX_SETTINGS 16
+
+struct config {
+	char *name;
+	char **env;
+	uint64_t start[MAX_CHILDREN], first[MAX_CHILDREN], rest[MAX_CHILDREN],
+	    total[MAX_CHILDREN];
+};
+
+extern char **environ;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "attach: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_us(uint64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_u64);
+	if (n % 2)
+		return (double)v[n / 2] / 1e3;
+	return ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2e3;
+}
+
+/* The child: argv = attach --child FORK_NS FD DIR LOOKUPS. */
+static int child(char **argv)
+{
+	uint64_t t_main = now_ns(), t0, t1, t2;
+	uint64_t fork_ns = strtoull(argv[2], NULL, 10);
+	int fd = atoi(argv[3]), lookups = atoi(argv[5]), i;
+	char path[4096];
+	struct stat st;
+	uint64_t out[3];
+
+	snprintf(path, sizeof(path), "%s/p/a/f%05d", argv[4], 0);
+	t0 = now_ns();
+	if (stat(path, &st) != 0)
+		die(path);
+	t1 = now_ns();
+	for (i = 1; i < lookups; i++) {
+		snprintf(path, sizeof(path), "%s/p/a/f%05d", argv[4], i);
+		if (stat(path, &st) != 0)
+			die(path);
+	}
+	t2 = now_ns();
+	out[0] = t_main - fork_ns;
+	out[1] = t1 - t0;
+	out[2] = t2 - t1;
+	if (write(fd, out, sizeof(out)) != (ssize_t)sizeof(out))
+		die("write");
+	return 0;
+}
+
+/* Parse -c 'NAME SETTING...' into @c: the environment is ours plus the
+ * settings. */
+static void parse_config(struct config *c, char *spec)
+{
+	int nenv = 0, i = 0;
+	char *tok, *save = NULL;
+
+	while (environ[nenv])
+		nenv++;
+	c->env = calloc((size_t)(nenv + MAX_SETTINGS + 1), sizeof(*c->env));
+	if (!c->env)
+		die("calloc");
+	memcpy(c->env, environ, (size_t)nenv * sizeof(*c->env));
+	c->name = strtok_r(spec, " ", &save);
+	while ((tok = strtok_r(NULL, " ", &save)) && i < MAX_SETTINGS) {
+		c->env[nenv++] = tok;
+		i++;
+	}
+	if (!c->name || tok) {
+		fprintf(stderr, "attach: bad configuration\n");
+		exit(2);
+	}
+}
+
+/* Start one child of @c; record its figures as child number @i. */
+static void run_child(struct config *c, int i, const char *self,
+		      const char *dir, int lookups, const int p[2])
+{
+	char fork_arg[32], fd_arg[16], lk_arg[16];
+	char *cargv[] = {(char *)self, "--child", fork_arg, fd_arg,
+			 (char *)dir,  lk_arg,	  NULL};
+	uint64_t t0 = now_ns(), t1, got[3];
+	int status;
+	pid_t pid;
+
+	snprintf(fork_arg, sizeof(fork_arg), "%llu", (unsigned long long)t0);
+	snprintf(fd_arg, sizeof(fd_arg), "%d", p[1]);
+	snprintf(lk_arg, sizeof(lk_arg), "%d", lookups);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		execve(self, cargv, c->env);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	t1 = now_ns();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "attach: %s: child failed (status %d)\n",
+			c->name, status);
+		exit(1);
+	}
+	if (read(p[0], got, sizeof(got)) != (ssize_t)sizeof(got))
+		die("read");
+	c->start[i] = got[0];
+	c->first[i] = got[1];
+	c->rest[i] = got[2];
+	c->total[i] = t1 - t0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg[MAX_CONFIGS];
+	const char *dir = NULL;
+	int n = 50, lookups = 50, opt, i, j, p[2], k = 0;
+	char self[4096];
+	ssize_t len;
+
+	if (argc == 6 && !strcmp(argv[1], "--child"))
+		return child(argv);
+	while ((opt = getopt(argc, argv, "d:n:l:c:")) != -1) {
+		if (opt == 'd')
+			dir = optarg;
+		else if (opt == 'n')
+			n = atoi(optarg);
+		else if (opt == 'l')
+			lookups = atoi(optarg);
+		else if (opt == 'c' && k < MAX_CONFIGS)
+			parse_config(&cfg[k++], optarg);
+		else
+			return 2;
+	}
+	if (!dir || !k || optind != argc || n < 1 || n > MAX_CHILDREN ||
+	    lookups < 1 || lookups > MAX_LOOKUPS) {
+		fprintf(stderr,
+			"usage: attach -d DIR [-n CHILDREN] "
+			"[-l LOOKUPS] -c 'CONFIG [NAME=VALUE...]'...\n");
+		return 2;
+	}
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len < 0)
+		die("readlink /proc/self/exe");
+	self[len] = '\0';
+	if (pipe(p) != 0)
+		die("pipe");
+	for (i = 0; i < n; i++)
+		for (j = 0; j < k; j++)
+			run_child(&cfg[(i + j) % k], i, self, dir, lookups, p);
+	for (j = 0; j < k; j++)
+		printf("%s\t%d\t%d\t%.1f\t%.2f\t%.1f\t%.1f\n", cfg[j].name, n,
+		       lookups, median_us(cfg[j].start, n),
+		       median_us(cfg[j].first, n), median_us(cfg[j].rest, n),
+		       median_us(cfg[j].total, n));
+	return 0;
+}
