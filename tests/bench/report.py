@@ -13,6 +13,7 @@ the report built from the template.  Every sentence of the summary is
 derived from the numbers of this run.
 """
 import argparse
+import math
 import os
 import re
 
@@ -343,9 +344,29 @@ def u_null_counts(n1, n2):
     return ways[n1][n2]
 
 
+# Above this many pairs the exact null distribution grows too large (its
+# table is n1 x n2 dictionaries of up to n1 * n2 entries): the normal
+# approximation, which is close there, is used instead.
+EXACT_PAIRS = 900
+
+
 def mann_whitney_p(x, y):
-    """Exact two-sided p-value of the Mann-Whitney U test."""
+    """Two-sided p-value of the Mann-Whitney U test: exact for small
+    samples, else from the normal approximation (with a continuity
+    correction and the variance corrected for ties)."""
     n1, n2 = len(x), len(y)
+    if n1 * n2 > EXACT_PAIRS:
+        n = n1 + n2
+        ties = {}
+        for v in list(x) + list(y):
+            ties[v] = ties.get(v, 0) + 1
+        t = sum(c ** 3 - c for c in ties.values())
+        var = n1 * n2 / 12.0 * ((n + 1) - t / float(n * (n - 1)))
+        if var <= 0:
+            return 1.0
+        z = max(0.0, abs(u_statistic(x, y) - n1 * n2 / 2.0) - 0.5) / \
+            math.sqrt(var)
+        return math.erfc(z / math.sqrt(2))
     counts = u_null_counts(n1, n2)
     total = sum(counts.values())
     u2 = 2 * u_statistic(x, y)
@@ -749,9 +770,38 @@ def build_tables(stats, res):
     return table(head, rows), figs
 
 
-def shared_findings(stats, runs, attach_stats, mem, figs):
+def records_table(stats, res):
+    """Hit rate and doubt of each workload's cached configurations, from
+    the statistics records of its extra run (abrun --stats)."""
+    rows = []
+    for b, cfg in stats.items():
+        row, seen = [b], False
+        for m in CACHING:
+            f = record_figures(read_records(os.path.join(
+                res, "records", "%s.%s.rec" % (safe(b), safe(m)))))
+            if f:
+                seen = True
+                row.append("%.1f%% / %.2f%%" % (100 * f[2], 100 * f[1]))
+            else:
+                row.append("–")
+        if seen:
+            rows.append(row)
+    if not rows:
+        return ""
+    return table(["workload"] + ["%s hits / in doubt" % m for m in CACHING],
+                 rows)
+
+
+def shared_findings(stats, runs, attach_stats, mem, figs, daemon):
     """Summary lines of the shared cache, derived from this run."""
     out = []
+    flushes = parse_count(daemon.get("flushes"))
+    if flushes:
+        out.append("- The daemon that served the run flushed its cache %d "
+                   "time(s) (%s inotify queue overflow(s)); every "
+                   "shared-* figure measured after a flush starts again "
+                   "from an empty cache (daemon status at the end of this "
+                   "page)." % (flushes, daemon.get("overflows", "?")))
     for b, cfg in stats.items():
         if not (b.startswith("git status, clean") or
                 b.startswith("ninja, no-op")) or "plain" not in cfg:
@@ -1017,7 +1067,10 @@ def main():
     memory = memory_table(mem)
     build_stats = work_stats(read_tsv(os.path.join(res, "builds.tsv")))
     builds, figs = build_tables(build_stats, res)
-    summary = shared_findings(stats, runs, attach_stats, mem, figs) + summary
+    hitrates = records_table(stats, res)
+    daemon = read_kv(os.path.join(res, "daemon.tsv"))
+    summary = shared_findings(stats, runs, attach_stats, mem, figs,
+                              daemon) + summary
 
     for title, text in (("Summary", summary), ("stat pass-through", key),
                         ("Micro, 1 thread (ns per call)", micro1),
@@ -1025,6 +1078,7 @@ def main():
                         ("Strict hits and their system call", floor),
                         ("Workloads (wall ms)", work),
                         ("Path-lookup system calls", syscalls),
+                        ("Hits and doubt (statistics records)", hitrates),
                         ("Attach: a tiny program", attach1),
                         ("Attach: true and sh -c :", attach2),
                         ("Daemon memory", memory),
@@ -1068,10 +1122,10 @@ def main():
         "ATTACH_COMMANDS": attach2 or "(not measured in this run)\n",
         "MEMORY": memory or "(not measured in this run)\n",
         "BUILDS": builds or "(not measured in this run)\n",
+        "HITRATES": hitrates or "(not measured in this run)\n",
         "DAEMON": table(["daemon status at the end of the run", ""],
-                        list(map(list, read_kv(os.path.join(
-                            res, "daemon.tsv")).items())), ["l", "l"])
-        if read_kv(os.path.join(res, "daemon.tsv")) else "",
+                        [[k, v] for k, v in daemon.items()], ["l", "l"])
+        if daemon else "",
         "CLEAN_TARGETS": "{:,}".format(int(sizes.get("clean", 0))),
         "CC_DIRS": sizes.get("cc_dirs", "?"),
         "ATTACH_CHILDREN": sizes.get("attach", "?"),

@@ -324,7 +324,8 @@ generate_workloads() {
 	done
 }
 
-# Run the real workloads, then each once under strace -c.
+# Run the real workloads, then each once under strace -c and once with
+# statistics records.
 run_workloads() {
 	generate_workloads
 	workload_spec >"$RES/work.spec"
@@ -336,7 +337,7 @@ run_workloads() {
 	"$PY" "$HERE/abrun.py" --out "$RES/work.tsv" --rounds "$ROUNDS" \
 		--max-rounds "$MAX_ROUNDS" --budget "$BUDGET" \
 		--warmup "$WARMUP" --warmup-first --warmup-also '^shared-' \
-		--strace "$RES/strace" --errdir "$RES/err" \
+		--strace "$RES/strace" --stats "$RES/records" --errdir "$RES/err" \
 		<"$RES/work.spec"
 }
 
@@ -428,7 +429,6 @@ run_builds() {
 			"$HERE/beside-git.sh" "$t/git-$GIT_FILES/repo" make -j2
 	} >"$RES/builds.spec"
 	say "builds: $ROUNDS interleaved rounds, then one run with statistics records"
-	rm -rf "$RES/records"
 	"$PY" "$HERE/abrun.py" --out "$RES/builds.tsv" --rounds "$ROUNDS" \
 		--warmup "$WARMUP" --warmup-first --warmup-also '^shared-' \
 		--stats "$RES/records" --errdir "$RES/err" <"$RES/builds.spec"
