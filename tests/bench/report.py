@@ -27,8 +27,10 @@ CACHING = ("strict", "relaxed") + SHARED
 LOOKUP_FAMILIES = ("stat", "lstat", "statx", "access", "readlink",
                    "realpath", "open", "fopen")
 # Lookups answered by the real call because a change might be pending
-# (docs/statistics.md): the strict check's doubt.
-DOUBT_REASONS = ("events", "changed")
+# (docs/statistics.md): the strict check's doubt, from the queue of
+# directories that receive writes (hot), the other queue (events), or a
+# change seen during the walk.
+DOUBT_REASONS = ("events", "hot", "changed")
 # Lookups no cache answers: opens of existing files, unserved arguments.
 NOT_ANSWERABLE = ("exists", "args")
 CALLS = ("stat", "lstat", "statx", "access", "readlink", "realpath", "open",
@@ -755,7 +757,10 @@ def build_tables(stats, res):
             figs.setdefault(b, {})[m] = (f, median(cfg[m]["wall"]) / pw
                                          if m in cfg else None, agg)
             if m == "shared-strict":
-                row.append("**%.2f%%** of %d" % (100 * f[1], f[0]))
+                row.append("**%.2f%%** of %d (%s)" % (
+                    100 * f[1], f[0], ", ".join(
+                        "%s %.2f%%" % (r, 100.0 * agg["reasons"].get(r, 0) /
+                                       f[0]) for r in DOUBT_REASONS)))
             row.append("%.1f%% (%d of %d images attached)" % (
                 100 * f[2], agg["shared"], agg["images"]))
         rows.append(row)
