@@ -62,6 +62,12 @@ echo
 echo "demo: git status on $files tracked files; 1st run: the daemon's cache is empty"
 echo "\$ namecache run --stats -- git -C $repo status --short"
 "$nc" run --stats -- git -C "$repo" status --short
+# The daemon fills what the first run missed after it: let it finish
+# (it takes some 10 us a path).
+for _ in $(seq 100); do
+	"$nc" daemon status | grep -qx 'hints pending: 0' && break
+	sleep 0.1
+done
 echo
 echo "demo: 2nd run, a new git process: its lookups are hits from the first"
 echo "\$ namecache run --stats -- git -C $repo status --short"

@@ -58,6 +58,7 @@
 
 #define ATTACH_WAIT_NS 50000000ull /* 50 ms */
 #define ATTACH_FIRST_MS 1	   /* the first query's wait */
+#define ATTACH_EVERY_NS 200000ull  /* then a look every 0.2 ms at most */
 #define MAX_TRIES 4
 
 char nc__sock_path_cfg[108];
@@ -134,6 +135,7 @@ void nc__attach_begin(void)
 	}
 	nc__c.attach_deadline_ns = mono_ns() + ATTACH_WAIT_NS;
 	nc__c.attach_waited = 0;
+	nc__c.attach_next_ns = 0;
 	nc__c.attach = NC_AT_PENDING;
 }
 
@@ -235,15 +237,24 @@ int nc__attach_poll(void)
 
 		nc__c.attach_waited = 1;
 		syscall(SYS_poll, &p, 1, ATTACH_FIRST_MS);
+	} else {
+		/* Not a system call per lookup while the reply is late: one
+		 * look every ATTACH_EVERY_NS (a clock read, no system call,
+		 * in between). */
+		uint64_t now = mono_ns();
+
+		if (now >= nc__c.attach_deadline_ns) {
+			give_up(NC_WHY_SLOW);
+			return -1;
+		}
+		if (now < nc__c.attach_next_ns)
+			return 0;
+		nc__c.attach_next_ns = now + ATTACH_EVERY_NS;
 	}
 	n = nc__recv_fds(nc__c.sfd, &r, sizeof(r), fds, NC_FD_COUNT, &nfds,
 			 MSG_DONTWAIT);
-	if (n < 0 && errno == EAGAIN) {
-		if (mono_ns() < nc__c.attach_deadline_ns)
-			return 0;
-		give_up(NC_WHY_SLOW);
-		return -1;
-	}
+	if (n < 0 && errno == EAGAIN)
+		return 0;
 	why = NC_WHY_REFUSED;
 	if (n == (long)sizeof(r) && r.hot <= 1 &&
 	    nfds == NC_FD_COUNT - 1 + (int)r.hot && r.magic == NC_PROTO_MAGIC &&
@@ -340,8 +351,9 @@ void nc__detach(int close_fds)
 
 /*
  * The producer side of the hint ring (hint.h).  Any thread may post; a
- * try-lock keeps it single-producer, and a thread that finds it taken
- * (another thread, or this one in a signal handler) drops its hint.  No
+ * try-lock keeps it single-producer: a thread that finds it taken tries
+ * again for a few hundred cycles, then drops its hint (as a signal
+ * handler that interrupted the holder on its own thread does).  No
  * allocation and no system call, but the rare wake-up.
  */
 void nc__hint(const struct nc_query *q, int op)
@@ -352,10 +364,22 @@ void nc__hint(const struct nc_query *q, int op)
 	size_t len = 0;
 	int expect = 0;
 
-	if (!ring ||
-	    !__atomic_compare_exchange_n(&nc__c.hint_busy, &expect, 1, 0,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (!ring)
 		return;
+	/* Threads of one process (git's parallel lstat) post at once: a
+	 * short, bounded wait for the ring (the holder copies one path),
+	 * then give up; so does a signal handler that interrupted the
+	 * holder on its own thread. */
+	for (int spin = 0;; spin++) {
+		expect = 0;
+		if (__atomic_compare_exchange_n(&nc__c.hint_busy, &expect, 1, 0,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+		if (spin == 256)
+			return;
+		ck_pr_stall();
+	}
 	tail = ck_pr_load_32(&ring->tail);
 	head = ck_pr_load_32(&ring->head);
 	ck_pr_fence_load();

@@ -511,22 +511,31 @@ static void cwd_lost(uint64_t ident)
  * until it is found (the daemon fills asynchronously): cheap, one
  * getcwd() and one stat per relative lookup at most.
  */
+#define CWD_RETRY 32
+
 static void find_cwd(void)
 {
 	const struct nc_arena *a = &nc__c.arena;
 	uint32_t gen = __atomic_load_n(&nc__c.cwd_gen, __ATOMIC_SEQ_CST);
-	long n = syscall(SYS_getcwd, nc__c.cwd_path, sizeof(nc__c.cwd_path));
 	const struct nc_dentry *d;
 	struct nc_query hq = {.path = nc__c.cwd_path};
 	struct nc_walk w;
 	struct stat here;
 	unsigned seq;
+	long n = ck_pr_load_32(&nc__c.cwd_plen) + 1;
 
-	if (n <= 1 || nc__c.cwd_path[0] != '/') {
-		ck_pr_store_32(&nc__c.cwd_plen, 0);
+	/* getcwd() once per working directory (chdir forgets it); then the
+	 * walk is tried again every CWD_RETRY relative lookups while the
+	 * daemon has not filled it yet. */
+	if (n == 1) {
+		n = syscall(SYS_getcwd, nc__c.cwd_path, sizeof(nc__c.cwd_path));
+		if (n <= 1 || nc__c.cwd_path[0] != '/')
+			return;
+		ck_pr_store_32(&nc__c.cwd_plen, (uint32_t)(n - 1));
+		nc__c.cwd_tries = 0;
+	} else if (++nc__c.cwd_tries % CWD_RETRY) {
 		return;
 	}
-	ck_pr_store_32(&nc__c.cwd_plen, (uint32_t)(n - 1));
 	if (nc__walk(&w, a, ck_pr_load_64(&a->hdr->generation),
 		     ck_pr_load_32(&a->hdr->root_idx),
 		     ck_pr_load_64(&a->hdr->root_ident),
@@ -540,7 +549,8 @@ static void find_cwd(void)
 	    here.st_ino != d->st.st_ino || here.st_dev != d->st.st_dev ||
 	    nc__d_read_retry(d, seq)) {
 		hq.len_path = (size_t)(n - 1);
-		nc__hint(&hq, NC_HINT_FILL);
+		if (!nc__c.cwd_tries) /* the daemon fills it once asked */
+			nc__hint(&hq, NC_HINT_FILL);
 		return;
 	}
 	ck_pr_store_32(&nc__c.cwd_idx, w.fidx);
@@ -550,7 +560,8 @@ static void find_cwd(void)
 }
 
 /* Relative lookups need the cwd's dentry: computed on the first admitted
- * one, and after a failure again only after a chdir. */
+ * one, and after a failure again only after a chdir (in shared mode,
+ * every CWD_RETRY lookups: the daemon fills it). */
 static int have_cwd(void)
 {
 	if (ck_pr_load_64(&nc__c.cwd_ident))
@@ -762,6 +773,10 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 	}
 	if (q->path[0] != '/' && !have_cwd()) {
 		q->doubt = NC_DOUBT_COLD;
+		if (nc__c.shared) /* through getcwd()'s path, known by now */
+			nc__hint(q, q->op == NC_OP_STATX    ? NC_HINT_STATX
+				    : q->op == NC_OP_ACCESS ? NC_HINT_ACCESS
+							    : NC_HINT_FILL);
 		return NC_Q_MISS;
 	}
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -975,6 +990,7 @@ void nc__cache_cwd_changed(void)
 		return;
 	__atomic_fetch_add(&nc__c.cwd_gen, 1, __ATOMIC_SEQ_CST);
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
+	ck_pr_store_32(&nc__c.cwd_plen, 0); /* getcwd() again */
 	nc__c.cwd_admit = 1; /* the next relative lookup recomputes it */
 }
 

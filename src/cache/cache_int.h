@@ -93,14 +93,16 @@ struct nc__cache {
 	int why;	  /* enum nc_why: why this image is not attached */
 	int attach_tries; /* attachments begun by this image */
 	uint64_t attach_deadline_ns;
-	int attach_waited; /* the first query waited for the reply */
-	int refreshing;	   /* NC_BYTE_NOTIFY sent, reply not read yet */
+	int attach_waited;	 /* the first query waited for the reply */
+	uint64_t attach_next_ns; /* no look for the reply before */
+	int refreshing;		 /* NC_BYTE_NOTIFY sent, reply not read yet */
 	int refresh_tries;
 	uint64_t epoch; /* the arena's epoch when attached */
 	struct nc_hint_ring *ring;
 	int hint_busy;	     /* a thread is posting a hint */
 	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
-	uint32_t cwd_plen;
+	uint32_t cwd_plen;   /* 0: not known (getcwd() next time) */
+	uint32_t cwd_tries;  /* shared: relative lookups since getcwd() */
 };
 
 /* Where an attachment stands (attach.c). */

@@ -40,47 +40,6 @@ static int lstat_raw(const char *path, struct stat *st)
 			    AT_SYMLINK_NOFOLLOW);
 }
 
-/*
- * The absolute path of dentry @idx into @buf (PATH_MAX); length or -1.
- * -1 also when the chain up to the root is broken: a dropped directory
- * (moved, removed, its permissions changed) leaves its subtree in place,
- * cut off from the root, and its slot may hold another dentry by now;
- * the names of such a chain are where things were, not where they are.
- */
-int nc__abs_path(uint32_t idx, char *buf)
-{
-	uint32_t chain[PATH_MAX / 2]; /* indices, the dentry first */
-	int n = 0, len = 0;
-
-	if (nc__cut_off(idx))
-		return -1;
-	for (const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
-	     !d || !(d->flags & NC_D_ROOT);
-	     d = nc__dentry_at(&nc__c.arena, idx = d->parent)) {
-		if (!d || n == (int)(sizeof(chain) / sizeof(chain[0])))
-			return -1;
-		chain[n++] = idx;
-	}
-	buf[0] = '/';
-	buf[1] = '\0';
-	len = n ? 0 : 1;
-	while (n--) {
-		const struct nc_dentry *c =
-		    nc__dentry_at(&nc__c.arena, chain[n]);
-		const char *name =
-		    c ? nc__str_at(&nc__c.arena, c->name_off, c->name_len)
-		      : NULL;
-
-		if (!c || !name || len + 1 + c->name_len >= PATH_MAX)
-			return -1;
-		buf[len++] = '/';
-		memcpy(buf + len, name, c->name_len);
-		len += c->name_len;
-		buf[len] = '\0';
-	}
-	return len;
-}
-
 /* The kernel resolved a name inside directory @d: it may be searched. */
 static void searched(struct nc_dentry *d)
 {

@@ -80,16 +80,16 @@
  *     file's is its directory's.  Watch keys carry the instance
  *     (HOT_BIAS), so the watch map and d->wd need no other change.
  *   - Moving a directory D (promote_all, inside a cold drain, so that
- *     hdr->drain_seq is odd throughout): its inode joins the hot set,
- *     then D and its children are dropped, which removes their cold
- *     watches; the next fill of D watches it in the hot instance (adding
- *     that watch before any answer about D or below is filled again, as
- *     always).  No event is unseen: until the cold watch is gone every
- *     event is in the cold queue, which every lookup checks; a dentry
- *     filled after the move was filled under the hot watch, and is
- *     marked NC_D_HOT, so every lookup through it checks the hot queue
- *     too.  A walk that read D before the move is rejected by the cold
- *     drain sequence, which moved.
+ *     hdr->drain_seq is odd throughout): its inode joins the hot set, a
+ *     hot watch is added on it BEFORE its cold watch is removed (between
+ *     the two, both report its events), and D's dentry is marked
+ *     NC_D_HOT under its seqcount; its files and negative entries, whose
+ *     own watches are cold, are dropped and filled again under the hot
+ *     watch; its subdirectories keep their own (cold) watches.  No event
+ *     is unseen: until the hot watch exists every event is in the cold
+ *     queue; from then on in the hot one, which every walk through D
+ *     checks because D is marked.  A walk that read D before the mark is
+ *     rejected by the cold drain sequence, which moved.
  *   - A lookup whose walk saw no NC_D_HOT dentry depends on no hot
  *     watch: every directory it passed and its final dentry are watched
  *     by the cold instance, and an event that could change its answer is
@@ -732,25 +732,6 @@ static int fs_watchable(const struct nc_dentry *d, const char *path, int *cffs)
 
 static int drop(uint32_t idx);
 
-int nc__cut_off(uint32_t idx)
-{
-	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
-
-	for (int depth = 0; depth < PATH_MAX / 2; depth++) {
-		const struct nc_dentry *p;
-
-		if (!d || !(d->flags & NC_D_LIVE))
-			return 1;
-		if (d->flags & NC_D_ROOT)
-			return 0;
-		p = nc__dentry_at(&nc__c.arena, d->parent);
-		if (!p || p->ident != d->parent_ident)
-			return 1;
-		d = p;
-	}
-	return 1;
-}
-
 /*
  * The inode @dev/@ino is already watched (EEXIST).  When the holder
  * is a dentry cut off from the root (a directory above it was dropped:
@@ -1061,32 +1042,79 @@ void nc__flush_locked(void)
 
 /*
  * Move the directories this drain found written to the hot instance (see
- * the top of this file): under the cold drain sequence, still odd.  Each
- * joins the hot set, and it and its children are dropped, taking their
- * cold watches with them; a scan of the pool per directory, once in its
- * life.
+ * the top of this file), in place, under the cold drain sequence (still
+ * odd): the hot watch is added first (for a while both report D's
+ * events), D's dentry is marked NC_D_HOT and given the new watch under
+ * its seqcount, the cold watch's slot is made to ignore what it still
+ * delivers, and only then is the cold watch removed.  D's files and
+ * negative entries go (their own watches are cold; they are filled again
+ * under the hot watch); its subdirectories stay, with their own cold
+ * watches, so nothing below them is lost.  A directory that cannot be
+ * watched by the hot instance, or whose path no longer names it, is
+ * dropped instead.
  */
 static void promote_all(void)
 {
 	struct nc_arena *a = &nc__c.arena;
+	char path[PATH_MAX];
 
 	for (int i = 0; i < npromote; i++) {
-		struct nc_dentry *d = nc__dentry_at(a, promote[i]);
+		uint32_t idx = promote[i];
+		struct nc_dentry *d = nc__dentry_at(a, idx);
+		struct nc__wd *s, *old;
+		struct stat st;
+		int32_t okey, key;
 		uint64_t ident;
+		int wd;
 
-		if (!d || !(d->flags & NC_D_LIVE) || (d->flags & NC_D_HOT) ||
+		if (!d || !(d->flags & NC_D_LIVE) ||
+		    (d->flags & (NC_D_HOT | NC_D_ROOT)) ||
+		    !(d->flags & NC_D_WATCHED) ||
 		    hot_add((uint64_t)d->st.st_dev, (uint64_t)d->st.st_ino) < 0)
 			continue;
 		ident = d->ident;
+		okey = d->wd;
+		wd = nc__abs_path(idx, path) < 0
+			 ? -1
+			 : (int)syscall(SYS_inotify_add_watch, nc__c.hifd, path,
+					NC_WATCH_MASK);
+		if (wd >= 0 &&
+		    (syscall(SYS_newfstatat, AT_FDCWD, path, &st,
+			     AT_SYMLINK_NOFOLLOW) < 0 ||
+		     st.st_ino != d->st.st_ino || st.st_dev != d->st.st_dev)) {
+			syscall(SYS_inotify_rm_watch, nc__c.hifd, wd);
+			wd = -1;
+		}
+		key = wd + HOT_BIAS;
+		s = wd >= 0 ? wd_slot(key, 1) : NULL;
+		if (!s) {
+			if (wd >= 0)
+				syscall(SYS_inotify_rm_watch, nc__c.hifd, wd);
+			if (drop(idx) < 0)
+				nc__c.flush_pending = 1;
+			continue;
+		}
+		if (!s->wd)
+			nc__c.wd_used++;
+		s->wd = key;
+		s->idx = idx;
+		s->ident = ident;
+		old = wd_slot(okey, 0);
+		if (old)
+			old->ident = 0; /* no live dentry has identity 0 */
+		nc__d_write_begin(d);
+		d->wd = key;
+		d->flags |= NC_D_HOT;
+		nc__d_write_end(d);
+		rm_watch(okey);
 		for (uint32_t c = 0; c < a->hdr->dentry_used; c++) {
 			const struct nc_dentry *k = nc__dentry_at(a, c);
 
 			if (k && (k->flags & NC_D_LIVE) &&
-			    k->parent == promote[i] && k->parent_ident == ident)
+			    !(k->flags & NC_D_DIR) && k->parent == idx &&
+			    k->parent_ident == ident)
 				drop(c);
 		}
-		if (drop(promote[i]) < 0)
-			nc__c.flush_pending = 1;
 		nc__c.promoted++;
 	}
 	npromote = 0;

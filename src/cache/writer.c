@@ -24,10 +24,13 @@
  * every query made while it is passes through.  The parent's thread,
  * once resumed, sees another pid and drops the mark (nc__borrowed()).
  *
- * And the root dentry every flush starts the arena again from, which the
- * fill and the flush (notify.c) both make.
+ * And what the fill and the drain (notify.c) both need of the arena: the
+ * root dentry every flush starts it again from, whether a dentry is cut
+ * off from the root, and a dentry's absolute path.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -116,4 +119,64 @@ int nc__fill_root(void)
 	ck_pr_store_32(&a->hdr->root_idx, idx);
 	ck_pr_store_64(&a->hdr->root_ident, d->ident);
 	return 0;
+}
+
+int nc__cut_off(uint32_t idx)
+{
+	const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+
+	for (int depth = 0; depth < PATH_MAX / 2; depth++) {
+		const struct nc_dentry *p;
+
+		if (!d || !(d->flags & NC_D_LIVE))
+			return 1;
+		if (d->flags & NC_D_ROOT)
+			return 0;
+		p = nc__dentry_at(&nc__c.arena, d->parent);
+		if (!p || p->ident != d->parent_ident)
+			return 1;
+		d = p;
+	}
+	return 1;
+}
+
+/*
+ * The absolute path of dentry @idx into @buf (PATH_MAX); length or -1.
+ * -1 also when the chain up to the root is broken: a dropped directory
+ * (moved, removed, its permissions changed) leaves its subtree in place,
+ * cut off from the root, and its slot may hold another dentry by now;
+ * the names of such a chain are where things were, not where they are.
+ */
+int nc__abs_path(uint32_t idx, char *buf)
+{
+	uint32_t chain[PATH_MAX / 2]; /* indices, the dentry first */
+	int n = 0, len = 0;
+
+	if (nc__cut_off(idx))
+		return -1;
+	for (const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, idx);
+	     !d || !(d->flags & NC_D_ROOT);
+	     d = nc__dentry_at(&nc__c.arena, idx = d->parent)) {
+		if (!d || n == (int)(sizeof(chain) / sizeof(chain[0])))
+			return -1;
+		chain[n++] = idx;
+	}
+	buf[0] = '/';
+	buf[1] = '\0';
+	len = n ? 0 : 1;
+	while (n--) {
+		const struct nc_dentry *c =
+		    nc__dentry_at(&nc__c.arena, chain[n]);
+		const char *name =
+		    c ? nc__str_at(&nc__c.arena, c->name_off, c->name_len)
+		      : NULL;
+
+		if (!c || !name || len + 1 + c->name_len >= PATH_MAX)
+			return -1;
+		buf[len++] = '/';
+		memcpy(buf + len, name, c->name_len);
+		len += c->name_len;
+		buf[len] = '\0';
+	}
+	return len;
 }

@@ -72,7 +72,7 @@ enum {
 };
 
 struct client {
-	int fd; /* -1: free slot */
+	int fd; /* -1: free slot; -2: gone, its last hints still served */
 	int attached;
 	uint32_t head; /* our own index: the ring's copy is only published */
 	struct nc_hint_ring *ring;
@@ -200,14 +200,24 @@ static int ep_add(int fd, uint32_t events, uint64_t key)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static void client_close(struct client *c)
+/* The connection ends (the client is no longer counted). */
+static void client_hangup(struct client *c)
 {
+	if (c->fd < 0)
+		return;
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	if (c->ring)
-		munmap(c->ring, NC_HINT_RING_BYTES);
+	c->fd = -2;
 	if (c->attached)
 		attached--;
+}
+
+/* The slot is freed, with the ring and anything left in it. */
+static void client_close(struct client *c)
+{
+	client_hangup(c);
+	if (c->ring)
+		munmap(c->ring, NC_HINT_RING_BYTES);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	nclients--;
@@ -288,16 +298,22 @@ static void do_attach(struct client *c)
 static void do_status(struct client *c)
 {
 	struct nc_serve_stats s;
+	unsigned long long pending = 0;
 	char buf[2048];
 	int n;
 
 	nc__serve_stats(&s);
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd != -1 && clients[i].attached)
+			pending += __atomic_load_n(&clients[i].ring->tail,
+						   __ATOMIC_ACQUIRE) -
+				   clients[i].head;
 	n = snprintf(
 	    buf, sizeof(buf),
 	    "pid: %d\nuptime: %lds\nclients: %d\nentries: %llu\n"
 	    "memory: %llu bytes of %llu\nbytes per entry: %llu\n"
 	    "watches: %llu\nfills: %llu\nevents: %llu\noverflows: %llu\n"
-	    "flushes: %llu\nhot directories: %llu\n"
+	    "flushes: %llu\nhints pending: %llu\nhot directories: %llu\n"
 	    "drains: cold %llu, hot %llu\n"
 	    "drain time: cold %llu us, hot %llu us\n",
 	    (int)getpid(), (long)(time(NULL) - started), attached,
@@ -307,8 +323,8 @@ static void do_status(struct client *c)
 	    (unsigned long long)s.watches, (unsigned long long)s.fills,
 	    (unsigned long long)(s.events[0] + s.events[1]),
 	    (unsigned long long)s.overflows, (unsigned long long)s.flushes,
-	    (unsigned long long)s.promoted, (unsigned long long)s.events[0],
-	    (unsigned long long)s.events[1],
+	    (unsigned long long)pending, (unsigned long long)s.promoted,
+	    (unsigned long long)s.events[0], (unsigned long long)s.events[1],
 	    (unsigned long long)(s.busy_ns[0] / 1000),
 	    (unsigned long long)(s.busy_ns[1] / 1000));
 	if (n > 0)
@@ -362,7 +378,7 @@ static void accept_all(int lfd)
 			continue;
 		}
 		for (int i = 0; i < MAX_CLIENTS && !c; i++)
-			if (clients[i].fd < 0)
+			if (clients[i].fd == -1)
 				c = &clients[i];
 		c->fd = fd;
 		nclients++;
@@ -410,17 +426,12 @@ static void client_event(struct client *c, uint32_t events)
 	while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
 		if (memchr(buf, NC_BYTE_NOTIFY, (size_t)n))
 			send_notify(c);
+	/* What it asked for before it went is still wanted (a short
+	 * process's lookups are the next one's): the ring stays until the
+	 * loop has served it, in batches like any other. */
 	if (n == 0 || (n < 0 && errno != EAGAIN) ||
-	    (events & (EPOLLHUP | EPOLLERR))) {
-		/* What it asked for before it went is still wanted: a short
-		 * process's lookups are the next one's. */
-		for (unsigned i = 0;
-		     i < NC_HINT_SLOTS / HINT_BATCH + 1 && c->fd >= 0; i++)
-			if (!serve_ring(c))
-				break;
-		if (c->fd >= 0)
-			client_close(c);
-	}
+	    (events & (EPOLLHUP | EPOLLERR)))
+		client_hangup(c);
 }
 
 /* Copy, validate and serve up to HINT_BATCH hints of @c: how many. */
@@ -455,7 +466,7 @@ static int rings_pending(void)
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = &clients[i];
 
-		if (c->fd >= 0 && c->attached &&
+		if (c->fd != -1 && c->attached &&
 		    __atomic_load_n(&c->ring->tail, __ATOMIC_ACQUIRE) !=
 			c->head)
 			return 1;
@@ -628,8 +639,15 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		if (n > 0)
 			one_round(lfd, ev, n);
 		for (int i = 0; i < MAX_CLIENTS && !stopping; i++) {
-			if (clients[i].fd < 0 || !clients[i].attached)
+			if (clients[i].fd == -1 || !clients[i].attached)
 				continue;
+			if (clients[i].fd == -2 &&
+			    __atomic_load_n(&clients[i].ring->tail,
+					    __ATOMIC_ACQUIRE) ==
+				clients[i].head) {
+				client_close(&clients[i]); /* all served */
+				continue;
+			}
 			batch += serve_ring(&clients[i]);
 			if (batch >= HINT_BATCH) {
 				/* Events first: clients doubt while a queue
@@ -665,7 +683,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 	}
 out:
 	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].fd >= 0)
+		if (clients[i].fd != -1)
 			client_close(&clients[i]);
 	if (o->listen_fd < 0 && lfd >= 0) {
 		char lock[128];

@@ -31,7 +31,9 @@
 
 #include <stdint.h>
 
-#define NC_HINT_SLOTS 512u /* a power of two: 128 KiB a ring */
+#define NC_HINT_SLOTS                                          \
+	8192u /* a power of two: 2 MiB a ring, touched as used \
+	       */
 #define NC_HINT_PATH                                       \
 	240u /* bytes of path, NUL included: a longer path \
 	      * is not hinted (it stays uncached) */
