@@ -577,6 +577,7 @@ static void one_round(int lfd, struct epoll_event *ev, int n)
 int nc_daemon_run(const struct nc_daemon_opts *o)
 {
 	int lfd = o->listen_fd, lockfd = -1, sfd, rc = 1;
+	uint64_t epoch;
 	uint64_t seed = 1;
 	sigset_t sigs;
 
@@ -630,10 +631,10 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		close(o->quiet_fd);
 	}
 	rc = 0;
+	epoch = hdr->epoch;
 	while (!stopping) {
 		struct epoll_event ev[64];
 		int n, served = 0, batch = 0;
-		uint64_t epoch = hdr->epoch;
 
 		n = epoll_wait(epfd, ev, 64, 0);
 		if (n > 0)
@@ -663,11 +664,15 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 				nc__serve_corrupt(seed++);
 			nc__serve_evict();
 		}
+		/* After a flush (in this round or in the last sleep's): the
+		 * new instances in our epoll, the old ones out of it (they
+		 * stay readable for good: nobody drains them any more). */
 		if (hdr->epoch != epoch && watch_queues() < 0) {
 			die_line("epoll");
 			rc = 1;
 			break;
 		}
+		epoch = hdr->epoch;
 		if (n > 0 || served)
 			continue;
 		/* Sleep, unless a hint came in meanwhile (hint.h). */
