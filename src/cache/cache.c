@@ -754,6 +754,15 @@ static int query(struct nc_query *q)
 	return lookup(q, hash);
 }
 
+/* Shared mode: ask the daemon to learn what @q missed (hint.h): the path,
+ * and the verdict an access() or statx() needs. */
+static void hint(const struct nc_query *q)
+{
+	nc__hint(q, q->op == NC_OP_STATX    ? NC_HINT_STATX
+		    : q->op == NC_OP_ACCESS ? NC_HINT_ACCESS
+					    : NC_HINT_FILL);
+}
+
 /*
  * Steps 1-4 for an admitted path.  Kept out of query() so that the common
  * first lookup runs in a small stack frame: this one holds a whole answer.
@@ -774,9 +783,7 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 	if (q->path[0] != '/' && !have_cwd()) {
 		q->doubt = NC_DOUBT_COLD;
 		if (nc__c.shared) /* through getcwd()'s path, known by now */
-			nc__hint(q, q->op == NC_OP_STATX    ? NC_HINT_STATX
-				    : q->op == NC_OP_ACCESS ? NC_HINT_ACCESS
-							    : NC_HINT_FILL);
+			hint(q);
 		return NC_Q_MISS;
 	}
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -833,12 +840,10 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		q->doubt = -1;
 		if (r != W_MISS && answer(q, &w, r, &ans) == NC_Q_MISS &&
 		    q->doubt != NC_DOUBT_COLD) {
-			if (nc__c.shared && q->armed) {
+			if (nc__c.shared && q->doubt == NC_DOUBT_VERDICT) {
 				/* The daemon learns the verdict itself, with
 				 * the same credentials (attach.c). */
-				nc__hint(q, q->op == NC_OP_ACCESS
-						? NC_HINT_ACCESS
-						: NC_HINT_STATX);
+				hint(q);
 				q->armed = 0;
 			}
 			return NC_Q_MISS;
@@ -848,10 +853,7 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 			 * shared mode the daemon fills, for later lookups. */
 			q->doubt = NC_DOUBT_COLD;
 			if (nc__c.shared) {
-				nc__hint(q, q->op == NC_OP_STATX ? NC_HINT_STATX
-					    : q->op == NC_OP_ACCESS
-						? NC_HINT_ACCESS
-						: NC_HINT_FILL);
+				hint(q);
 				return NC_Q_MISS;
 			}
 			if (filled)
