@@ -76,12 +76,9 @@ no_status() {
 	run -0 ncd stop
 }
 
-# fg_start ARGS...: `namecache ARGS...` in the background (the daemon in
-# the foreground), its pid in $fg; wait until its status answers.
-fg_start() {
-	"$NC_CLI" "$@" >"$T/fg.out" 2>"$T/fg.err" </dev/null &
-	fg=$!
-	NCD_PIDS+=("$fg")
+# fg_serving: wait until the daemon $fg (started in the background, its
+# stderr in $T/fg.err) answers status, as itself.
+fg_serving() {
 	local i
 	for ((i = 0; i < 100; i++)); do
 		ncd status >/dev/null 2>&1 && break
@@ -91,6 +88,15 @@ fg_start() {
 	done
 	ncd_status_value pid
 	assert_equal "$REPLY" "$fg"
+}
+
+# fg_start ARGS...: `namecache ARGS...` in the background (the daemon in
+# the foreground), its pid in $fg; wait until its status answers.
+fg_start() {
+	"$NC_CLI" "$@" >"$T/fg.out" 2>"$T/fg.err" </dev/null &
+	fg=$!
+	NCD_PIDS+=("$fg")
+	fg_serving
 }
 
 @test "--foreground: runs until SIGTERM, SIGINT or stop, each ending it with status 0" {
@@ -144,15 +150,7 @@ os.execv(sys.argv[2], sys.argv[2:])
 	fg=$!
 	NCD_PIDS+=("$fg")
 	nc_wait_file "$T/ino" 5
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ncd status >/dev/null 2>&1 && break
-		kill -0 "$fg" 2>/dev/null ||
-			fail "the daemon ended: $(cat "$T/fg.err")"
-		sleep 0.05
-	done
-	ncd_status_value pid
-	assert_equal "$REPLY" "$fg"
+	fg_serving
 	# The socket the listener bound, not one of the daemon's making.
 	assert_equal "$(stat -c %i "$NAMECACHE_SOCKET")" "$(cat "$T/ino")"
 	attached a
@@ -175,14 +173,7 @@ os.execv(sys.argv[2], sys.argv[2:])
 		sleep 0.05
 	done
 	# The first connection starts the daemon.
-	for ((i = 0; i < 100; i++)); do
-		ncd status >/dev/null 2>&1 && break
-		kill -0 "$fg" 2>/dev/null ||
-			fail "the daemon ended: $(cat "$T/fg.err")"
-		sleep 0.05
-	done
-	ncd_status_value pid
-	assert_equal "$REPLY" "$fg"
+	fg_serving
 	attached b
 	kill -TERM "$fg"
 	nc_wait_pid "$fg" 5
