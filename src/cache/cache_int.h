@@ -58,10 +58,12 @@ struct nc__cache {
 	int check; /* enum nc_check: how strict checks are made */
 	uint64_t max_stale_ns;
 	struct nc_arena arena;
-	int ifd, mfd;	   /* inotify, /proc/self/mountinfo (notify.c) */
-	int hifd;	   /* the hot inotify instance (notify.c); -1: none */
-	int hot_enabled;   /* the daemon's writer: make hifd with ifd */
-	uint64_t promoted; /* directories moved to hifd (statistics) */
+	int ifd, mfd;	    /* inotify, /proc/self/mountinfo (notify.c) */
+	int hifd;	    /* the hot inotify instance (notify.c); -1: none */
+	int hot_enabled;    /* the daemon's writer: make hifd with ifd */
+	uint64_t promoted;  /* directories moved to hifd (statistics) */
+	uint64_t events[2]; /* events read from ifd, hifd (statistics) */
+	uint64_t hot_lost;  /* hifd overflows: hot dentries forgotten */
 	uint32_t root_idx;
 	uint64_t root_ident;
 	uint32_t cwd_idx;

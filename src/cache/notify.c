@@ -64,6 +64,8 @@
  *   IN_Q_OVERFLOW, IN_UNMOUNT,   flush everything (a new inotify
  *   an unknown watch descriptor, instance, a new generation).
  *   a read error, a mount change
+ *   IN_Q_OVERFLOW of the hot     what hot watches report is forgotten
+ *   instance                     (forget_hot)
  * Events are never taken as the new state, only as "forget this".
  *
  * The hot instance (the shared cache's daemon only: hot_enabled).  With
@@ -95,6 +97,9 @@
  *     by the cold instance, and an event that could change its answer is
  *     reported by one of those watches (a child event in a directory it
  *     passed, an event on its final file's own inode).
+ *   - So when the hot queue overflows, the events it lost can only
+ *     concern hot dentries and the entries of hot directories: those
+ *     are dropped or checked again (forget_hot), and the rest stays.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,11 +126,18 @@
  * swapped in under the same name would leave that directory deaf to its
  * entries).  With it, a second watch on an inode fails with EEXIST and
  * the second name is simply not cached.
+ *
+ * A directory's watch asks for IN_MODIFY (its own mtime set alone by
+ * utimensat() is reported as a modification, not IN_ATTRIB), but not for
+ * IN_CLOSE_WRITE: a directory is never open for writing, and a file's
+ * close after writing changes nothing its IN_MODIFY did not report, on
+ * its own watch when it is cached.  Writes to files nobody looked up
+ * queue one event each, not two.
  */
-#define NC_WATCH_MASK                                              \
-	(IN_MASK_CREATE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | \
-	 IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE |     \
-	 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
+#define NC_WATCH_MASK                                                          \
+	(IN_MASK_CREATE | IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM |              \
+	 IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | \
+	 IN_ONLYDIR | IN_DONT_FOLLOW)
 #define WD_CAP 65536 /* slots in the watch descriptor map (at least) */
 #define WD_CAP_MAX (1u << 21)
 #define WATCH_BUDGET                                        \
@@ -983,9 +995,8 @@ static int apply(const struct inotify_event *e, int32_t bias)
 		    e->name, n, nc__d_hash(d->ident, e->name, n), &seq);
 
 		forget_attrs(d);
-		if (!bias &&
-		    (e->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-				IN_MOVED_TO | IN_MODIFY | IN_CLOSE_WRITE)))
+		if (!bias && (e->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+					 IN_MOVED_TO | IN_MODIFY)))
 			written(s->idx);
 		return c != NC_NONE ? drop(c) : 0;
 	}
@@ -1120,6 +1131,81 @@ static void promote_all(void)
 	npromote = 0;
 }
 
+/*
+ * The hot queue overflowed (drain, still under the odd hot sequence).
+ * What it lost are events on hot watches: a hot directory's own (its
+ * attributes, its removal or move) and its entries' (names created,
+ * removed or moved in it), and a hot file's own.  Nothing else: every
+ * other watch is cold (top of this file).  So:
+ *   - every non-directory that is hot or whose directory is hot (files,
+ *     links, negative entries) is dropped;
+ *   - a hot directory is kept only if its path, asked of the kernel now,
+ *     still names its inode and it can still be searched (a name looked
+ *     up in it: "." resolves only past may_lookup()); anything that
+ *     happens from now on queues a new event, read by a later drain.
+ *     Its attributes are forgotten, to be learnt again.  Its subdirectories
+ *     keep their cold watches, which report their own moves and removal,
+ *     so what is below them stays;
+ *   - the topology count moves, voiding memoized resolutions (memo.c)
+ *     and working-directory chains that passed through any of them.
+ * A build that floods its output directories does not cost every client
+ * its cold entries, nor what is below a directory that holds a log.
+ */
+/* Does the kernel, asked now, still name directory @idx by its path and
+ * let us search it? */
+static int dir_still_there(uint32_t idx, const struct nc_dentry *d)
+{
+	char path[PATH_MAX + 2];
+	struct stat st, here;
+	int n = nc__abs_path(idx, path);
+
+	if (n < 0 ||
+	    syscall(SYS_newfstatat, AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) <
+		0 ||
+	    !S_ISDIR(st.st_mode) || st.st_ino != d->st.st_ino ||
+	    st.st_dev != d->st.st_dev)
+		return 0;
+	memcpy(path + n, "/.", 3);
+	return syscall(SYS_newfstatat, AT_FDCWD, path, &here,
+		       AT_SYMLINK_NOFOLLOW) == 0 &&
+	       here.st_ino == st.st_ino && here.st_dev == st.st_dev;
+}
+
+static void forget_hot(void)
+{
+	struct nc_arena *a = &nc__c.arena;
+
+	ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
+	ck_pr_fence_store();
+	for (uint32_t i = 0; i < a->hdr->dentry_used; i++) {
+		const struct nc_dentry *d = nc__dentry_at(a, i);
+		const struct nc_dentry *p;
+
+		if (!d || !(d->flags & NC_D_LIVE) || (d->flags & NC_D_DIR))
+			continue;
+		p = nc__dentry_at(a, d->parent);
+		if ((d->flags & NC_D_HOT) ||
+		    (p && p->ident == d->parent_ident && (p->flags & NC_D_HOT)))
+			drop(i);
+	}
+	for (uint32_t i = 0; i < a->hdr->dentry_used; i++) {
+		struct nc_dentry *d = nc__dentry_at(a, i);
+
+		if (!d || (d->flags & (NC_D_LIVE | NC_D_HOT | NC_D_DIR)) !=
+			      (NC_D_LIVE | NC_D_HOT | NC_D_DIR))
+			continue;
+		if (!dir_still_there(i, d)) {
+			if (drop(i) < 0)
+				nc__c.flush_pending = 1;
+			continue;
+		}
+		forget_attrs(d);
+	}
+	ck_pr_fence_store();
+	ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
+	nc__c.hot_lost++;
+}
+
 static void drain(int hot)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
@@ -1127,7 +1213,7 @@ static void drain(int hot)
 	int fd = hot ? nc__c.hifd : nc__c.ifd;
 	char buf[16384]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
-	int flush = 0;
+	int flush = 0, lost = 0;
 
 	if (fd < 0)
 		return;
@@ -1149,7 +1235,10 @@ static void drain(int hot)
 			const struct inotify_event *e =
 			    (const struct inotify_event *)(buf + off);
 
-			if (!flush && apply(e, hot ? HOT_BIAS : 0) < 0) {
+			if (hot && (e->mask & IN_Q_OVERFLOW) && e->wd == -1) {
+				/* What follows was queued after: applied. */
+				lost = 1;
+			} else if (!flush && apply(e, hot ? HOT_BIAS : 0) < 0) {
 				flush = 1;
 				nc__cache_log(
 				    e->mask & IN_Q_OVERFLOW
@@ -1159,9 +1248,15 @@ static void drain(int hot)
 					  "unexplained event: cache flushed");
 			}
 			off += (long)sizeof(*e) + e->len;
+			nc__c.events[!!hot]++;
 		}
 		if (flush)
 			break;
+	}
+	if (!flush && lost) {
+		nc__cache_log("hot inotify queue overflowed: written "
+			      "directories and files forgotten");
+		forget_hot();
 	}
 	if (!flush && npromote)
 		promote_all();

@@ -132,16 +132,19 @@ static uint64_t mono_ns(void)
 void nc__serve_drain(int hot)
 {
 	uint64_t epoch = nc__c.arena.hdr->epoch, t0 = mono_ns();
+	uint64_t lost = nc__c.hot_lost;
 
 	if (hot)
 		nc__drain_hot();
 	else
 		nc__drain();
-	st.events[!!hot]++;
+	st.drains[!!hot]++;
 	st.busy_ns[!!hot] += mono_ns() - t0;
 	if (nc__c.arena.hdr->epoch != epoch) {
 		st.overflows++;
 		st.flushes++;
+	} else if (nc__c.hot_lost != lost) {
+		st.overflows++; /* the hot entries only were forgotten */
 	}
 	after();
 }
@@ -272,6 +275,8 @@ void nc__serve_stats(struct nc_serve_stats *s)
 		    h->str_used + h->tables_used;
 	s->watches = nc__c.wd_used;
 	s->promoted = nc__c.promoted;
+	s->events[0] = nc__c.events[0];
+	s->events[1] = nc__c.events[1];
 	s->epoch = h->epoch;
 }
 

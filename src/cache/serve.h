@@ -19,7 +19,8 @@ struct nc_serve_stats {
 	uint64_t arena_bytes; /* the arena's size */
 	uint64_t watches;
 	uint64_t fills;	     /* hints resolved */
-	uint64_t events[2];  /* drains, of the cold and the hot instance */
+	uint64_t drains[2];  /* drains of the cold and the hot instance */
+	uint64_t events[2];  /* events they read */
 	uint64_t busy_ns[2]; /* time spent draining each */
 	uint64_t promoted;   /* directories moved to the hot instance */
 	uint64_t overflows;

@@ -314,6 +314,7 @@ static void do_status(struct client *c)
 	    "memory: %llu bytes of %llu\nbytes per entry: %llu\n"
 	    "watches: %llu\nfills: %llu\nevents: %llu\noverflows: %llu\n"
 	    "flushes: %llu\nhints pending: %llu\nhot directories: %llu\n"
+	    "events read: cold %llu, hot %llu\n"
 	    "drains: cold %llu, hot %llu\n"
 	    "drain time: cold %llu us, hot %llu us\n",
 	    (int)getpid(), (long)(time(NULL) - started), attached,
@@ -325,6 +326,7 @@ static void do_status(struct client *c)
 	    (unsigned long long)s.overflows, (unsigned long long)s.flushes,
 	    (unsigned long long)pending, (unsigned long long)s.promoted,
 	    (unsigned long long)s.events[0], (unsigned long long)s.events[1],
+	    (unsigned long long)s.drains[0], (unsigned long long)s.drains[1],
 	    (unsigned long long)(s.busy_ns[0] / 1000),
 	    (unsigned long long)(s.busy_ns[1] / 1000));
 	if (n > 0)

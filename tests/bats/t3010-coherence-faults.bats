@@ -48,13 +48,13 @@ obs_start_ns() {
 	echo one >"$T/A/f"
 	obs_start o NAMECACHE_LOG="$log"
 	warm o s "$T/A/f"
-	# Two events (IN_CREATE, IN_CLOSE_WRITE) per new file in a watched
-	# directory, while the observer is idle: the queue overflows.
+	# One event (IN_CREATE) per new file in a watched directory, while
+	# the observer is idle: the queue overflows.
 	python3 -c '
 import os, sys
 d, n = sys.argv[1], int(sys.argv[2])
 for i in range(n):
-    open(os.path.join(d, "x%d" % i), "w").close()' "$T/A" $((max / 2 + 100))
+    open(os.path.join(d, "x%d" % i), "w").close()' "$T/A" $((max + 100))
 	chmod 600 "$T/A/f"
 	echo longer >"$T/A/f"
 	same o "$T/A/f"

@@ -28,6 +28,11 @@ setup() {
 		echo "$D/r$k"
 	done >"$D/r.list"
 	cat "$D"/r?.list >>"$D/r.list"
+	# The same, relative to $D: a walk from the working directory passes
+	# no directory outside the test (/tmp and the harness's directory
+	# may get names created in them by anyone, which would rightly put
+	# absolute walks through them in doubt).
+	sed "s|^$D/||" "$D/r.list" >"$D/rel.list"
 	# The written directory: the files the writer appends to, names it
 	# creates (with the prefixes a and b) or not, and paths through it.
 	{
@@ -65,13 +70,13 @@ writer() {
 	NCD_PIDS+=("$writer")
 }
 
-# readers_start NAME MS LIST: two readers of LIST for MS milliseconds in
-# the background; return once both have attached (before the writers
-# start and compete with the daemon for the CPU).
+# readers_start NAME MS LIST: two readers of LIST (in $D) for MS
+# milliseconds in the background; return once both have attached (before
+# the writers start and compete with the daemon for the CPU).
 readers_start() {
-	(ncd_shim "$1-1" "$LOOKUP" diff -t "$2" -s "$PAGE" -f "$3") &
+	(cd "$D" && ncd_shim "$1-1" "$LOOKUP" diff -t "$2" -s "$PAGE" -f "$3") &
 	reader_a=$!
-	(ncd_shim "$1-2" "$LOOKUP" diff -t "$2" -s "$PAGE" -f "$3") &
+	(cd "$D" && ncd_shim "$1-2" "$LOOKUP" diff -t "$2" -s "$PAGE" -f "$3") &
 	reader_b=$!
 	NCD_PIDS+=("$reader_a" "$reader_b")
 	ncd_wait_clients 2 5
@@ -93,7 +98,7 @@ readers_wait() {
 elsewhere() {
 	local pause=$1 p pids=()
 	shift
-	readers_start other 1500 "$D/r.list"
+	readers_start other 1500 "$D/rel.list"
 	for p in "${@:-a}"; do
 		writer "$p" 1500 "$pause"
 		pids+=("$writer")
@@ -140,4 +145,52 @@ elsewhere() {
 	nc_wait_pid "$writer" 30
 	ncd_assert_no_difference walk-1
 	ncd_assert_all "$T/walk-1.rec" cache=shared
+}
+
+@test "the hot queue overflows: the written directory is forgotten, the rest kept, answers exact" {
+	local py i
+	py=$(nc_python)
+	# $W turns hot, and its names are cached under its hot watch; so
+	# does a directory above the trees (as a project's root holding a
+	# build log does).
+	writer a 300
+	nc_wait_pid "$writer" 30
+	: >"$BATS_TEST_TMPDIR/log"
+	for ((i = 0; i < 50; i++)); do
+		ncd_status_value "hot directories"
+		[ "$REPLY" -ge 2 ] && break
+		sleep 0.1
+	done
+	[ "$REPLY" -ge 2 ] || fail "not two hot directories: $(ncd status)"
+	ncd_hits_soon hot "$D/w.list"
+	# One event a name created in $W, all of them in the hot queue while
+	# the daemon is stopped: it overflows.
+	kill -STOP "$NCD_PID"
+	ncd_step "$py" -c '
+import os, sys
+for i in range(20000):
+    open(os.path.join(sys.argv[1], "o%d" % i), "w").close()' "$W"
+	# Changes whose events the full queue loses: a cached file removed,
+	# one written, a name cached as missing created.  (Not the hot
+	# directory's mode: its parent's cold watch reports that too.)
+	ncd_step rm "$W/w1"
+	ncd_step sh -c 'echo more >>"$0"' "$W/w2"
+	ncd_step sh -c 'echo new >"$0"' "$W/a8"
+	kill -CONT "$NCD_PID"
+	for ((i = 0; i < 50; i++)); do
+		ncd_status_value overflows
+		[ "$REPLY" -gt 0 ] && break
+		sleep 0.1
+	done
+	[ "$REPLY" -gt 0 ] || fail "no overflow: $(ncd status)"
+	ncd_status_value flushes
+	assert_equal "$REPLY" 0
+	# The other directories' entries stayed, below the hot directory
+	# above them too: a new process asking once about each of their
+	# paths hits at once (after a flush it would miss every first stat).
+	ncd_shim kept "$LOOKUP" diff -r 1 -f "$D/r.list"
+	ncd_assert_no_difference kept
+	ncd_assert_hit_share "$T/kept.rec" 90 "stat"
+	# The written directory's answers are the kernel's, and cached again.
+	ncd_hits_soon again "$D/w.list"
 }
