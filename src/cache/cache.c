@@ -829,7 +829,13 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 				     ck_pr_load_32(&nc__c.cwd_idx),
 				     ck_pr_load_64(&nc__c.cwd_ident), q->path,
 				     q->nofollow);
-			if (r == W_FOUND || (r == W_ERR && w.neg))
+			/* Shared mode admits every path; its memo entry
+			 * waits for a second sighting: the first write to
+			 * each page of the memo is a page fault, which a
+			 * short process making a few lookups of each path
+			 * would pay without ever reading it back. */
+			if ((r == W_FOUND || (r == W_ERR && w.neg)) &&
+			    (!nc__c.shared || nc__sighted_before(hash)))
 				remember(q, &w, hash, start, topo);
 		}
 		if (r == W_ABORT) {
