@@ -105,6 +105,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
@@ -165,6 +166,10 @@ static struct hot_ino {
 static uint32_t hot_used;
 static uint32_t promote[PROMOTE_MAX];
 static int npromote;
+/* The keys of the watches whose IN_IGNORED was applied last (apply). */
+#define IGNORED_RECENT 1024
+static int32_t ignored_recent[IGNORED_RECENT];
+static uint32_t ignored_next;
 
 static uint32_t hot_slot(uint64_t dev, uint64_t ino)
 {
@@ -390,6 +395,7 @@ void nc__notify_close(void)
 			   ? (size_t)nc__c.wd_cap * sizeof(struct nc__wd)
 			   : 0);
 	nc__c.wd_used = 0;
+	memset(ignored_recent, 0, sizeof(ignored_recent));
 }
 
 void nc__notify_forget(void)
@@ -712,6 +718,29 @@ static void wd_remove(struct nc__wd *s)
 	}
 }
 
+/*
+ * Remove the watch @key that no live dentry holds.  Its slot stays, with
+ * identity 0, which no live dentry has: what it still delivers (events
+ * queued before the removal, then IN_IGNORED, which frees the slot) is
+ * ignored.  Without the slot those events would name a watch descriptor
+ * we never heard of, which means a flush: a build's short-lived files,
+ * watched while being filled and gone a moment later, flushed the whole
+ * cache several times a build.
+ */
+static void give_back(int32_t key, uint32_t idx)
+{
+	struct nc__wd *s = wd_slot(key, 1);
+
+	if (s) {
+		if (!s->wd)
+			nc__c.wd_used++;
+		s->wd = key;
+		s->idx = idx;
+		s->ident = 0;
+	}
+	rm_watch(key);
+}
+
 /* The descriptors exist from the first watch of this image on. */
 static int notify_ready(void)
 {
@@ -826,15 +855,7 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 			nc__cache_log("a case-insensitive directory is not "
 				      "cached (neither is anything below it)");
 		}
-		/* Give the watch back.  Its events, and the IN_IGNORED
-		 * that frees the slot, find identity 0, which no live
-		 * dentry has: ignored. */
-		if (!s->wd)
-			nc__c.wd_used++;
-		s->wd = wd;
-		s->idx = idx;
-		s->ident = 0;
-		rm_watch(wd);
+		give_back(wd, idx);
 		goto refuse;
 	}
 	if (!s->wd)
@@ -905,7 +926,7 @@ void nc__watch_drop(int wd)
 
 	/* Only a watch no live dentry relies on is removed. */
 	if (!o || o->ident != s->ident || !(o->flags & NC_D_LIVE))
-		rm_watch(wd);
+		give_back(wd, 0);
 }
 
 /* ---- applying events ----------------------------------------------- */
@@ -961,6 +982,22 @@ static void written(uint32_t idx)
 	promote[npromote++] = idx;
 }
 
+/*
+ * Watches whose IN_IGNORED was applied last (their slots are gone).  The
+ * kernel can still queue an event of such a watch after its IN_IGNORED:
+ * a write or close in flight on another CPU while the watch was removed
+ * (seen in builds: a compiler's temporary file filled, dropped, closed).
+ * Such an event concerns nothing we hold any more, and is ignored; any
+ * other watch descriptor we do not know still means a flush.
+ */
+static int recently_ignored(int32_t key)
+{
+	for (uint32_t i = 0; i < IGNORED_RECENT; i++)
+		if (ignored_recent[i] == key)
+			return 1;
+	return 0;
+}
+
 static int apply(const struct inotify_event *e, int32_t bias)
 {
 	struct nc__wd *s;
@@ -969,14 +1006,15 @@ static int apply(const struct inotify_event *e, int32_t bias)
 	if (e->mask & (IN_Q_OVERFLOW | IN_UNMOUNT))
 		return -1;
 	s = wd_slot(e->wd + bias, 0);
-	if (!s)
-		return -1; /* unexplained watch descriptor */
+	if (!s) /* unexplained, unless gone a moment ago */
+		return e->wd > 0 && recently_ignored(e->wd + bias) ? 0 : -1;
 	d = nc__dentry_at(&nc__c.arena, s->idx);
 	if (e->mask & IN_IGNORED) {
 		uint32_t idx = s->idx;
 		uint64_t ident = s->ident;
 
 		wd_remove(s);
+		ignored_recent[ignored_next++ % IGNORED_RECENT] = e->wd + bias;
 		if (d && d->ident == ident && (d->flags & NC_D_LIVE)) {
 			nc__d_write_begin(d);
 			d->flags &= ~(uint32_t)NC_D_WATCHED;
@@ -1039,6 +1077,7 @@ void nc__flush_locked(void)
 		memset(nc__c.wds, 0,
 		       (size_t)nc__c.wd_cap * sizeof(struct nc__wd));
 	nc__c.wd_used = 0;
+	memset(ignored_recent, 0, sizeof(ignored_recent));
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
 	ck_pr_store_int(&nc__c.flush_pending, 0);
 	nc__arena_flush(&nc__c.arena);
@@ -1093,14 +1132,14 @@ static void promote_all(void)
 		    (syscall(SYS_newfstatat, AT_FDCWD, path, &st,
 			     AT_SYMLINK_NOFOLLOW) < 0 ||
 		     st.st_ino != d->st.st_ino || st.st_dev != d->st.st_dev)) {
-			syscall(SYS_inotify_rm_watch, nc__c.hifd, wd);
+			give_back(wd + HOT_BIAS, 0);
 			wd = -1;
 		}
 		key = wd + HOT_BIAS;
 		s = wd >= 0 ? wd_slot(key, 1) : NULL;
 		if (!s) {
 			if (wd >= 0)
-				syscall(SYS_inotify_rm_watch, nc__c.hifd, wd);
+				rm_watch(key); /* the map is full */
 			if (drop(idx) < 0)
 				nc__c.flush_pending = 1;
 			continue;
@@ -1206,6 +1245,24 @@ static void forget_hot(void)
 	nc__c.hot_lost++;
 }
 
+/* Say why a drain flushes (the writer's log: NAMECACHE_LOG, the daemon's
+ * standard error). */
+static void flush_log(const struct inotify_event *e, int hot)
+{
+	char msg[128];
+
+	if (e->mask & IN_Q_OVERFLOW) {
+		nc__cache_log("inotify queue overflowed: cache flushed");
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "%s (%s queue, watch %d, mask %#x): cache flushed",
+		 e->mask & IN_UNMOUNT ? "watched filesystem unmounted"
+				      : "event of an unknown watch",
+		 hot ? "hot" : "cold", e->wd, (unsigned)e->mask);
+	nc__cache_log(msg);
+}
+
 static void drain(int hot)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
@@ -1240,12 +1297,7 @@ static void drain(int hot)
 				lost = 1;
 			} else if (!flush && apply(e, hot ? HOT_BIAS : 0) < 0) {
 				flush = 1;
-				nc__cache_log(
-				    e->mask & IN_Q_OVERFLOW
-					? "inotify queue overflowed: cache "
-					  "flushed"
-					: "watched filesystem unmounted or "
-					  "unexplained event: cache flushed");
+				flush_log(e, hot);
 			}
 			off += (long)sizeof(*e) + e->len;
 			nc__c.events[!!hot]++;

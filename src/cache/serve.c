@@ -129,6 +129,11 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void nc__serve_set_log(void (*log)(const char *msg))
+{
+	nc__cache_set_log(log);
+}
+
 void nc__serve_drain(int hot)
 {
 	uint64_t epoch = nc__c.arena.hdr->epoch, t0 = mono_ns();

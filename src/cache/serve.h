@@ -43,6 +43,8 @@ int nc__serve_mfd(void);
 /* Read and apply the inotify queue, or the hot one's (flushing on
  * overflow). */
 void nc__serve_drain(int hot);
+/* Where the writer reports a flush and its reason, a limit reached. */
+void nc__serve_set_log(void (*log)(const char *msg));
 /* A mount change on our mountinfo?  Then flush: 1; else 0. */
 int nc__serve_mount(void);
 /* Resolve and fill what a (validated) hint asks for. */

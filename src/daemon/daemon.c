@@ -92,6 +92,13 @@ static void die_line(const char *what)
 	fprintf(stderr, "namecache: daemon: %s: %s\n", what, strerror(errno));
 }
 
+/* What the cache has to say (a flush and its reason, a limit reached):
+ * one line on our standard error, which a service manager keeps. */
+static void log_line(const char *msg)
+{
+	fprintf(stderr, "namecache: daemon: %s\n", msg);
+}
+
 int nc_daemon_prepare_dir(const char *sock, char *err, unsigned long n)
 {
 	char dir[108];
@@ -597,6 +604,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
 		fcntl(lfd, F_SETFD, FD_CLOEXEC);
 	}
+	nc__serve_set_log(log_line);
 	memfd =
 	    memfd_create("namecache-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	/* Sealed once mapped: nobody can resize it, and nobody can map it

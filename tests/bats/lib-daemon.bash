@@ -143,6 +143,30 @@ ncd_wait_clients() {
 	fail "the daemon still counts $REPLY clients, not $1"
 }
 
+# ncd_wait_at_least KEY MIN: wait (5 s at most) until the daemon's status
+# shows at least MIN for KEY; its value in $REPLY.
+ncd_wait_at_least() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		ncd_status_value "$1"
+		[ "$REPLY" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 is $REPLY, not $2 or more: $(ncd status)"
+}
+
+# ncd_flood DIR PREFIX: create 20,000 files PREFIX0... in DIR as one
+# step: one inotify event each, more than a queue holds (16,384 by
+# default), so a daemon stopped meanwhile finds its queue overflowed.
+ncd_flood() {
+	local py
+	py=$(nc_python)
+	ncd_step "$py" -c '
+import os, sys
+for i in range(20000):
+    open(os.path.join(sys.argv[1], sys.argv[2] + str(i)), "w").close()' "$1" "$2"
+}
+
 # ncd_wait_gone PID [SECONDS]: wait until process PID (not a child of this
 # shell) has exited.
 ncd_wait_gone() {

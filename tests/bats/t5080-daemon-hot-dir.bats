@@ -148,28 +148,18 @@ elsewhere() {
 }
 
 @test "the hot queue overflows: the written directory is forgotten, the rest kept, answers exact" {
-	local py i
-	py=$(nc_python)
 	# $W turns hot, and its names are cached under its hot watch; so
 	# does a directory above the trees (as a project's root holding a
 	# build log does).
 	writer a 300
 	nc_wait_pid "$writer" 30
 	: >"$BATS_TEST_TMPDIR/log"
-	for ((i = 0; i < 50; i++)); do
-		ncd_status_value "hot directories"
-		[ "$REPLY" -ge 2 ] && break
-		sleep 0.1
-	done
-	[ "$REPLY" -ge 2 ] || fail "not two hot directories: $(ncd status)"
+	ncd_wait_at_least "hot directories" 2
 	ncd_hits_soon hot "$D/w.list"
 	# One event a name created in $W, all of them in the hot queue while
 	# the daemon is stopped: it overflows.
 	kill -STOP "$NCD_PID"
-	ncd_step "$py" -c '
-import os, sys
-for i in range(20000):
-    open(os.path.join(sys.argv[1], "o%d" % i), "w").close()' "$W"
+	ncd_flood "$W" o
 	# Changes whose events the full queue loses: a cached file removed,
 	# one written, a name cached as missing created.  (Not the hot
 	# directory's mode: its parent's cold watch reports that too.)
@@ -177,12 +167,7 @@ for i in range(20000):
 	ncd_step sh -c 'echo more >>"$0"' "$W/w2"
 	ncd_step sh -c 'echo new >"$0"' "$W/a8"
 	kill -CONT "$NCD_PID"
-	for ((i = 0; i < 50; i++)); do
-		ncd_status_value overflows
-		[ "$REPLY" -gt 0 ] && break
-		sleep 0.1
-	done
-	[ "$REPLY" -gt 0 ] || fail "no overflow: $(ncd status)"
+	ncd_wait_at_least overflows 1
 	ncd_status_value flushes
 	assert_equal "$REPLY" 0
 	# The other directories' entries stayed, below the hot directory
