@@ -601,6 +601,28 @@ def attach_table(runs, n_children):
         "rounds.\n" % n_children)
 
 
+def versus_plain(cfg, configs, fmt, ranged):
+    """A row's cells after the workload's name: the runs, plain's median
+    (and range), then each configuration's median (and range), ratio to
+    plain and verdict, or "–" where it did not run."""
+    plain = cfg["plain"]["wall"]
+    pw = median(plain)
+
+    def cell(w):
+        return fmt(median(w)) + (
+            " (%s–%s)" % (fmt(min(w)), fmt(max(w))) if ranged else "")
+
+    row = ["%d" % len(plain), cell(plain)]
+    for c in configs:
+        if c not in cfg:
+            row.append("–")
+            continue
+        w = cfg[c]["wall"]
+        row.append("%s **%s** %s" % (cell(w), fmt_ratio(median(w) / pw),
+                                     verdict(plain, w)))
+    return row
+
+
 def config_table(stats, name):
     """A workload table over whatever configurations ran (attach rows)."""
     rows = []
@@ -612,17 +634,8 @@ def config_table(stats, name):
     for b, cfg in stats.items():
         if "plain" not in cfg:
             continue
-        pw = median(cfg["plain"]["wall"])
-        row = [b, "%d" % len(cfg["plain"]["wall"]), fmt_us(pw * 1e6)]
-        for c in configs:
-            if c not in cfg:
-                row.append("–")
-                continue
-            w = cfg[c]["wall"]
-            row.append("%s **%s** %s" % (
-                fmt_us(median(w) * 1e6), fmt_ratio(median(w) / pw),
-                verdict(cfg["plain"]["wall"], w)))
-        rows.append(row)
+        rows.append([b] + versus_plain(
+            cfg, configs, lambda s: fmt_us(s * 1e6), False))
     if not rows:
         return ""
     return table([name, "runs each", "plain µs"] + [
@@ -736,17 +749,7 @@ def build_tables(stats, res):
         if "plain" not in cfg:
             continue
         pw = median(cfg["plain"]["wall"])
-        row = [b, "%d" % len(cfg["plain"]["wall"]),
-               "%s (%s–%s)" % (fmt_ms(pw), fmt_ms(min(cfg["plain"]["wall"])),
-                               fmt_ms(max(cfg["plain"]["wall"])))]
-        for m in modes:
-            if m not in cfg:
-                row.append("–")
-                continue
-            w = cfg[m]["wall"]
-            row.append("%s (%s–%s) **%s** %s" % (
-                fmt_ms(median(w)), fmt_ms(min(w)), fmt_ms(max(w)),
-                fmt_ratio(median(w) / pw), verdict(cfg["plain"]["wall"], w)))
+        row = [b] + versus_plain(cfg, modes, fmt_ms, True)
         for m in modes:
             agg = read_records(os.path.join(res, "records", "%s.%s.rec" % (
                 safe(b), safe(m))))
