@@ -1170,26 +1170,6 @@ static void promote_all(void)
 	npromote = 0;
 }
 
-/*
- * The hot queue overflowed (drain, still under the odd hot sequence).
- * What it lost are events on hot watches: a hot directory's own (its
- * attributes, its removal or move) and its entries' (names created,
- * removed or moved in it), and a hot file's own.  Nothing else: every
- * other watch is cold (top of this file).  So:
- *   - every non-directory that is hot or whose directory is hot (files,
- *     links, negative entries) is dropped;
- *   - a hot directory is kept only if its path, asked of the kernel now,
- *     still names its inode and it can still be searched (a name looked
- *     up in it: "." resolves only past may_lookup()); anything that
- *     happens from now on queues a new event, read by a later drain.
- *     Its attributes are forgotten, to be learnt again.  Its subdirectories
- *     keep their cold watches, which report their own moves and removal,
- *     so what is below them stays;
- *   - the topology count moves, voiding memoized resolutions (memo.c)
- *     and working-directory chains that passed through any of them.
- * A build that floods its output directories does not cost every client
- * its cold entries, nor what is below a directory that holds a log.
- */
 /* Does the kernel, asked now, still name directory @idx by its path and
  * let us search it? */
 static int dir_still_there(uint32_t idx, const struct nc_dentry *d)
@@ -1210,6 +1190,26 @@ static int dir_still_there(uint32_t idx, const struct nc_dentry *d)
 	       here.st_ino == st.st_ino && here.st_dev == st.st_dev;
 }
 
+/*
+ * The hot queue overflowed (drain, still under the odd hot sequence).
+ * What it lost are events on hot watches: a hot directory's own (its
+ * attributes, its removal or move) and its entries' (names created,
+ * removed or moved in it), and a hot file's own.  Nothing else: every
+ * other watch is cold (top of this file).  So:
+ *   - every non-directory that is hot or whose directory is hot (files,
+ *     links, negative entries) is dropped;
+ *   - a hot directory is kept only if its path, asked of the kernel now,
+ *     still names its inode and it can still be searched (a name looked
+ *     up in it: "." resolves only past may_lookup()); anything that
+ *     happens from now on queues a new event, read by a later drain.
+ *     Its attributes are forgotten, to be learnt again.  Its subdirectories
+ *     keep their cold watches, which report their own moves and removal,
+ *     so what is below them stays;
+ *   - the topology count moves, voiding memoized resolutions (memo.c)
+ *     and working-directory chains that passed through any of them.
+ * A build that floods its output directories does not cost every client
+ * its cold entries, nor what is below a directory that holds a log.
+ */
 static void forget_hot(void)
 {
 	struct nc_arena *a = &nc__c.arena;
