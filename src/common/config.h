@@ -55,12 +55,14 @@ enum nc_mode { NC_MODE_STRICT, NC_MODE_RELAXED, NC_MODE_OFF };
 struct nc__config {
 	int mode;
 	uint64_t max_stale_us;
-	uint64_t warmup;	   /* repeated lookups before caching */
-	int inherit;		   /* NAMECACHE_INHERIT=1 */
-	int check;		   /* enum nc_check (cache.h): 0 auto */
+	uint64_t warmup; /* repeated lookups before caching */
+	int inherit;	 /* NAMECACHE_INHERIT=1 */
+	int check;	 /* enum nc_check (cache.h): 0 auto */
+	/* Short and always written first: a process's start-up touches
+	 * as few pages of it as it can. */
+	char sock_path[108];	   /* "": no shared cache */
 	char stats_path[PATH_MAX]; /* "" when unset */
 	char log_path[PATH_MAX];   /* "" when unset */
-	char sock_path[108];	   /* "": no shared cache */
 };
 
 /* The mode named @s, or -1. */

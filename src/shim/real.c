@@ -19,6 +19,8 @@
 #include "real.h"
 
 #include <dlfcn.h>
+#include <link.h>
+#include <string.h>
 
 void *nc__real_slot[NC_SYM_COUNT];
 
@@ -54,33 +56,76 @@ void nc__real_resolve_all(void)
 			nc__real_resolve(i);
 }
 
+/* The address ranges of the C library's loaded segments. */
+struct libc_ranges {
+	int n;
+	uintptr_t lo[8], hi[8];
+};
+
+static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct libc_ranges *r = data;
+	const char *name = info->dlpi_name, *base;
+
+	(void)size;
+	if (!name || !(base = strrchr(name, '/')) ||
+	    strcmp(base, "/libc.so.6") != 0)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && r->n < 8; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		r->lo[r->n] = info->dlpi_addr + ph->p_vaddr;
+		r->hi[r->n] = r->lo[r->n] + ph->p_memsz;
+		r->n++;
+	}
+	return 1;
+}
+
+static int in_libc(const struct libc_ranges *r, const void *p)
+{
+	for (int i = 0; i < r->n; i++)
+		if ((uintptr_t)p >= r->lo[i] && (uintptr_t)p < r->hi[i])
+			return 1;
+	return 0;
+}
+
 /*
  * Is the next definition of every lookup the C library's own?  When
  * another interposer comes after us in the search order (fakeroot, a
  * tracer), its answers may differ from the kernel's, and the cache, which
  * fills itself with raw system calls, would bypass it.  The cache then
  * stays off and every call goes down the chain.  Called from the
- * constructor: dlopen() may allocate.
+ * constructor, after nc__real_resolve_all(): the next definitions are in
+ * the slots already, and each must lie in a segment of libc.so.6 (one
+ * walk of the loaded objects, not a symbol lookup per name).
  */
 int nc__real_chain_is_libc(void)
 {
-	static const char *const names[] = {
-	    "stat",	"lstat",      "fstatat",  "statx",
-	    "__xstat",	"__lxstat",   "access",	  "faccessat",
-	    "readlink", "readlinkat", "realpath", "open",
-	    "openat",	"fopen",      "__open_2", "euidaccess",
+	static const int syms[] = {
+	    NC_SYM_stat,       NC_SYM_lstat,	 NC_SYM_fstatat,
+	    NC_SYM_statx,      NC_SYM___xstat,	 NC_SYM___lxstat,
+	    NC_SYM_access,     NC_SYM_faccessat, NC_SYM_readlink,
+	    NC_SYM_readlinkat, NC_SYM_realpath,	 NC_SYM_open,
+	    NC_SYM_openat,     NC_SYM_fopen,	 NC_SYM___open_2,
+	    NC_SYM_euidaccess,
 	};
-	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-	int ok = libc != NULL;
+	struct libc_ranges r = {0};
 
-	for (unsigned i = 0; ok && i < sizeof(names) / sizeof(names[0]); i++) {
-		void *mine = dlsym(libc, names[i]);
-		void *next = dlsym(RTLD_NEXT, names[i]);
+	dl_iterate_phdr(find_libc, &r);
+	if (!r.n)
+		return 0;
+	for (unsigned i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *next =
+		    __atomic_load_n(&nc__real_slot[syms[i]], __ATOMIC_ACQUIRE);
 
-		if (mine != next)
-			ok = 0;
+		/* Absent (a symbol this C library no longer exports) is no
+		 * interposer: its wrapper falls back to the system call. */
+		if (!next || next == NC__ABSENT)
+			continue;
+		if (!in_libc(&r, next))
+			return 0;
 	}
-	if (libc)
-		dlclose(libc);
-	return ok;
+	return 1;
 }
