@@ -10,15 +10,19 @@
  * (hint.h) and the daemon fills it for every later lookup, in this
  * process and in any other.
  *
- * Attaching hardly waits for the daemon.  The constructor connects and
- * sends the request (nc__attach_begin: a few system calls, no reply
- * awaited); the first query waits at most ATTACH_FIRST_MS for the reply
- * (the daemon answers in tens of microseconds when it runs at all), and
+ * Attaching hardly waits for the daemon, and only an image that looks a
+ * path up attaches at all: its first query connects and sends the
+ * request (nc__attach_begin: a few system calls), then waits at most
+ * ATTACH_FIRST_MS for the reply (the daemon answers in tens of
+ * microseconds when it runs at all), so that this very lookup can hit;
  * every later one reads it if it came (one recvmsg with MSG_DONTWAIT),
  * passing through meanwhile ("attach" in the statistics), until
  * ATTACH_WAIT_NS after the request, when the image gives up for its own
  * cache.  A daemon that is stopped, starved or dead costs a process at
  * most that millisecond, and a dead one not even that (connect fails).
+ * Not in the constructor: an image that makes no lookup (true, sh -c :,
+ * the exec wrappers of a build) would pay the connection, the daemon's
+ * reply and its teardown at exit (about 200 us here) for nothing.
  *
  * What is checked before a single answer is taken from the daemon:
  *   - the directory of the socket is ours alone (proto.c), the peer's
@@ -32,6 +36,27 @@
  *     offset read later is bounds-checked against the copy taken here.
  * Any failure leaves the image on its own cache, with the reason counted
  * (enum nc_why, in the statistics record).
+ *
+ * Handing down (hand(), nc__attach_hand_down, the fork handlers): an
+ * attached image gives a program it execs, and a child it forks, its
+ * attachment, so that they skip the round trip above.  What goes down is
+ * what an attached reader uses: the arena's memfd, the daemon's inotify
+ * instances (polled, never read: sharing them is harmless), and a
+ * mountinfo of the new image's own, opened before ours is asked about
+ * the changes since our last look (a mount change is heard by one of
+ * the two, as in notify.c's probe_make); never our connection, ring or
+ * probes.  At exec they go by number in NAMECACHE_ATTACH, without
+ * close-on-exec for the call only; the new image's constructor takes
+ * them only if the first is the very arena named (device and inode:
+ * nobody else has that file open), makes them close-on-exec again and
+ * removes the variable.  Its first query checks its ids, groups and
+ * root mount against the values handed down (the wrappers of the calls
+ * that change them stop a hand-down in the first place) and the arena's
+ * epoch (a flush since: ask the daemon instead).  It has no ring: its
+ * first miss makes one and hands it to the daemon on a connection of its
+ * own (ring_make), which then also serves wake-ups and new instances.
+ * An image that has not used what it was handed passes it on as it is
+ * (its mountinfo polled by nobody yet), except from a vfork child.
  *
  * Detaching: the daemon replaced its inotify instance (a flush after an
  * overflow: the arena's epoch moved), or the connection broke when a
@@ -49,11 +74,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../common/proto.h"
+#include "../common/util.h"
+#include "../store/dcache.h"
 #include "cache_int.h"
 
 #define ATTACH_WAIT_NS 50000000ull /* 50 ms */
@@ -78,6 +106,8 @@ static void close_fd(int *fd)
 		__atomic_store_n(fd, -1, __ATOMIC_RELEASE);
 	}
 }
+
+static struct nc_hint_ring *ring_make(void);
 
 static void give_up(int why)
 {
@@ -157,6 +187,48 @@ static int same_groups(const struct nc_attach_reply *r)
 	return 1;
 }
 
+/* A hash of @n groups, in any order (sorted here, @g is changed). */
+static uint64_t groups_hash(uint32_t *g, long n)
+{
+	for (long i = 1; i < n; i++)
+		for (long j = i; j > 0 && g[j - 1] > g[j]; j--) {
+			uint32_t t = g[j];
+
+			g[j] = g[j - 1];
+			g[j - 1] = t;
+		}
+	return nc__d_hash((uint64_t)n, (const char *)g, (size_t)n * sizeof(*g));
+}
+
+/* Our credentials and root, as a hand-down records them; 0 or -1. */
+static int own_world(struct nc__world *w)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg, g[NC_PROTO_GROUPS];
+	uint32_t g32[NC_PROTO_GROUPS];
+	struct statx sx;
+	long n;
+
+	if (syscall(SYS_getresuid, &ru, &eu, &su) < 0 ||
+	    syscall(SYS_getresgid, &rg, &eg, &sg) < 0 || ru != eu || ru != su ||
+	    rg != eg || rg != sg ||
+	    (n = syscall(SYS_getgroups, NC_PROTO_GROUPS, g)) < 0 ||
+	    syscall(SYS_statx, AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID,
+		    &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return -1;
+	for (long i = 0; i < n; i++)
+		g32[i] = (uint32_t)g[i];
+	w->uid = (uint32_t)ru;
+	w->gid = (uint32_t)rg;
+	w->ngroups = (uint32_t)n;
+	w->ghash = groups_hash(g32, n);
+	w->root_mnt = sx.stx_mnt_id;
+	w->root_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	w->root_ino = sx.stx_ino;
+	return 0;
+}
+
 /* Is everything the daemon resolves with ours?  0, or an enum nc_why. */
 static int same_world(const struct nc_attach_reply *r)
 {
@@ -193,10 +265,10 @@ static int map(const struct nc_attach_reply *r, const int *fds)
 
 	if (r->arena_size < 4096 || r->arena_size > (1ull << 40) ||
 	    r->ring_size != NC_HINT_RING_BYTES ||
-	    syscall(SYS_fstat, fds[NC_FD_ARENA], &st) < 0 ||
-	    (uint64_t)st.st_size < r->arena_size ||
 	    syscall(SYS_fstat, fds[NC_FD_RING], &st) < 0 ||
-	    (uint64_t)st.st_size < r->ring_size)
+	    (uint64_t)st.st_size < r->ring_size ||
+	    syscall(SYS_fstat, fds[NC_FD_ARENA], &st) < 0 ||
+	    (uint64_t)st.st_size < r->arena_size)
 		return NC_WHY_REFUSED;
 	a = mmap(NULL, r->arena_size, PROT_READ, MAP_SHARED, fds[NC_FD_ARENA],
 		 0);
@@ -216,6 +288,8 @@ static int map(const struct nc_attach_reply *r, const int *fds)
 	}
 	nc__c.ring = ring;
 	nc__c.epoch = ck_pr_load_64(&nc__c.arena.hdr->epoch);
+	nc__c.adev = st.st_dev; /* what a hand-down names (below) */
+	nc__c.aino = st.st_ino;
 	return 0;
 }
 
@@ -270,10 +344,20 @@ int nc__attach_poll(void)
 		give_up(why);
 		return -1;
 	}
-	syscall(SYS_close, fds[NC_FD_ARENA]);
 	syscall(SYS_close, fds[NC_FD_RING]);
+	/* The arena's descriptor stays (close-on-exec) for a hand-down:
+	 * and so does the world it can be handed down into. */
+	if (own_world(&nc__c.world) == 0) {
+		nc__c.afd = nc__fd_rehome(fds[NC_FD_ARENA]);
+	} else {
+		syscall(SYS_close, fds[NC_FD_ARENA]);
+		nc__c.afd = -1;
+	}
 	nc__notify_adopt(fds[NC_FD_NOTIFY], r.hot ? fds[NC_FD_HOT] : -1);
+	nc__c.daemon_pid = r.pid;
 	nc__c.why = NC_WHY_NONE;
+	nc__c.via = NC_VIA_SOCKET;
+	nc__c.ring_state = NC_RING_MADE;
 	nc__c.attach = NC_AT_DONE;
 	nc__c.shared = 1;
 	return 1;
@@ -296,6 +380,16 @@ int nc__attach_refresh(void)
 
 	if (nc__c.refresh_tries >= MAX_TRIES * 4)
 		return -1;
+	/* Attached at exec and no ring yet: the ring's connection is the one
+	 * the instances are asked for on. */
+	if (ck_pr_load_int(&nc__c.sfd) < 0) {
+		ring_make();
+		if (ck_pr_load_int(&nc__c.sfd) < 0)
+			return ck_pr_load_int(&nc__c.ring_state) ==
+				       NC_RING_MAKING
+				   ? 0
+				   : -1;
+	}
 	if (!nc__c.refreshing) {
 		char b = NC_BYTE_NOTIFY;
 
@@ -338,15 +432,452 @@ void nc__detach(int close_fds)
 	if (nc__c.shared) {
 		munmap(nc__c.arena.base, nc__c.arena.size);
 		memset(&nc__c.arena, 0, sizeof(nc__c.arena));
-		munmap(nc__c.ring, NC_HINT_RING_BYTES);
+		if (nc__c.ring)
+			munmap(nc__c.ring, NC_HINT_RING_BYTES);
 		nc__c.ring = NULL;
 		nc__c.shared = 0;
 	}
-	if (close_fds)
+	if (close_fds) {
 		close_fd(&nc__c.sfd);
-	else
+		close_fd(&nc__c.afd);
+	} else {
 		__atomic_store_n(&nc__c.sfd, -1, __ATOMIC_RELEASE);
+		__atomic_store_n(&nc__c.afd, -1, __ATOMIC_RELEASE);
+	}
+	nc__c.ring_state = NC_RING_NONE;
+	nc__c.via = NC_VIA_NONE;
 	nc__c.attach = NC_AT_NONE;
+}
+
+/* ---- handing the attachment down at exec ----------------------------- */
+
+/*
+ * NAMECACHE_ATTACH=1,AFD,IFD,HIFD,MFD,SIZE,ADEV,AINO,EPOCH,PID,UID,GID,
+ * NGROUPS,GHASH,RMNT,RDEV,RINO: the arena's descriptor, the daemon's
+ * inotify instances, a mountinfo opened for the new image, the arena's
+ * size and identity, its epoch, the daemon's pid, and the world this
+ * image checked (credentials, the mount and inode of its root).
+ */
+#define HAND_VAR "NAMECACHE_ATTACH="
+#define HAND_FIELDS 17
+
+static void hand_close(struct nc__handoff *h)
+{
+	int *fd[] = {&h->afd, &h->ifd, &h->hifd, &h->mfd};
+
+	for (int i = 0; i < 4; i++)
+		close_fd(fd[i]);
+}
+
+/*
+ * The program closes descriptors @first..@last, or puts others there
+ * (close, close_range, dup2 over them), or changes its world (chroot,
+ * unshare, set*id: @first > @last): a hand-down not used yet is dropped,
+ * its descriptors in the range forgotten (the program closes them
+ * itself), the others closed.
+ */
+void nc__attach_hand_drop(unsigned int first, unsigned int last)
+{
+	int *fd[] = {&nc__c.ho.afd, &nc__c.ho.ifd, &nc__c.ho.hifd,
+		     &nc__c.ho.mfd};
+	int hit = first > last;
+
+	if (nc__c.ho.afd < 0)
+		return;
+	for (int i = 0; i < 4; i++)
+		hit |= *fd[i] >= 0 && (unsigned)*fd[i] >= first &&
+		       (unsigned)*fd[i] <= last;
+	if (!hit)
+		return;
+	for (int i = 0; i < 4; i++) {
+		if (*fd[i] >= 0 && (unsigned)*fd[i] >= first &&
+		    (unsigned)*fd[i] <= last)
+			*fd[i] = -1;
+		else
+			close_fd(fd[i]);
+	}
+}
+
+/*
+ * What this image can hand down, into @h: its attachment, with a
+ * mountinfo opened now for the new image (1), or the hand-down it got
+ * and has not used yet, as it is (2); 0: nothing.
+ *
+ * The new mountinfo is opened first, then ours is asked about the
+ * changes before it (as probe_make does for a thread's), so a mount
+ * change either way is heard; one we hear now leaves the shared cache
+ * (ours; in a vfork child, our parent's, whose memory it is).  An unused
+ * hand-down's mountinfo has been polled by nobody: it goes on as it is,
+ * but not from a vfork child, whose parent would keep it too.
+ */
+static int hand(struct nc__handoff *h)
+{
+	struct pollfd p = {.fd = nc__c.mfd, .events = POLLPRI};
+	int mfd;
+
+	if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY) {
+		if (nc__c.ho.afd < 0 || nc__c.attach != NC_AT_NONE ||
+		    !nc__in_owner())
+			return 0;
+		*h = nc__c.ho;
+		return 2;
+	}
+	if (!nc__c.shared || nc__c.attach != NC_AT_DONE ||
+	    ck_pr_load_int(&nc__c.flush_pending) || nc__c.afd < 0 ||
+	    nc__c.ifd < 0 || nc__c.mfd < 0 || !nc__c.world.root_mnt ||
+	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != nc__c.epoch)
+		return 0;
+	mfd = nc__fd_rehome((int)syscall(SYS_openat, AT_FDCWD,
+					 "/proc/self/mountinfo",
+					 O_RDONLY | O_CLOEXEC));
+	if (mfd < 0)
+		return 0;
+	if (syscall(SYS_poll, &p, 1, 0) != 0) {
+		nc__notify_mount_seen();
+		syscall(SYS_close, mfd);
+		return 0;
+	}
+	h->afd = nc__c.afd;
+	h->ifd = ck_pr_load_int(&nc__c.ifd);
+	h->hifd = ck_pr_load_int(&nc__c.hifd);
+	h->mfd = mfd;
+	h->size = nc__c.arena.size;
+	h->adev = nc__c.adev;
+	h->aino = nc__c.aino;
+	h->epoch = nc__c.epoch;
+	h->pid = nc__c.daemon_pid;
+	h->world = nc__c.world;
+	return 1;
+}
+
+int nc__attach_hand_down(char *var, size_t cap, int fds[4])
+{
+	struct nc__handoff h;
+	struct nc__buf b;
+	int how = hand(&h);
+
+	if (!how)
+		return 0;
+	nc__buf_init(&b, var, cap);
+	nc__buf_str(&b, HAND_VAR "1");
+	{
+		const int64_t v[] = {h.afd, h.ifd, h.hifd, h.mfd};
+
+		for (int i = 0; i < 4; i++) {
+			nc__buf_chr(&b, ',');
+			nc__buf_i64(&b, v[i]);
+		}
+	}
+	{
+		const uint64_t v[] = {
+		    h.size,	      h.adev,		h.aino,
+		    h.epoch,	      (uint64_t)h.pid,	h.world.uid,
+		    h.world.gid,      h.world.ngroups,	h.world.ghash,
+		    h.world.root_mnt, h.world.root_dev, h.world.root_ino};
+
+		for (int i = 0; i < 12; i++) {
+			nc__buf_chr(&b, ',');
+			nc__buf_u64(&b, v[i]);
+		}
+	}
+	if (b.overflow || b.len >= cap) {
+		if (how == 1)
+			syscall(SYS_close, h.mfd);
+		return 0;
+	}
+	var[b.len] = '\0';
+	fds[0] = h.afd;
+	fds[1] = h.ifd;
+	fds[2] = h.hifd;
+	fds[3] = h.mfd;
+	return (int)b.len;
+}
+
+void nc__attach_hand_down_fds(const int fds[4], int on)
+{
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			syscall(SYS_fcntl, fds[i], F_SETFD,
+				on ? 0 : FD_CLOEXEC);
+	/* The mountinfo opened for the new image; an unused hand-down's
+	 * own stays with it. */
+	if (!on && fds[3] != nc__c.ho.mfd)
+		syscall(SYS_close, fds[3]);
+}
+
+/*
+ * fork: the parent opens the child's mountinfo before the fork (the
+ * prepare handler, hand() with its mount check), and the child takes
+ * the attachment as an unused hand-down (nc__attach_fork_child): its
+ * first query maps the arena again and polls the same instances, with
+ * no round trip to the daemon.  The child must not use the parent's
+ * connection, ring, probes or mountinfo; they are left to the parent.
+ */
+static __thread int fork_mfd = -1;
+
+void nc__attach_fork_prepare(void)
+{
+	struct nc__handoff h;
+
+	fork_mfd = -1;
+	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY && nc__in_owner() &&
+	    hand(&h) == 1)
+		fork_mfd = h.mfd;
+}
+
+void nc__attach_fork_parent(void)
+{
+	if (fork_mfd >= 0)
+		syscall(SYS_close, fork_mfd);
+	fork_mfd = -1;
+}
+
+void nc__attach_fork_child(void)
+{
+	struct nc__handoff h;
+	pid_t me = (pid_t)syscall(SYS_getpid);
+
+	/* Our fork wrapper and the atfork handler both get here: the
+	 * second time, the hand-down is this child's own. */
+	if (nc__c.ho.afd >= 0 && nc__c.ho_pid == me)
+		return;
+	hand_close(&nc__c.ho);
+	if (fork_mfd < 0)
+		return;
+	if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY || !nc__c.shared ||
+	    nc__c.attach != NC_AT_DONE || nc__c.afd < 0) {
+		syscall(SYS_close, fork_mfd);
+		fork_mfd = -1;
+		return;
+	}
+	h.afd = nc__c.afd;
+	h.ifd = ck_pr_load_int(&nc__c.ifd);
+	h.hifd = ck_pr_load_int(&nc__c.hifd);
+	h.mfd = fork_mfd;
+	h.size = nc__c.arena.size;
+	h.adev = nc__c.adev;
+	h.aino = nc__c.aino;
+	h.epoch = nc__c.epoch;
+	h.pid = nc__c.daemon_pid;
+	h.world = nc__c.world;
+	fork_mfd = -1;
+	/* Out of the parent's attachment before it is taken down here:
+	 * these stay open, as the hand-down's. */
+	nc__c.afd = -1;
+	ck_pr_store_int(&nc__c.ifd, -1);
+	ck_pr_store_int(&nc__c.hifd, -1);
+	nc__c.ho = h;
+	nc__c.ho_pid = me;
+	nc__c.ho_fork = 1;
+}
+
+/* One field: digits, or "-1" (UINT64_MAX: no descriptor). */
+static int parse_u64(const char **s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = *s;
+
+	if (p[0] == '-' && p[1] == '1' && (p[2] == ',' || !p[2])) {
+		*out = UINT64_MAX;
+		*s = p + 2 + (p[2] == ',');
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == ',')
+		p++;
+	else if (*p)
+		return -1;
+	*s = p;
+	*out = v;
+	return 0;
+}
+
+static int fd_field(uint64_t v, int any)
+{
+	return v < (uint64_t)INT_MAX ? (int)v : any ? -1 : -2;
+}
+
+/*
+ * Constructor: the value of NAMECACHE_ATTACH, if any.  The descriptors
+ * are taken only if the first is the arena it names (its device and
+ * inode): then all of them came down together from our parent image,
+ * and are made close-on-exec again at once, so that nothing this image
+ * runs inherits them.  Anything else leaves every descriptor as it is.
+ */
+void nc__attach_take(const char *v)
+{
+	struct nc__handoff h = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1};
+	uint64_t f[HAND_FIELDS];
+	struct stat st;
+	int i;
+
+	if (!v || strncmp(v, "1,", 2) != 0)
+		return;
+	v += 2;
+	f[0] = 1;
+	for (i = 1; i < HAND_FIELDS && *v; i++)
+		if (parse_u64(&v, &f[i]) < 0)
+			return;
+	if (i != HAND_FIELDS || *v)
+		return;
+	h.afd = fd_field(f[1], 0);
+	h.ifd = fd_field(f[2], 0);
+	h.hifd = f[3] == UINT64_MAX ? -1 : fd_field(f[3], 0);
+	h.mfd = fd_field(f[4], 0);
+	if (h.afd < 0 || h.ifd < 0 || h.mfd < 0 || h.hifd == -2 ||
+	    f[9] > INT32_MAX || f[12] > NC_PROTO_GROUPS)
+		return;
+	h.size = f[5];
+	h.adev = f[6];
+	h.aino = f[7];
+	h.epoch = f[8];
+	h.pid = (int32_t)f[9];
+	h.world.uid = (uint32_t)f[10];
+	h.world.gid = (uint32_t)f[11];
+	h.world.ngroups = (uint32_t)f[12];
+	h.world.ghash = f[13];
+	h.world.root_mnt = f[14];
+	h.world.root_dev = f[15];
+	h.world.root_ino = f[16];
+	if (syscall(SYS_fstat, h.afd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != h.adev || st.st_ino != h.aino ||
+	    (uint64_t)st.st_size < h.size)
+		return;
+	syscall(SYS_fcntl, h.afd, F_SETFD, FD_CLOEXEC);
+	syscall(SYS_fcntl, h.ifd, F_SETFD, FD_CLOEXEC);
+	if (h.hifd >= 0)
+		syscall(SYS_fcntl, h.hifd, F_SETFD, FD_CLOEXEC);
+	syscall(SYS_fcntl, h.mfd, F_SETFD, FD_CLOEXEC);
+	nc__c.ho = h;
+	nc__c.ho_pid = (pid_t)syscall(SYS_getpid);
+	nc__c.ho_fork = 0;
+}
+
+/*
+ * The first query of an image handed an attachment: 1 attached, 0 not
+ * (ask the daemon), -1 not here (nc__c.why).  The world is checked
+ * again, for the image may have changed it between its parent's check
+ * and its exec (setuid, setgroups, unshare, chroot: the wrappers of
+ * those also keep the parent from handing down, this is the backstop).
+ * Nothing waits for the daemon: the hints need a ring, which the first
+ * miss makes (ring_make).
+ */
+int nc__attach_inherit(void)
+{
+	struct nc__handoff *h = &nc__c.ho;
+	struct nc__world w;
+	void *a;
+	int why = 0;
+
+	if (h->afd < 0)
+		return 0;
+	if (own_world(&w) < 0 || w.uid != h->world.uid ||
+	    w.gid != h->world.gid || w.ngroups != h->world.ngroups ||
+	    w.ghash != h->world.ghash)
+		why = NC_WHY_CREDS;
+	else if (w.root_mnt != h->world.root_mnt)
+		why = NC_WHY_MNTNS;
+	else if (w.root_dev != h->world.root_dev ||
+		 w.root_ino != h->world.root_ino)
+		why = NC_WHY_ROOT;
+	if (why) {
+		hand_close(h);
+		nc__c.why = why;
+		return -1;
+	}
+	a = mmap(NULL, h->size, PROT_READ, MAP_SHARED, h->afd, 0);
+	if (a == MAP_FAILED || nc__arena_attach(&nc__c.arena, a, h->size) < 0 ||
+	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != h->epoch) {
+		/* A flush since: the instances are stale; ask the daemon. */
+		if (a != MAP_FAILED)
+			munmap(a, h->size);
+		memset(&nc__c.arena, 0, sizeof(nc__c.arena));
+		hand_close(h);
+		return 0;
+	}
+	nc__c.afd = h->afd;
+	nc__c.adev = h->adev;
+	nc__c.aino = h->aino;
+	ck_pr_store_int(&nc__c.mfd, h->mfd);
+	nc__notify_adopt(h->ifd, h->hifd);
+	nc__c.epoch = h->epoch;
+	nc__c.daemon_pid = h->pid;
+	nc__c.world = w;
+	h->afd = h->ifd = h->hifd = h->mfd = -1;
+	nc__c.ring = NULL;
+	nc__c.ring_state = NC_RING_NONE;
+	nc__c.why = NC_WHY_NONE;
+	nc__c.via = nc__c.ho_fork ? NC_VIA_FORK : NC_VIA_EXEC;
+	nc__c.ho_fork = 0;
+	nc__c.attach = NC_AT_DONE;
+	nc__c.shared = 1;
+	return 1;
+}
+
+/*
+ * An image attached at exec makes its hint ring at its first miss, and
+ * hands it over on a connection of its own (proto.h: RING, no reply).
+ * One thread makes it; the others, meanwhile, drop their hints.  Any
+ * failure is final: the image then posts no hints (its lookups are still
+ * answered; others fill what it misses).
+ */
+static struct nc_hint_ring *ring_make(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct nc_req req = {.magic = NC_PROTO_MAGIC,
+			     .version = NC_PROTO_VERSION,
+			     .op = NC_REQ_RING};
+	size_t n = strlen(nc__sock_path_cfg);
+	int expect = NC_RING_NONE, rfd, fd = -1;
+	void *ring = MAP_FAILED;
+	struct ucred peer;
+	socklen_t len = sizeof(peer);
+	uid_t uid = (uid_t)syscall(SYS_getuid);
+
+	if (nc__c.via < NC_VIA_EXEC || !n ||
+	    !__atomic_compare_exchange_n(&nc__c.ring_state, &expect,
+					 NC_RING_MAKING, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return NULL;
+	rfd = (int)syscall(SYS_memfd_create, "namecache-hints",
+			   MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (rfd < 0 || syscall(SYS_ftruncate, rfd, NC_HINT_RING_BYTES) < 0 ||
+	    syscall(SYS_fcntl, rfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) <
+		0 ||
+	    (ring = mmap(NULL, NC_HINT_RING_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, rfd, 0)) == MAP_FAILED ||
+	    nc__sock_dir_check(nc__sock_path_cfg, uid) < 0)
+		goto fail;
+	fd = nc__fd_rehome(
+	    (int)syscall(SYS_socket, AF_UNIX,
+			 SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+	memcpy(sa.sun_path, nc__sock_path_cfg, n + 1);
+	if (fd < 0 || syscall(SYS_connect, fd, &sa, sizeof(sa)) < 0 ||
+	    syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) <
+		0 ||
+	    peer.uid != uid || nc__send_fds(fd, &req, sizeof(req), &rfd, 1) < 0)
+		goto fail;
+	syscall(SYS_close, rfd);
+	__atomic_store_n(&nc__c.sfd, fd, __ATOMIC_RELEASE);
+	__atomic_store_n(&nc__c.ring, (struct nc_hint_ring *)ring,
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&nc__c.ring_state, NC_RING_MADE, __ATOMIC_RELEASE);
+	return ring;
+fail:
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	if (ring != MAP_FAILED)
+		munmap(ring, NC_HINT_RING_BYTES);
+	if (rfd >= 0)
+		syscall(SYS_close, rfd);
+	__atomic_store_n(&nc__c.ring_state, NC_RING_FAILED, __ATOMIC_RELEASE);
+	return NULL;
 }
 
 /*
@@ -358,13 +889,14 @@ void nc__detach(int close_fds)
  */
 void nc__hint(const struct nc_query *q, int op)
 {
-	struct nc_hint_ring *ring = nc__c.ring;
+	struct nc_hint_ring *ring =
+	    __atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE);
 	struct nc_hint *h;
 	uint32_t head, tail;
 	size_t len = 0;
 	int expect = 0;
 
-	if (!ring)
+	if (!ring && !(ring = ring_make()))
 		return;
 	/* Threads of one process (git's parallel lstat) post at once: a
 	 * short, bounded wait for the ring (the holder copies one path),

@@ -45,7 +45,12 @@
 #include "memo.h"
 #include "../store/walk.h"
 
-struct nc__cache nc__c = {.ifd = -1, .mfd = -1, .hifd = -1, .sfd = -1};
+struct nc__cache nc__c = {.ifd = -1,
+			  .mfd = -1,
+			  .hifd = -1,
+			  .sfd = -1,
+			  .afd = -1,
+			  .ho = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1}};
 static int was_attached;
 int nc__cache_state;
 
@@ -104,15 +109,27 @@ int nc__cache_why(int *attached)
 	return nc__c.why; /* NONE while attached, or why it left */
 }
 
+const char *nc__cache_via(void)
+{
+	switch (nc__c.via) {
+	case NC_VIA_SOCKET:
+		return "socket";
+	case NC_VIA_EXEC:
+		return "exec";
+	case NC_VIA_FORK:
+		return "fork";
+	}
+	return "";
+}
+
 void nc__cache_chain(int libc)
 {
-	/* From the constructor: this image's process owns the cache. */
+	/* From the constructor: this image's process owns the cache.  The
+	 * daemon is asked at the first lookup (start_shared), not here: an
+	 * image that looks nothing up (true, sh -c :, exec wrappers) never
+	 * connects (attach.c). */
 	nc__owner_set();
 	__atomic_store_n(&cfg_chain, libc ? 1 : 2, __ATOMIC_RELEASE);
-	/* Ask the daemon now: its reply has the program's start-up to come
-	 * (attach.c).  Nothing is waited for. */
-	if (libc && cfg_mode != 2 /* off */)
-		nc__attach_begin();
 }
 
 /*
@@ -150,8 +167,12 @@ static void alive_set(void)
  */
 static int start_shared(void)
 {
-	int r;
+	int r = 0;
 
+	if (nc__c.attach == NC_AT_NONE && !nc__c.why)
+		r = nc__attach_inherit();
+	if (r < 0)
+		return r;
 	if (nc__c.attach == NC_AT_NONE && !nc__c.why)
 		nc__attach_begin();
 	r = nc__attach_poll();
@@ -659,21 +680,31 @@ static void lost(int why)
 /*
  * Events that stay queued may mean that nobody drains them any more: every
  * 256th lookup in doubt looks whether the daemon closed the connection
- * (it exited, or was killed).  Then the image leaves the shared cache: its
- * lookups go straight to the C library instead of checking a queue that
- * only grows.  A daemon started later serves the processes started later.
+ * (it exited, or was killed), or without one whether its pid is gone.  Then the
+ * image leaves the shared cache: its lookups go straight to the C library
+ * instead of checking a queue that only grows.  A daemon started later serves
+ * the processes started later.
  */
 static void daemon_alive(void)
 {
 	static unsigned doubts;
 	char b;
 
+	int fd, saved = errno;
+
 	if ((__atomic_add_fetch(&doubts, 1, __ATOMIC_RELAXED) & 255) ||
 	    !nc__writer_trylock())
 		return;
-	if (syscall(SYS_recvfrom, nc__c.sfd, &b, 1, MSG_PEEK | MSG_DONTWAIT,
-		    NULL, NULL) == 0)
+	/* An image handed its attachment has no connection until its first
+	 * miss: it asks whether the daemon's process is still there. */
+	fd = ck_pr_load_int(&nc__c.sfd);
+	if (fd >= 0 ? syscall(SYS_recvfrom, fd, &b, 1, MSG_PEEK | MSG_DONTWAIT,
+			      NULL, NULL) == 0
+		    : nc__c.daemon_pid > 0 &&
+			  syscall(SYS_kill, nc__c.daemon_pid, 0) < 0 &&
+			  errno == ESRCH)
 		lost(NC_WHY_LOST);
+	errno = saved;
 	nc__writer_unlock();
 }
 
@@ -963,7 +994,37 @@ out:
 
 /* ---- life cycle ---------------------------------------------------- */
 
+void nc__cache_fork_prepare(void)
+{
+	int saved = errno;
+
+	/* A hand-down not used yet is this image's only: taken now (no
+	 * round trip), the child gets the attachment it makes. */
+	if (nc__c.ho.afd >= 0 && ck_pr_load_int(&nc__cache_state) == NC_ST_NONE)
+		start();
+	nc__attach_fork_prepare();
+	errno = saved;
+}
+
+void nc__cache_fork_parent(void)
+{
+	int saved = errno;
+
+	nc__attach_fork_parent();
+	errno = saved;
+}
+
+static void fork_child(void);
+
 void nc__cache_fork_child(void)
+{
+	int saved = errno;
+
+	fork_child();
+	errno = saved;
+}
+
+static void fork_child(void)
 {
 	/* The inherited descriptors share the parent's queue: a child that
 	 * drained it would steal the parent's events.  Start afresh. */
@@ -976,6 +1037,7 @@ void nc__cache_fork_child(void)
 	 * attachment left it, and attach on its own (nc__hint's ring is
 	 * single-producer: it must not share the parent's). */
 	nc__c.hint_busy = 0;
+	nc__attach_fork_child();
 	nc__c.attach_tries = 0;
 	nc__c.refreshing = 0;
 	nc__c.refresh_tries = 0;
@@ -1010,8 +1072,11 @@ void nc__cache_cwd_unstable(int delta)
 
 void nc__cache_flush_all(void)
 {
-	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY && nc__in_owner())
+	if (!nc__in_owner())
+		return;
+	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY)
 		ck_pr_store_int(&nc__c.flush_pending, 1);
+	nc__attach_hand_drop(1, 0);
 }
 
 int nc__cache_owns_fd(int fd)
@@ -1021,12 +1086,18 @@ int nc__cache_owns_fd(int fd)
 
 void nc__cache_fd_closing(int fd)
 {
-	if (nc__cache_owns_fd(fd) && nc__in_owner())
-		__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
+	if (fd >= 0)
+		nc__cache_fds_closing((unsigned)fd, (unsigned)fd);
 }
 
 void nc__cache_fds_closing(unsigned int first, unsigned int last)
 {
-	if (nc__notify_owns(first, last) && nc__in_owner())
+	int ours = nc__notify_owns(first, last);
+
+	/* Memory only on the common path: a close of the program's own. */
+	if ((!ours && nc__c.ho.afd < 0) || !nc__in_owner())
+		return;
+	if (ours)
 		__atomic_store_n(&nc__cache_state, NC_ST_OFF, __ATOMIC_RELEASE);
+	nc__attach_hand_drop(first, last);
 }

@@ -99,10 +99,24 @@ void nc__cache_set_check(int check);
 int nc__cache_check_used(void);
 
 /* Whether the real functions are libc's (1) or another interposer's (0);
- * the cache starts only after this is known, and only if 1.  With a
- * socket configured, this is also where the attachment to the shared
- * cache begins (attach.c). */
+ * the cache starts only after this is known, and only if 1 (the shared
+ * cache is asked for at the first lookup, attach.c). */
 void nc__cache_chain(int libc);
+
+/*
+ * Handing an attachment down at exec (attach.c).  The exec and spawn
+ * wrappers ask for the NAMECACHE_ATTACH=... entry of the new image's
+ * environment (its length, 0: none, nothing to undo) and the four
+ * descriptors it names; they clear close-on-exec on them just for the
+ * call (on = 1) and set it back after (on = 0, which also closes the
+ * mountinfo opened for the new image).  The new image's constructor
+ * takes the entry's value.  Async-signal-safe, no allocation.
+ */
+int nc__attach_hand_down(char *var, size_t cap, int fds[4]);
+void nc__attach_hand_down_fds(const int fds[4], int on);
+void nc__attach_take(const char *value);
+/* How this image attached: "socket", "exec", "fork", or "" (not). */
+const char *nc__cache_via(void);
 
 /* The shared cache's socket path ("": the in-process cache only). */
 void nc__cache_set_socket(const char *path);
@@ -111,8 +125,10 @@ void nc__cache_set_socket(const char *path);
 int nc__cache_why(int *attached);
 
 /* Life cycle hooks called by the shim. */
-void nc__cache_fork_child(void);  /* the fork child: new notify queue */
-void nc__cache_cwd_changed(void); /* chdir, fchdir */
+void nc__cache_fork_prepare(void); /* fork, in the parent, before */
+void nc__cache_fork_parent(void);  /* ... and after */
+void nc__cache_fork_child(void);   /* the fork child: new notify queue */
+void nc__cache_cwd_changed(void);  /* chdir, fchdir */
 /* Entering (+1) or leaving (-1) a glibc walk that may chdir internally
  * (nftw FTW_CHDIR, fts without FTS_NOCHDIR): relative paths pass through
  * meanwhile. */

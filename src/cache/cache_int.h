@@ -53,6 +53,23 @@ struct nc__wd {
 	uint64_t ident;
 };
 
+/* The daemon's world, as the attaching image checked it against its own
+ * (attach.c): credentials, and the mount and inode of its root. */
+struct nc__world {
+	uint32_t uid, gid, ngroups;
+	uint64_t ghash; /* of the sorted supplementary groups */
+	uint64_t root_mnt, root_dev, root_ino;
+};
+
+/* An attachment handed down at exec (attach.c, NAMECACHE_ATTACH): the
+ * descriptors, still to be checked, and what they must be. */
+struct nc__handoff {
+	int afd, ifd, hifd, mfd; /* -1: none */
+	uint64_t size, adev, aino, epoch;
+	int32_t pid;
+	struct nc__world world;
+};
+
 struct nc__cache {
 	int mode;
 	int check; /* enum nc_check: how strict checks are made */
@@ -99,12 +116,38 @@ struct nc__cache {
 	uint64_t attach_next_ns; /* no look for the reply before */
 	int refreshing;		 /* NC_BYTE_NOTIFY sent, reply not read yet */
 	int refresh_tries;
-	uint64_t epoch; /* the arena's epoch when attached */
+	uint64_t epoch;	     /* the arena's epoch when attached */
+	int via;	     /* enum nc_via: how this image attached */
+	int afd;	     /* the arena's memfd, kept to hand it down; -1 */
+	uint64_t adev, aino; /* ... and its identity */
+	int32_t daemon_pid;
+	struct nc__world world; /* what the attachment was checked against */
+	struct nc__handoff ho;	/* an attachment handed down, not used yet */
+	pid_t ho_pid;		/* ... to this process */
+	int ho_fork;		/* ... by fork (else exec) */
+	int ring_state;		/* enum nc_ring_state */
 	struct nc_hint_ring *ring;
 	int hint_busy;	     /* a thread is posting a hint */
 	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
 	uint32_t cwd_plen;   /* 0: not known (getcwd() next time) */
 	uint32_t cwd_tries;  /* shared: relative lookups since getcwd() */
+};
+
+/* How an image attached (attach.c). */
+enum nc_via {
+	NC_VIA_NONE,
+	NC_VIA_SOCKET, /* asked the daemon */
+	NC_VIA_EXEC,   /* handed down by the image that exec'd it */
+	NC_VIA_FORK,   /* a fork child: handed down by its parent */
+};
+
+/* Its hint ring: the daemon's (via the socket), or made at the first
+ * miss (via exec). */
+enum nc_ring_state {
+	NC_RING_NONE,
+	NC_RING_MAKING,
+	NC_RING_MADE,
+	NC_RING_FAILED
 };
 
 /* Where an attachment stands (attach.c). */
@@ -160,6 +203,8 @@ int nc__notify_owns(unsigned int first, unsigned int last);
  * its own: a mount change before ours was opened is in the arena it
  * sends); -1 or the descriptor, in nc__c.mfd. */
 int nc__notify_mount_open(void);
+/* Shared mode: a mount change was heard (the image leaves). */
+void nc__notify_mount_seen(void);
 /* Shared mode: poll @ifd and @hifd (-1: none), the daemon's inotify
  * instances, from now on. */
 void nc__notify_adopt(int ifd, int hifd);
@@ -191,12 +236,24 @@ void nc__watch_drop(int wd);
 void nc__flush_locked(void);
 
 /* attach.c: the client side of the shared cache */
-/* Connect and send the request, without waiting (constructor, fork
- * child); nc__c.attach becomes PENDING, or why says what stopped it. */
+/* Connect and send the request, without waiting (an image's first
+ * query); nc__c.attach becomes PENDING, or why says what stopped it. */
 void nc__attach_begin(void);
 /* Read the reply if it came: 1 attached, 0 still pending, -1 given up
  * (nc__c.why).  Under the writer lock. */
 int nc__attach_poll(void);
+/* An attachment handed down at exec: 1 attached, 0 none (ask the
+ * daemon), -1 refused (nc__c.why).  Under the writer lock. */
+int nc__attach_inherit(void);
+/* fork: the atfork handlers.  A child gets its parent's attachment as
+ * an unused hand-down (a hand-down its parent had not used yet is not
+ * its own: the mountinfo's reports would be shared, it is closed). */
+/* A hand-down not used yet is dropped when the program closes or
+ * replaces one of its descriptors, or changes its world (first > last). */
+void nc__attach_hand_drop(unsigned int first, unsigned int last);
+void nc__attach_fork_prepare(void);
+void nc__attach_fork_parent(void);
+void nc__attach_fork_child(void);
 /* The daemon's inotify instances were replaced (the epoch moved): ask
  * for the new ones; 1 refreshed, 0 not yet, -1 given up.  Under the
  * writer lock. */

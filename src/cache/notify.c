@@ -426,10 +426,11 @@ int nc__notify_check_used(void)
 
 int nc__notify_owns(unsigned int first, unsigned int last)
 {
-	int fd[4 + 3 * NC_PROBES];
+	int fd[5 + 3 * NC_PROBES];
 	int n = 0;
 
 	fd[n++] = ck_pr_load_int(&nc__c.sfd);
+	fd[n++] = ck_pr_load_int(&nc__c.afd);
 	fd[n++] = ck_pr_load_int(&nc__c.hifd);
 	fd[n++] = ck_pr_load_int(&nc__c.ifd);
 	fd[n++] = ck_pr_load_int(&nc__c.mfd);
@@ -479,6 +480,11 @@ static void shared_mount(void)
 	if (nc__c.why == NC_WHY_NONE)
 		nc__c.why = NC_WHY_MOUNT;
 	ck_pr_store_int(&nc__c.flush_pending, 1);
+}
+
+void nc__notify_mount_seen(void)
+{
+	shared_mount();
 }
 
 int nc__notify_mount_open(void)

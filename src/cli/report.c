@@ -26,6 +26,7 @@ struct nc__report {
 	size_t records, bad;
 	size_t uring, epoll;	      /* records by coherence check */
 	size_t shared;		      /* records of attached images */
+	size_t handed;		      /* ... of them handed down (exec, fork) */
 	size_t process[NC_WHY_COUNT]; /* in-process images, by reason */
 };
 
@@ -132,6 +133,8 @@ int nc__report_read(struct nc__report *r, FILE *in)
 		r->epoll += !strcmp(rec.check, "epoll");
 		if (!strcmp(rec.cache, "shared")) {
 			r->shared++;
+			r->handed += !strcmp(rec.via, "exec") ||
+				     !strcmp(rec.via, "fork");
 		} else if (!strcmp(rec.cache, "process")) {
 			int w = nc__why_lookup(rec.why, strlen(rec.why));
 
@@ -213,9 +216,9 @@ static void print_shared(const struct nc__report *r, FILE *out)
 	if (!r->shared && !own)
 		return;
 	fprintf(out,
-		"namecache: shared cache: %zu process images attached, %zu "
-		"in-process",
-		r->shared, own);
+		"namecache: shared cache: %zu process images attached (%zu "
+		"handed down), %zu in-process",
+		r->shared, r->handed, own);
 	for (int w = 0; w < NC_WHY_COUNT; w++)
 		if (r->process[w]) {
 			fprintf(out, "%s%s %zu", sep,

@@ -17,6 +17,16 @@
  *   (the arena's epoch moved)           [inotify fd, hot inotify fd]
  *   close() / exit           -------->  the client's ring is freed
  *
+ * An image that got its attachment at exec from its parent (attach.c:
+ * the arena and the inotify instances passed down, no round trip) makes
+ * a ring of its own at its first miss and hands it over, with no reply:
+ *
+ *   struct nc_req {RING} + SCM_RIGHTS       the daemon checks it is a
+ *   [ring memfd, sealed against   ------->  memfd of the ring's size that
+ *    shrinking and growing]                 cannot shrink, maps it and
+ *                                           serves it as an attached
+ *                                           client's (bytes as above)
+ *
  * STATUS answers lines of "key: value" and closes; STOP answers "ok" and
  * the daemon exits.  Every field is validated by its reader: the daemon
  * trusts nothing a client sends, and a client trusts nothing but the
@@ -30,10 +40,10 @@
 #include <sys/types.h>
 
 #define NC_PROTO_MAGIC 0x4b53434eu /* "NCSK" */
-#define NC_PROTO_VERSION 1u
+#define NC_PROTO_VERSION 2u
 #define NC_PROTO_GROUPS 64u
 
-enum nc_req_op { NC_REQ_ATTACH = 1, NC_REQ_STATUS, NC_REQ_STOP };
+enum nc_req_op { NC_REQ_ATTACH = 1, NC_REQ_STATUS, NC_REQ_STOP, NC_REQ_RING };
 
 struct nc_req {
 	uint32_t magic, version, op, pad;
@@ -46,6 +56,7 @@ struct nc_attach_reply {
 	uint64_t arena_size, ring_size;
 	uint64_t mntns_dev, mntns_ino; /* /proc/self/ns/mnt */
 	uint64_t root_dev, root_ino;   /* / */
+	uint64_t root_mnt;	       /* statx(/).stx_mnt_id; 0: unknown */
 	uint32_t uid, gid, ngroups, hot;
 	uint32_t groups[NC_PROTO_GROUPS];
 };

@@ -56,6 +56,10 @@ size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r)
 		nc__buf_str(&b, " why=");
 		put_word(&b, r->why);
 	}
+	if (r->via[0]) {
+		nc__buf_str(&b, " via=");
+		put_word(&b, r->via);
+	}
 	for (int f = 0; f < NC_FAM_COUNT; f++) {
 		const uint64_t *n = r->c.n[f];
 		int any = 0;
@@ -208,6 +212,8 @@ int nc__record_parse(const char *line, struct nc__record *r)
 			copy_field(r->cache, sizeof(r->cache), val, vlen);
 		else if (klen == 3 && !memcmp(key, "why", 3))
 			copy_field(r->why, sizeof(r->why), val, vlen);
+		else if (klen == 3 && !memcmp(key, "via", 3))
+			copy_field(r->via, sizeof(r->via), val, vlen);
 		else if (klen > 6 && !memcmp(key, "doubt.", 6)) {
 			fam = nc__family_lookup(key + 6, klen - 6);
 			if (fam >= 0 && parse_pairs(val, vlen, nc__doubt_lookup,

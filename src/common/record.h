@@ -18,8 +18,9 @@
  * wrapper did, family.h: NC_EXECS).  "check" says how the image's
  * coherence checks asked the kernel: "uring" (at least one thread had a
  * ring), "epoll", or absent (no check).  "cache" says whether the
- * image was attached to a shared cache ("shared") or cached for itself
- * ("process", with "why" it did not attach: family.h, NC_WHYS).  Readers
+ * image was attached to a shared cache ("shared", "via" the daemon's
+ * "socket" or handed down at "exec") or cached for itself ("process",
+ * with "why" it did not attach: family.h, NC_WHYS).  Readers
  * ignore keys
  * they do not know and values past the third, so newer writers stay readable.
  */
@@ -44,6 +45,7 @@ struct nc__record {
 	char check[8]; /* "uring", "epoll" or "" */
 	char cache[8]; /* "shared", "process" or "" (off, or no lookup) */
 	char why[12];  /* cache=process: enum nc_why's name, or "" */
+	char via[8];   /* cache=shared: "socket", "exec", or "" */
 	struct nc__counts c;
 };
 

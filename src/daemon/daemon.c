@@ -14,12 +14,17 @@
  *      is emptied before anything else, and again between hint batches;
  *   3. hints: at most HINT_BATCH per client per round, each copied out of
  *      the ring and validated before use (a client may scribble on its
- *      ring at any time: it only ever hurts its own hints);
+ *      ring at any time: it only ever hurts its own hints); after every
+ *      HINT_BATCH hints, events and connections that are ready are
+ *      handled first (a process waits for its attach reply at its first
+ *      lookup: not behind a build's fills);
  *   4. new connections: SO_PEERCRED must be our uid; an ATTACH is
  *      answered, after our own mountinfo was asked for changes (a mount
  *      before the client opened its own is then in the arena it gets),
  *      with the arena, the inotify instance and a new ring (SCM_RIGHTS);
- *      STATUS with "key: value" lines; STOP with "ok", then exit.
+ *      a RING (an image attached at exec brings a ring of its own) is
+ *      mapped once it proves a sealed memfd of the ring's size, with no
+ *      answer; STATUS with "key: value" lines; STOP with "ok", then exit.
  * Before it sleeps it sets hdr->sleeping and looks at every ring once
  * more (hint.h: the producer wakes it with one byte on its connection).
  *
@@ -49,6 +54,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,7 +64,7 @@
 #include "../store/arena.h"
 #include "daemon.h"
 
-#define HINT_BATCH 64
+#define HINT_BATCH 16
 #define MAX_CLIENTS 4096
 
 enum {
@@ -230,12 +236,24 @@ static void client_close(struct client *c)
 	nclients--;
 }
 
+/*
+ * What an ATTACH reply says about the daemon.  Asked once: the daemon
+ * never changes its credentials, mount namespace or root, and a mount
+ * change is a flush, not a new root (the mount holding "/" stays).
+ */
 static void fill_reply(struct nc_attach_reply *r)
 {
+	static struct nc_attach_reply tmpl;
+	static int known;
 	struct stat st;
+	struct statx sx;
 	gid_t g[NC_PROTO_GROUPS];
 	int n;
 
+	if (known) {
+		*r = tmpl;
+		return;
+	}
 	memset(r, 0, sizeof(*r));
 	r->magic = NC_PROTO_MAGIC;
 	r->version = NC_PROTO_VERSION;
@@ -250,6 +268,14 @@ static void fill_reply(struct nc_attach_reply *r)
 		r->root_dev = st.st_dev;
 		r->root_ino = st.st_ino;
 	}
+	/* The mount that holds our root: a client whose root is on the same
+	 * mount is in our namespace (a mount belongs to one) - one statx
+	 * instead of a look at /proc (attach.c). */
+	if (statx(AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID, &sx) == 0 &&
+	    (sx.stx_mask & STATX_MNT_ID) &&
+	    makedev(sx.stx_dev_major, sx.stx_dev_minor) == r->root_dev &&
+	    sx.stx_ino == r->root_ino)
+		r->root_mnt = sx.stx_mnt_id;
 	r->uid = getuid();
 	r->gid = getgid();
 	n = getgroups(NC_PROTO_GROUPS, g);
@@ -260,6 +286,10 @@ static void fill_reply(struct nc_attach_reply *r)
 	r->ngroups = (uint32_t)n;
 	for (int i = 0; i < n; i++)
 		r->groups[i] = g[i];
+	if (!r->status) {
+		tmpl = *r;
+		known = 1;
+	}
 }
 
 static void do_attach(struct client *c)
@@ -341,20 +371,60 @@ static void do_status(struct client *c)
 	client_close(c);
 }
 
-/* The first message of a connection: its request. */
+/*
+ * A ring the client made (an image attached at exec, proto.h).  Only a
+ * memfd of exactly the ring's size, sealed so that it can never shrink
+ * under our mapping (a SIGBUS here), is taken; its contents are checked
+ * hint by hint, as any ring's.
+ */
+static void do_ring(struct client *c, int rfd)
+{
+	struct stat st;
+	int seals = rfd >= 0 ? fcntl(rfd, F_GET_SEALS) : -1;
+	void *ring;
+
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) || !(seals & F_SEAL_GROW) ||
+	    fstat(rfd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size != (off_t)NC_HINT_RING_BYTES ||
+	    (ring = mmap(NULL, NC_HINT_RING_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, rfd, 0)) == MAP_FAILED) {
+		client_close(c);
+		return;
+	}
+	c->ring = ring;
+	c->head = __atomic_load_n(&c->ring->head, __ATOMIC_ACQUIRE);
+	c->attached = 1;
+	attached++;
+}
+
+/* The first message of a connection: its request, and for RING the
+ * ring's descriptor. */
 static void request(struct client *c)
 {
 	struct nc_req req;
-	ssize_t n = recv(c->fd, &req, sizeof(req), MSG_DONTWAIT);
+	int fd[1] = {-1}, nfd = 0;
+	long n =
+	    nc__recv_fds(c->fd, &req, sizeof(req), fd, 1, &nfd, MSG_DONTWAIT);
 
 	if (n < 0 && errno == EAGAIN)
 		return;
-	if (n != (ssize_t)sizeof(req) || req.magic != NC_PROTO_MAGIC ||
+	if (nfd && (n != (long)sizeof(req) || req.op != NC_REQ_RING)) {
+		close(fd[0]);
+		nfd = 0;
+	}
+	if (n != (long)sizeof(req) || req.magic != NC_PROTO_MAGIC ||
 	    req.version != NC_PROTO_VERSION) {
+		if (nfd)
+			close(fd[0]);
 		client_close(c);
 		return;
 	}
 	switch (req.op) {
+	case NC_REQ_RING:
+		do_ring(c, nfd ? fd[0] : -1);
+		if (nfd)
+			close(fd[0]);
+		break;
 	case NC_REQ_ATTACH:
 		do_attach(c);
 		break;
@@ -544,18 +614,21 @@ static int watch_queues(void)
 	return 0;
 }
 
-/* Drain the queues that hold events, without waiting. */
-static void drain_ready(void)
-{
-	struct pollfd p[2] = {{.fd = nc__serve_ifd(), .events = POLLIN},
-			      {.fd = nc__serve_hifd(), .events = POLLIN}};
+static void one_round(int lfd, struct epoll_event *ev, int n);
 
-	if (poll(p, 2, 0) > 0) {
-		if (p[0].revents)
-			nc__serve_drain(0);
-		if (p[1].revents)
-			nc__serve_drain(1);
-	}
+/*
+ * Between batches of hints: whatever is ready, without waiting.  Events
+ * first (clients doubt while a queue holds any), and new connections
+ * too: a process attaching waits for its reply at its first lookup, and
+ * a build's hints could otherwise keep it waiting for milliseconds.
+ */
+static void ready_now(int lfd)
+{
+	struct epoll_event ev[64];
+	int n = epoll_wait(epfd, ev, 64, 0);
+
+	if (n > 0)
+		one_round(lfd, ev, n);
 }
 
 static void one_round(int lfd, struct epoll_event *ev, int n)
@@ -661,9 +734,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 			}
 			batch += serve_ring(&clients[i]);
 			if (batch >= HINT_BATCH) {
-				/* Events first: clients doubt while a queue
-				 * holds any. */
-				drain_ready();
+				ready_now(lfd);
 				served += batch;
 				batch = 0;
 			}

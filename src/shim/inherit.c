@@ -68,6 +68,7 @@
 #include <sys/single_threaded.h>
 #include <sys/syscall.h>
 
+#include "../cache/cache.h"
 #include "../common/config.h"
 #include "shim.h"
 
@@ -319,9 +320,13 @@ static int make_plan(char *const envp[], struct plan *p, int *why)
 	return 1;
 }
 
-/* Build the new environment into @out (p->slots) and @pre (p->prelen). */
+#define NC__HAND "NAMECACHE_ATTACH="
+#define NC__HAND_LEN (sizeof(NC__HAND) - 1)
+
+/* Build the new environment into @out (p->slots) and @pre (p->prelen);
+ * with @hand, a hand-down's entry replaces any the program passed. */
 static void build(char *const envp[], const struct plan *p, char **out,
-		  char *pre)
+		  char *pre, char *hand)
 {
 	size_t k = 0;
 
@@ -342,13 +347,18 @@ static void build(char *const envp[], const struct plan *p, char **out,
 		}
 		nc__buf_str(&b, carry.shim);
 	}
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
+		if (hand && !strncmp(envp[i], NC__HAND, NC__HAND_LEN))
+			continue;
 		out[k++] = p->add_shim && (long)i == p->preload ? pre : envp[i];
+	}
 	if (p->add_shim && p->preload < 0)
 		out[k++] = pre;
 	for (int j = 0; j < carry.nvars; j++)
 		if (p->missing & (1u << j))
 			out[k++] = (char *)carry.var[j];
+	if (hand)
+		out[k++] = hand;
 	out[k] = NULL;
 }
 
@@ -416,12 +426,53 @@ static int examine_caps(int dirfd, const char *path, int flags)
 }
 
 /*
+ * Will the loader that runs this file load the shim: an ELF of our own
+ * class and machine that names an interpreter (PT_INTERP) among the
+ * program headers in its first @n bytes?  A static program, another
+ * machine's, or headers further in: no (what runs them would inherit a
+ * hand-down's descriptors and never close them).
+ */
+static int loads_shim(const unsigned char *b, long n)
+{
+#if defined(__x86_64__) && defined(__LP64__)
+	const unsigned machine = 62; /* EM_X86_64 */
+#elif defined(__aarch64__)
+	const unsigned machine = 183; /* EM_AARCH64 */
+#else
+	const unsigned machine = 0;
+#endif
+	uint64_t phoff;
+	uint16_t phentsize, phnum, mach;
+
+	if (!machine || n < 64 || memcmp(b, "\177ELF", 4) != 0 || b[4] != 2)
+		return 0; /* not a 64-bit ELF */
+	memcpy(&mach, b + 18, 2);
+	memcpy(&phoff, b + 32, 8);
+	memcpy(&phentsize, b + 54, 2);
+	memcpy(&phnum, b + 56, 2);
+	if (mach != machine || phentsize < 8)
+		return 0;
+	for (uint64_t i = 0; i < phnum; i++) {
+		uint64_t off = phoff + i * phentsize;
+		uint32_t type;
+
+		if (off > (uint64_t)n - 4)
+			return 0;
+		memcpy(&type, b + off, 4);
+		if (type == 3) /* PT_INTERP */
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * The interpreter a "#!" line names (the kernel reads the first 256
  * bytes; the name ends at a blank or the line's end) into @out: 0, -1 if
- * the file is no script, -2 if we may not read it (execute-only).
+ * the file is no script (then *@loads says whether it is a program that
+ * loads the shim, loads_shim()), -2 if we may not read it (execute-only).
  */
 static int interpreter(int dirfd, const char *path, int flags, char *out,
-		       size_t cap)
+		       size_t cap, int *loads)
 {
 	char buf[256], via[64]; /* "/proc/self/fd/N" */
 	const char *p;
@@ -440,8 +491,10 @@ static int interpreter(int dirfd, const char *path, int flags, char *out,
 		return errno == EACCES || errno == EPERM ? -2 : -1;
 	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
 	syscall(SYS_close, fd);
-	if (n < 3 || buf[0] != '#' || buf[1] != '!')
+	if (n < 3 || buf[0] != '#' || buf[1] != '!') {
+		*loads = loads_shim((const unsigned char *)buf, n);
 		return -1;
+	}
 	buf[n] = '\0';
 	p = buf + 2 + strspn(buf + 2, " \t");
 	len = strcspn(p, " \t\n");
@@ -456,11 +509,13 @@ static int interpreter(int dirfd, const char *path, int flags, char *out,
  * The fate of running @path relative to @dirfd with execveat @flags: the
  * file itself, and for a script its interpreter (which is what runs, with
  * the interpreter's set-id bits), as deep as the kernel follows them.
+ * *@loads: what runs in the end loads the shim (loads_shim()).
  */
-static int examine_path(int dirfd, const char *path, int flags)
+static int examine_path(int dirfd, const char *path, int flags, int *loads)
 {
 	char interp[PATH_MAX];
 
+	*loads = 0;
 	for (int depth = 0;; depth++) {
 		struct stat st;
 		int fate;
@@ -473,8 +528,8 @@ static int examine_path(int dirfd, const char *path, int flags)
 		fate = examine_caps(dirfd, path, flags);
 		if (fate || !S_ISREG(st.st_mode) || depth == 4)
 			return fate;
-		switch (
-		    interpreter(dirfd, path, flags, interp, sizeof(interp))) {
+		switch (interpreter(dirfd, path, flags, interp, sizeof(interp),
+				    loads)) {
 		case -1:
 			return 0; /* no script: this file is what runs */
 		case -2:
@@ -497,7 +552,7 @@ static int executable(const char *path)
 }
 
 /* The fate of exec*p/posix_spawnp of @file: glibc's PATH search. */
-static int examine_search(const char *file, int cwd_moves)
+static int examine_search(const char *file, int cwd_moves, int *loads)
 {
 	const char *dirs = getenv("PATH");
 	size_t flen = strlen(file);
@@ -505,7 +560,8 @@ static int examine_search(const char *file, int cwd_moves)
 	if (strchr(file, '/'))
 		return cwd_moves && file[0] != '/'
 			   ? NC_EXEC_UNCHECKED
-			   : examine_path(AT_FDCWD, file, 0);
+			   : examine_path(AT_FDCWD, file, 0, loads);
+	*loads = 0;
 	if (!flen)
 		return NC_EXEC_UNCHECKED;
 	if (!dirs)
@@ -529,11 +585,12 @@ static int examine_search(const char *file, int cwd_moves)
 		if (cwd_moves && cand[0] != '/')
 			return NC_EXEC_UNCHECKED;
 		if (raw_stat(AT_FDCWD, cand, &st, 0) == 0) {
-			fate = examine_path(AT_FDCWD, cand, 0);
+			fate = examine_path(AT_FDCWD, cand, 0, loads);
 			if (fate)
 				return fate;
 			if (S_ISREG(st.st_mode) && executable(cand))
 				return 0; /* the one glibc runs */
+			*loads = 0;
 		}
 		dirs += strcspn(dirs, ":");
 		if (!*dirs++)
@@ -541,17 +598,18 @@ static int examine_search(const char *file, int cwd_moves)
 	}
 }
 
-static int examine(const struct nc__exec_target *t)
+static int examine(const struct nc__exec_target *t, int *loads)
 {
+	*loads = 0;
 	switch (t->kind) {
 	case NC_TARGET_FD:
-		return examine_path(t->dirfd, "", AT_EMPTY_PATH);
+		return examine_path(t->dirfd, "", AT_EMPTY_PATH, loads);
 	case NC_TARGET_SEARCH:
-		return examine_search(t->path, t->cwd_moves);
+		return examine_search(t->path, t->cwd_moves, loads);
 	default:
 		if (t->cwd_moves && t->path[0] != '/')
 			return NC_EXEC_UNCHECKED;
-		return examine_path(t->dirfd, t->path, t->flags);
+		return examine_path(t->dirfd, t->path, t->flags, loads);
 	}
 }
 
@@ -562,31 +620,71 @@ static int ready(void)
 	return __atomic_load_n(&carry.ready, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * May this call hand the attachment down (attach.c)?  Its descriptors
+ * lose close-on-exec for the call's duration, in this process's table:
+ * no other thread may run a program meanwhile (a single-threaded
+ * process; a vfork child has a table of its own, but shares the
+ * parent's __libc_single_threaded, and errs towards no), and a spawn's
+ * file actions, which could close them or put other files at their
+ * numbers in the child, must be none.
+ */
+static int may_hand_down(const struct nc__exec_target *t)
+{
+	return __libc_single_threaded && !t->cwd_moves;
+}
+
 int nc__exec_env(char *const envp[], const struct nc__exec_target *t,
 		 nc__exec_call call, void *ctx)
 {
-	int saved = errno, why = 0, r;
+	int saved = errno, why = 0, r, loads = 0, fds[4], ret;
+	char hand[256];
+	int hlen = 0;
 	struct plan p;
 
 	if (!ready())
 		return call(ctx, envp);
 	r = make_plan(envp, &p, &why);
-	if (r > 0)
-		why = examine(t);
-	if (r == 0 || why) {
+	if (r >= 0 && may_hand_down(t))
+		hlen = nc__attach_hand_down(hand, sizeof(hand), fds);
+	if (r > 0 || hlen)
+		why = examine(t, &loads);
+	if (hlen && r == 0) {
+		p.slots = p.n + 1;
+		p.prelen = 0;
+	}
+	if (hlen &&
+	    (why || !loads ||
+	     (p.slots + 1) * sizeof(char *) + p.prelen > NC__STACK_MAX)) {
+		nc__attach_hand_down_fds(fds, 0);
+		hlen = 0;
+	}
+	if ((r == 0 && !hlen) || why) {
 		if (why)
 			nc__count_exec(why);
 		errno = saved;
 		return call(ctx, envp);
 	}
+	if (hlen)
+		p.slots++;
 	{
 		char *out[p.slots];
 		char pre[p.prelen + 1];
 
-		build(envp, &p, out, pre);
-		nc__count_exec(NC_EXEC_RESTORED);
+		build(envp, &p, out, pre, hlen ? hand : NULL);
+		if (r > 0)
+			nc__count_exec(NC_EXEC_RESTORED);
+		if (hlen)
+			nc__attach_hand_down_fds(fds, 1);
 		errno = saved;
-		return call(ctx, out);
+		ret = call(ctx, out);
+		if (hlen) {
+			int e = errno;
+
+			nc__attach_hand_down_fds(fds, 0);
+			errno = e;
+		}
+		return ret;
 	}
 }
 
@@ -607,7 +705,7 @@ int nc__environ_env(const struct nc__exec_target *t, nc__exec_call call,
 		    void *ctx)
 {
 	char **old = environ;
-	int saved = errno, why = 0, r;
+	int saved = errno, why = 0, r, loads;
 	struct plan p;
 
 	if (!ready() || old == environ_out ||
@@ -615,7 +713,8 @@ int nc__environ_env(const struct nc__exec_target *t, nc__exec_call call,
 		return call(ctx, old);
 	r = make_plan(old, &p, &why);
 	if (r > 0)
-		why = __libc_single_threaded ? examine(t) : NC_EXEC_THREADS;
+		why = __libc_single_threaded ? examine(t, &loads)
+					     : NC_EXEC_THREADS;
 	if (r == 0 || why) {
 		if (why)
 			nc__count_exec(why);
@@ -623,7 +722,7 @@ int nc__environ_env(const struct nc__exec_target *t, nc__exec_call call,
 		errno = saved;
 		return call(ctx, old);
 	}
-	build(old, &p, environ_out, environ_pre);
+	build(old, &p, environ_out, environ_pre, NULL);
 	nc__count_exec(NC_EXEC_RESTORED);
 	errno = saved;
 	environ = environ_out;

@@ -206,6 +206,9 @@ static __attribute__((noinline)) void flush_record(const char *end)
 		if (cfg.mode != NC_MODE_OFF && (was || why)) {
 			set_word(rec.cache, sizeof(rec.cache),
 				 was ? "shared" : "process");
+			if (was)
+				set_word(rec.via, sizeof(rec.via),
+					 nc__cache_via());
 			if (why)
 				set_word(rec.why, sizeof(rec.why),
 					 nc__why_name(why));
@@ -255,11 +258,23 @@ __attribute__((constructor)) static void nc_constructor(void)
 	int saved = errno;
 
 	nc__real_resolve_all();
+	/* An attachment our parent image handed down: taken (its
+	 * descriptors close-on-exec again) and out of the program's sight,
+	 * before anything could run a program or copy the environment. */
+	{
+		const char *v = getenv("NAMECACHE_ATTACH");
+
+		if (v) {
+			nc__attach_take(v);
+			unsetenv("NAMECACHE_ATTACH");
+		}
+	}
 	nc__init();
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2 && cfg.inherit)
 		nc__inherit_setup();
 	nc__cache_chain(nc__real_chain_is_libc());
-	pthread_atfork(NULL, NULL, nc__proc_child);
+	pthread_atfork(nc__cache_fork_prepare, nc__cache_fork_parent,
+		       nc__proc_child);
 	errno = saved;
 }
 

@@ -43,7 +43,7 @@ under_run() {
 	ncd_same_run plain shared
 	ncd_assert_all "$T/shared.rec" cache=shared
 	run grep '^namecache: shared cache: ' "$T/shared.stats"
-	assert_output --regexp '^namecache: shared cache: [1-9][0-9]* process images? attached, 0 in-process'
+	assert_output --regexp '^namecache: shared cache: [1-9][0-9]* process images? attached \([0-9]+ handed down\), 0 in-process'
 	ncd_status_value fills
 	[ "$REPLY" -gt 0 ] || fail "the daemon filled nothing"
 	ncd_wait_clients 0 5
@@ -57,7 +57,7 @@ under_run() {
 	run grep -c ' why=[a-z]' "$T/local.rec"
 	assert_output "$(ncd_records "$T/local.rec")"
 	run grep '^namecache: shared cache: ' "$T/local.stats"
-	assert_output --regexp '^namecache: shared cache: 0 process images? attached, [1-9][0-9]* in-process \(.+\)'
+	assert_output --regexp '^namecache: shared cache: 0 process images? attached \(0 handed down\), [1-9][0-9]* in-process \(.+\)'
 	ncd_status_value fills
 	assert_equal "$REPLY" 0
 }

@@ -21,6 +21,13 @@
  *   total  from fork to the return of waitpid().
  * The paths are those of gen-micro.py's tree; every stat must succeed.
  *
+ * A configuration whose settings include NC_BENCH_LAUNCHER=1 starts its
+ * children from a launcher instead: a process of its own, run with the
+ * configuration's settings, that looks one path up first (under the shim
+ * it is then attached) and starts each child with posix_spawn (as make
+ * does), so that the child gets what an attached parent hands down.  Its
+ * start and total are then measured from the launcher's spawn.
+ *
  * Prints one tab-separated line per configuration, the medians over its
  * children in microseconds:
  *   CONFIG CHILDREN LOOKUPS start_us first_us rest_us total_us
@@ -29,6 +36,7 @@
  * stat binds to the symbol the shim replaces.
  */
 #include <errno.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +54,8 @@
 struct config {
 	char *name;
 	char **env;
+	int launched;	     /* NC_BENCH_LAUNCHER=1 */
+	int cmd, res;	     /* the launcher's pipes: requests, times */
 	uint64_t start[MAX_CHILDREN], first[MAX_CHILDREN], rest[MAX_CHILDREN],
 	    total[MAX_CHILDREN];
 };
@@ -125,13 +135,90 @@ static void parse_config(struct config *c, char *spec)
 	memcpy(c->env, environ, (size_t)nenv * sizeof(*c->env));
 	c->name = strtok_r(spec, " ", &save);
 	while ((tok = strtok_r(NULL, " ", &save)) && i < MAX_SETTINGS) {
-		c->env[nenv++] = tok;
+		if (!strcmp(tok, "NC_BENCH_LAUNCHER=1"))
+			c->launched = 1;
+		else
+			c->env[nenv++] = tok;
 		i++;
 	}
 	if (!c->name || tok) {
 		fprintf(stderr, "attach: bad configuration\n");
 		exit(2);
 	}
+}
+
+/*
+ * The launcher: argv = attach --launcher CMD RES FD DIR LOOKUPS.  For
+ * each byte read on CMD it spawns one child and writes its spawn and
+ * reaping times on RES; EOF ends it.
+ */
+static int launcher(char **argv)
+{
+	int cmd = atoi(argv[2]), res = atoi(argv[3]);
+	char fork_arg[32], path[4096], self[4096];
+	char *cargv[] = {self, "--child", fork_arg, argv[4], argv[5], argv[6],
+			 NULL};
+	struct stat st;
+	ssize_t len;
+	char b;
+
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len < 0)
+		die("readlink /proc/self/exe");
+	self[len] = '\0';
+	snprintf(path, sizeof(path), "%s/p/a/f%05d", argv[5], 0);
+	if (stat(path, &st) != 0)
+		die(path);
+	while (read(cmd, &b, 1) == 1) {
+		uint64_t t[2];
+		pid_t pid;
+		int status;
+
+		t[0] = now_ns();
+		snprintf(fork_arg, sizeof(fork_arg), "%llu",
+			 (unsigned long long)t[0]);
+		if (posix_spawn(&pid, self, NULL, NULL, cargv, environ) != 0)
+			die("posix_spawn");
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			die("child");
+		t[1] = now_ns();
+		if (write(res, t, sizeof(t)) != (ssize_t)sizeof(t))
+			die("write");
+	}
+	return 0;
+}
+
+/* Start @c's launcher (its pipes in c->cmd, c->res). */
+static void start_launcher(struct config *c, const char *self,
+			   const char *dir, int lookups, const int p[2])
+{
+	int cmd[2], res[2];
+	char a[4][16];
+	pid_t pid;
+
+	if (pipe(cmd) != 0 || pipe(res) != 0)
+		die("pipe");
+	snprintf(a[0], sizeof(a[0]), "%d", cmd[0]);
+	snprintf(a[1], sizeof(a[1]), "%d", res[1]);
+	snprintf(a[2], sizeof(a[2]), "%d", p[1]);
+	snprintf(a[3], sizeof(a[3]), "%d", lookups);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		char *largv[] = {(char *)self, "--launcher", a[0], a[1],
+				 a[2],	       (char *)dir,  a[3], NULL};
+
+		close(cmd[1]);
+		close(res[0]);
+		execve(self, largv, c->env);
+		_exit(127);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	c->cmd = cmd[1];
+	c->res = res[0];
 }
 
 /* Start one child of @c; record its figures as child number @i. */
@@ -145,6 +232,16 @@ static void run_child(struct config *c, int i, const char *self,
 	int status;
 	pid_t pid;
 
+	if (c->launched) {
+		uint64_t t[2];
+
+		if (write(c->cmd, "", 1) != 1 ||
+		    read(c->res, t, sizeof(t)) != (ssize_t)sizeof(t))
+			die("launcher");
+		t0 = t[0];
+		t1 = t[1];
+		goto figures;
+	}
 	snprintf(fork_arg, sizeof(fork_arg), "%llu", (unsigned long long)t0);
 	snprintf(fd_arg, sizeof(fd_arg), "%d", p[1]);
 	snprintf(lk_arg, sizeof(lk_arg), "%d", lookups);
@@ -163,6 +260,7 @@ static void run_child(struct config *c, int i, const char *self,
 			c->name, status);
 		exit(1);
 	}
+figures:
 	if (read(p[0], got, sizeof(got)) != (ssize_t)sizeof(got))
 		die("read");
 	c->start[i] = got[0];
@@ -181,6 +279,8 @@ int main(int argc, char **argv)
 
 	if (argc == 6 && !strcmp(argv[1], "--child"))
 		return child(argv);
+	if (argc == 7 && !strcmp(argv[1], "--launcher"))
+		return launcher(argv);
 	while ((opt = getopt(argc, argv, "d:n:l:c:")) != -1) {
 		if (opt == 'd')
 			dir = optarg;
@@ -206,6 +306,9 @@ int main(int argc, char **argv)
 	self[len] = '\0';
 	if (pipe(p) != 0)
 		die("pipe");
+	for (j = 0; j < k; j++)
+		if (cfg[j].launched)
+			start_launcher(&cfg[j], self, dir, lookups, p);
 	for (i = 0; i < n; i++)
 		for (j = 0; j < k; j++)
 			run_child(&cfg[(i + j) % k], i, self, dir, lookups, p);

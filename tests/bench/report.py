@@ -576,13 +576,23 @@ def fmt_us(v):
     return "%.0f" % v if v >= 100 else "%.1f" % v
 
 
+# The attach program's configurations, each with the one it is compared
+# with: started by the benchmark itself, or spawned by a launcher (which,
+# attached, hands its attachment down).
+ATTACH_CONFIGS = (("plain", "plain"), ("off", "plain"), ("strict", "plain"),
+                  ("shared-strict", "plain"),
+                  ("plain-spawned", "plain-spawned"),
+                  ("off-spawned", "plain-spawned"),
+                  ("shared-strict-handed", "plain-spawned"))
+
+
 def attach_table(runs, n_children):
     """The attach program's table."""
     if "plain" not in runs:
         return ""
     rows = []
-    for c in ("plain", "off", "strict", "shared-strict"):
-        if c not in runs:
+    for c, base in ATTACH_CONFIGS:
+        if c not in runs or base not in runs:
             continue
         v = list(runs[c].values())
         cols = []
@@ -591,14 +601,19 @@ def attach_table(runs, n_children):
             cols.append("%s (%s–%s)" % (fmt_us(median(x)), fmt_us(min(x)),
                                         fmt_us(max(x))))
         rows.append([c, "%d" % len(v)] + cols + [
-            "%+d" % round(attach_diff(runs, c, "plain"))])
+            "%+d (vs %s)" % (round(attach_diff(runs, c, base)), base)])
     return table(["configuration", "rounds", "start µs", "first lookup µs",
                   "next 49 lookups µs", "whole process µs",
                   "start + first − plain µs (median of the rounds' differences)"], rows) + (
         "\nEach round starts %s processes per configuration, the "
         "configurations taking turns; the figures are the medians of a "
         "round's processes, then the median and range over the "
-        "rounds.\n" % n_children)
+        "rounds.  The `-spawned` and `-handed` configurations are "
+        "started by a launcher process with posix_spawn (as make "
+        "starts recipes), their start measured from the launcher's "
+        "spawn; in `shared-strict-handed` the launcher is attached and "
+        "hands its attachment down, so the child needs no round trip to "
+        "the daemon.\n" % n_children)
 
 
 def versus_plain(cfg, configs, fmt, ranged):
@@ -835,6 +850,20 @@ def shared_findings(stats, runs, attach_stats, mem, figs, daemon):
                        fmt_us(cost["plain"]),
                        attach_diff(runs, "shared-strict", "off"),
                        attach_diff(runs, "shared-strict", "plain")))
+    if "shared-strict-handed" in cost and "off-spawned" in cost:
+        out.append("- Attaching by hand-down (a child of an attached "
+                   "process, spawned as make does): %s µs to the answer "
+                   "of its first lookup, %s µs with the shim loaded and "
+                   "the cache off, %s µs without namecache (medians): "
+                   "attaching cost %+.0f µs, loading the shim and "
+                   "attaching %+.0f µs." % (
+                       fmt_us(cost["shared-strict-handed"]),
+                       fmt_us(cost["off-spawned"]),
+                       fmt_us(cost["plain-spawned"]),
+                       attach_diff(runs, "shared-strict-handed",
+                                   "off-spawned"),
+                       attach_diff(runs, "shared-strict-handed",
+                                   "plain-spawned")))
     for b, cfg in attach_stats.items():
         if "plain" not in cfg:
             continue

@@ -341,14 +341,18 @@ run_workloads() {
 		<"$RES/work.spec"
 }
 
-# The attach benchmark: the tiny program (start, first lookups) in four
-# configurations taking turns child by child, ROUNDS times; then `true`
-# and `sh -c :` run plain, under LD_PRELOAD with the daemon, and under
-# `namecache run` with it.
+# The attach benchmark: the tiny program (start, first lookups) in seven
+# configurations taking turns child by child, ROUNDS times: started by
+# this script (plain, off, strict, shared-strict: a process whose parent
+# is not under the shim asks the daemon) and by a launcher that
+# posix_spawns it as make does (plain-spawned, off-spawned, and
+# shared-strict-handed: the launcher is attached and hands its
+# attachment down); then `true` and `sh -c :` run plain, under
+# LD_PRELOAD with the daemon, and under `namecache run` with it.
 run_attach() {
 	local tree=$WORK/trees/micro-$MICRO_COLD shim nc sock c r
 	gen_tree "micro-$MICRO_COLD" gen-micro.py "$MICRO_COLD"
-	say "attach: $ATTACH_CHILDREN processes per configuration and round, 4 configurations, $ROUNDS rounds"
+	say "attach: $ATTACH_CHILDREN processes per configuration and round, 7 configurations, $ROUNDS rounds"
 	# The daemon fills the paths the children look up, as a first run
 	# would: each round's first lookup by shared-strict is then a hit.
 	(cd "$WORK" && LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$SOCK \
@@ -362,7 +366,10 @@ run_attach() {
 		(cd "$WORK" && "$ATTACH" -d "$tree" -n "$ATTACH_CHILDREN" \
 			-c plain -c "off LD_PRELOAD=$SHIM NAMECACHE_MODE=off" \
 			-c "strict LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$WORK/no-daemon/socket" \
-			-c "shared-strict LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$SOCK") \
+			-c "shared-strict LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$SOCK" \
+			-c "plain-spawned NC_BENCH_LAUNCHER=1" \
+			-c "off-spawned LD_PRELOAD=$SHIM NAMECACHE_MODE=off NAMECACHE_INHERIT=1 NC_BENCH_LAUNCHER=1" \
+			-c "shared-strict-handed LD_PRELOAD=$SHIM NAMECACHE_SOCKET=$SOCK NAMECACHE_INHERIT=1 NC_BENCH_LAUNCHER=1") \
 			>"$RES/attachc.round" || die "the attach program failed"
 		sed "s/^/$r\t/" "$RES/attachc.round" >>"$RES/attachc.tsv"
 	done

@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# Handing an attachment down: an attached image gives the programs it
+# starts (exec, vfork, posix_spawn) and its fork children the daemon's
+# arena and inotify instances, so that they answer from the shared cache
+# with no round trip to the daemon (via=exec, via=fork in their records).
+# The descriptors reach only programs that load the shim (not a static
+# one), never stay open past the new image's constructor, and the
+# variable that names them leaves the environment; a variable that does
+# not name the arena changes nothing; an image whose mount namespace is
+# another does not attach.  Answers are always those of a run without
+# namecache.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+load lib-namecache
+load lib-daemon
+
+setup() {
+	ncd_setup
+	ncd_tree "$D/tree" 40
+	mapfile -t paths <"$D/tree.list"
+}
+
+teardown() {
+	ncd_teardown
+}
+
+# warm CMD...: run CMD once under the daemon and let it serve every hint,
+# so that the measured run's first image attaches at once (ncd_quiet).
+warm() {
+	timeout -k 2 60 "$NC_CLI" run -- "$@" >/dev/null 2>&1 </dev/null || true
+	ncd_quiet
+}
+
+# The script every configuration runs: the same lookups from an exec'd
+# program (bash: fork and exec), a subshell (a fork child that looks
+# paths up itself), dash (vfork and exec) and make (posix_spawn).
+write_script() {
+	cat >"$T/mk" <<EOF
+all:
+	@"$LOOKUP" show ${paths[*]}
+EOF
+	cat >"$T/script" <<EOF
+"$LOOKUP" show ${paths[*]}
+( for f in ${paths[*]}; do [ -e "\$f" ] && echo "e \$f"; done )
+sh -c '"$LOOKUP" show ${paths[*]}'
+make -s -f "$T/mk"
+EOF
+}
+
+@test "an attached shell hands its attachment down: exec, fork, vfork and posix_spawn children hit, with the plain answers" {
+	nc_require make
+	write_script
+	ncd_start
+	ncd_plain plain bash "$T/script"
+	[ "$(cat "$T/plain.rc")" -eq 0 ] || fail "plain run failed"
+	# The first run fills the daemon; the second is measured.
+	for run in first second; do
+		rm -f "$T/$run.rec"
+		timeout -k 2 60 env NAMECACHE_STATS="$T/$run.rec" \
+			"$NC_CLI" run -- bash "$T/script" >"$T/$run.out" \
+			2>"$T/$run.err" </dev/null && echo 0 >"$T/$run.rc" ||
+			echo $? >"$T/$run.rc"
+		ncd_same_run plain "$run"
+		ncd_quiet
+	done
+	ncd_assert_all "$T/second.rec" cache=shared
+	# Every lookup-prog image was handed its attachment (bash, dash and
+	# make each start it differently), and so were the subshells.
+	run awk '/ comm=lookup-prog / && !/ via=exec / { print }' "$T/second.rec"
+	assert_output ''
+	[ "$(ncd_count "$T/second.rec" via=exec)" -ge 3 ] ||
+		fail "fewer than 3 images attached at exec: $(cat "$T/second.rec")"
+	[ "$(ncd_count "$T/second.rec" via=fork)" -ge 1 ] ||
+		fail "no fork child attached: $(cat "$T/second.rec")"
+	grep ' comm=lookup-prog ' "$T/second.rec" >"$T/handed.rec"
+	ncd_assert_hit_share "$T/handed.rec" 90
+	run grep -c ' via=socket ' "$T/second.rec"
+	assert_output 1 # the top-level shell, started by namecache itself
+}
+
+@test "a hand-down reaches only programs that load the shim: a static program gets no descriptor" {
+	cc -static -O2 -o "$T/fds" -x c - 2>"$T/cc.err" <<'EOF' || skip "no static C library: $(cat "$T/cc.err")"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += atoi(e->d_name) >= 900;
+	printf("%d\n", n);
+	return 0;
+}
+EOF
+	ncd_start
+	# An attached shell (its own lookups) execs the static program, and
+	# one that looked nothing up passes on the hand-down it was given.
+	f=${paths[0]}
+	warm bash -c "[ -e '$f' ]; bash -c '[ -e \"$f\" ]'"
+	run env NAMECACHE_STATS="$T/s.rec" "$NC_CLI" run -- bash -c \
+		"[ -e '$f' ]; bash -c '[ -e \"$f\" ]; exec \"$T/fds\"'; bash -c 'exec \"$T/fds\"'"
+	assert_success
+	assert_output $'0\n0'
+	# ... while a program that loads the shim gets them, closed on its
+	# next exec: the static program it runs sees none.
+	run env NAMECACHE_STATS="$T/d.rec" "$NC_CLI" run -- bash -c \
+		"[ -e '$f' ]; bash -c '[ -e \"$f\" ]; ls /proc/self/fd | awk \"\\\$1 >= 900\" | wc -l; \"$T/fds\"'"
+	assert_success
+	[ "${lines[0]}" -ge 3 ] || fail "the handed image holds no descriptor: $output"
+	assert_equal "${lines[1]}" 0
+	[ "$(ncd_count "$T/d.rec" via=exec)" -ge 1 ] || fail "no hand-down: $(cat "$T/d.rec")"
+}
+
+@test "the variable leaves the environment, and one that does not name the arena changes nothing" {
+	ncd_start
+	f=${paths[0]}
+	warm bash -c "[ -e '$f' ]; bash -c '[ -e \"$f\" ]'"
+	run "$NC_CLI" run -- bash -c "[ -e '$f' ]; bash -c '[ -e \"$f\" ]; env'"
+	assert_success
+	refute_output --partial NAMECACHE_ATTACH
+	# Descriptor 5 named as every descriptor of a hand-down that is not
+	# ours: it keeps its flags (the child still inherits it), and the
+	# image makes its own attachment.
+	run strace -f -o /tmp/t3.tr bash -c "exec 5</dev/null; NAMECACHE_ATTACH=1,5,5,-1,5,4096,1,1,0,1,0,0,0,0,1,1,1 \
+		NAMECACHE_STATS='$T/b.rec' LD_PRELOAD='$SHIM' bash -c '[ -e \"$f\" ]; readlink /proc/self/fd/5; env | grep -c NAMECACHE_ATTACH || true'"
+	assert_success
+	assert_output $'/dev/null\n0'
+	[ "$(ncd_count "$T/b.rec" via=socket)" -ge 1 ] || fail "$(cat "$T/b.rec")"
+}
+
+@test "an image in another mount namespace is not handed the attachment" {
+	[ "$(id -u)" -eq 0 ] || skip "unshare -m needs root"
+	unshare -m true 2>/dev/null || skip "no mount namespaces here"
+	ncd_start
+	f=${paths[0]}
+	warm "$LOOKUP" show "$f"
+	run env NAMECACHE_STATS="$T/n.rec" "$NC_CLI" run -- bash -c \
+		"[ -e '$f' ]; unshare -m \"$LOOKUP\" show '$f'"
+	assert_success
+	run awk '/ comm=lookup-prog / { print }' "$T/n.rec"
+	assert_output --partial 'cache=process why=mntns'
+}
+
+@test "a fork child and its parent each hear a mount made after the fork" {
+	[ "$(id -u)" -eq 0 ] || skip "mount needs root"
+	mkdir -p "$D/m"
+	ncd_start
+	mkfifo "$T/go"
+	warm bash -c "[ -e '$D/m/x' ]"
+	run env NAMECACHE_STATS="$T/m.rec" "$NC_CLI" run -- bash -c "
+		[ -e '$D/m/x' ] && echo early
+		( [ -e '$D/m/x' ] && echo child-early; read _ <'$T/go'
+		  [ -e '$D/m/x' ] && echo child-sees ) &
+		sleep 0.2
+		mount -t tmpfs nc-test '$D/m' && touch '$D/m/x'
+		echo >'$T/go'
+		wait
+		[ -e '$D/m/x' ] && echo parent-sees
+		umount '$D/m'"
+	assert_success
+	assert_output $'child-sees\nparent-sees'
+	[ "$(ncd_count "$T/m.rec" via=fork)" -ge 1 ] || fail "no fork child attached: $(cat "$T/m.rec")"
+}
