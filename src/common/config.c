@@ -61,12 +61,9 @@ static int load_path(char *dst, const char *var, const char *v,
 {
 	size_t n;
 
-	if (!v || !*v) {
-		if (dst[0]) /* a read: an untouched page stays unallocated */
-			dst[0] = '\0';
-		return 0;
-	}
 	dst[0] = '\0';
+	if (!v || !*v)
+		return 0;
 	n = strlen(v);
 	if (v[0] != '/') {
 		bad(err, var, v, "expected an absolute path");
