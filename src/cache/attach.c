@@ -498,6 +498,21 @@ void nc__attach_hand_drop(unsigned int first, unsigned int last)
 	}
 }
 
+/* This image's attachment, as a hand-down with mountinfo @mfd. */
+static void ours(struct nc__handoff *h, int mfd)
+{
+	h->afd = nc__c.afd;
+	h->ifd = ck_pr_load_int(&nc__c.ifd);
+	h->hifd = ck_pr_load_int(&nc__c.hifd);
+	h->mfd = mfd;
+	h->size = nc__c.arena.size;
+	h->adev = nc__c.adev;
+	h->aino = nc__c.aino;
+	h->epoch = nc__c.epoch;
+	h->pid = nc__c.daemon_pid;
+	h->world = nc__c.world;
+}
+
 /*
  * What this image can hand down, into @h: its attachment, with a
  * mountinfo opened now for the new image (1), or the hand-down it got
@@ -537,16 +552,7 @@ static int hand(struct nc__handoff *h)
 		syscall(SYS_close, mfd);
 		return 0;
 	}
-	h->afd = nc__c.afd;
-	h->ifd = ck_pr_load_int(&nc__c.ifd);
-	h->hifd = ck_pr_load_int(&nc__c.hifd);
-	h->mfd = mfd;
-	h->size = nc__c.arena.size;
-	h->adev = nc__c.adev;
-	h->aino = nc__c.aino;
-	h->epoch = nc__c.epoch;
-	h->pid = nc__c.daemon_pid;
-	h->world = nc__c.world;
+	ours(h, mfd);
 	return 1;
 }
 
@@ -650,16 +656,9 @@ void nc__attach_fork_child(void)
 		fork_mfd = -1;
 		return;
 	}
-	h.afd = nc__c.afd;
-	h.ifd = ck_pr_load_int(&nc__c.ifd);
-	h.hifd = ck_pr_load_int(&nc__c.hifd);
-	h.mfd = fork_mfd;
-	h.size = nc__c.arena.size;
-	h.adev = nc__c.adev;
-	h.aino = nc__c.aino;
-	h.epoch = nc__c.epoch;
-	h.pid = nc__c.daemon_pid;
-	h.world = nc__c.world;
+	/* The descriptors as they were at the fork (a thread of the parent
+	 * may have replaced them since the prepare handler looked). */
+	ours(&h, fork_mfd);
 	fork_mfd = -1;
 	/* Out of the parent's attachment before it is taken down here:
 	 * these stay open, as the hand-down's. */
