@@ -203,7 +203,9 @@ fault_then_mutate() {
 # 5 s), then the daemon's queue overflows with the events of a writer in
 # a directory it watches while the daemon is stopped (one event a file,
 # 20,000 files: a second or two, the client in doubt all along, as it
-# must be); wait until it has flushed.
+# must be); wait until it has read the overflow: a flush, or, when the
+# client's writes had made the directory hot already, its hot entries
+# forgotten (notify.c, forget_hot).
 overflow() {
 	ncd_start
 	ncd_tree "$D/tree" 50
@@ -212,7 +214,7 @@ overflow() {
 	kill -STOP "$NCD_PID"
 	ncd_flood "$D/tree" x
 	kill -CONT "$NCD_PID"
-	ncd_wait_at_least flushes 1
+	ncd_wait_at_least overflows 1
 }
 
 @test "after an overflow of the daemon's queue, new processes get hits again" {
