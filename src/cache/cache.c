@@ -689,7 +689,6 @@ static void daemon_alive(void)
 {
 	static unsigned doubts;
 	char b;
-
 	int fd, saved = errno;
 
 	if ((__atomic_add_fetch(&doubts, 1, __ATOMIC_RELAXED) & 255) ||
