@@ -199,18 +199,20 @@ fault_then_mutate() {
 	run -0 ncd status
 }
 
-# overflow [MS]: a client attached and caching ($client, MS ms, default
-# 5 s), then the daemon's queue overflows with the events of a writer in
-# a directory it watches while the daemon is stopped (one event a file,
-# 20,000 files: a second or two, the client in doubt all along, as it
-# must be); wait until it has read the overflow: a flush, or, when the
-# client's writes had made the directory hot already, its hot entries
-# forgotten (notify.c, forget_hot).
+# overflow [MS [settle]]: a client attached and caching ($client, MS ms,
+# default 5 s), then the daemon's queue overflows with the events of a
+# writer in a directory it watches while the daemon is stopped (one event
+# a file, 20,000 files: a second or two, the client in doubt all along,
+# as it must be); with "settle", only once the daemon has served the client's
+# hints (the directory surely watched: else the flood queues nothing);
+# wait until it has read the overflow: a flush, or, when the directory
+# was hot already, its hot entries forgotten (notify.c, forget_hot).
 overflow() {
 	ncd_start
 	ncd_tree "$D/tree" 50
 	client_start live "${1:-5000}" "$D/tree.list"
 	ncd_wait_clients 1 5
+	[ "${2:-}" != settle ] || ncd_quiet
 	kill -STOP "$NCD_PID"
 	ncd_flood "$D/tree" x
 	kill -CONT "$NCD_PID"
@@ -218,7 +220,7 @@ overflow() {
 }
 
 @test "after an overflow of the daemon's queue, new processes get hits again" {
-	overflow
+	overflow 5000 settle
 	# A change after the flush: its events must be read from the new
 	# instances, or every lookup doubts.
 	sleep 0.2
