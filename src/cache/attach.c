@@ -116,9 +116,35 @@ static void give_up(int why)
 	nc__c.attach = NC_AT_NONE;
 }
 
-void nc__attach_begin(void)
+/*
+ * A connection to the socket (moved out of the low descriptor numbers),
+ * or -1.  A Unix stream connect completes at once, or fails at once (no
+ * listener; EAGAIN: a backlog full of unaccepted connections, a stopped
+ * daemon's).
+ */
+static int dial(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n = strlen(nc__sock_path_cfg);
+	int fd;
+
+	if (!n || n >= sizeof(sa.sun_path))
+		return -1;
+	fd = nc__fd_rehome(
+	    (int)syscall(SYS_socket, AF_UNIX,
+			 SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+	if (fd < 0)
+		return -1;
+	memcpy(sa.sun_path, nc__sock_path_cfg, n + 1);
+	if (syscall(SYS_connect, fd, &sa, sizeof(sa)) < 0) {
+		syscall(SYS_close, fd);
+		return -1;
+	}
+	return fd;
+}
+
+void nc__attach_begin(void)
+{
 	struct nc_req req = {.magic = NC_PROTO_MAGIC,
 			     .version = NC_PROTO_VERSION,
 			     .op = NC_REQ_ATTACH};
@@ -139,22 +165,12 @@ void nc__attach_begin(void)
 		nc__c.why = NC_WHY_REFUSED;
 		return;
 	}
-	fd = (int)syscall(SYS_socket, AF_UNIX,
-			  SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = dial();
 	if (fd < 0) {
 		nc__c.why = NC_WHY_NODAEMON;
 		return;
 	}
-	fd = nc__fd_rehome(fd);
 	__atomic_store_n(&nc__c.sfd, fd, __ATOMIC_RELEASE);
-	memcpy(sa.sun_path, nc__sock_path_cfg, n + 1);
-	/* A Unix stream connect completes at once, or fails at once (no
-	 * listener; EAGAIN: a backlog full of unaccepted connections, a
-	 * stopped daemon's). */
-	if (syscall(SYS_connect, fd, &sa, sizeof(sa)) < 0) {
-		give_up(NC_WHY_NODAEMON);
-		return;
-	}
 	/* Connected: a daemon listens.  One that hangs up at once (another
 	 * user's) refuses us. */
 	if (syscall(SYS_sendto, fd, &req, sizeof(req),
@@ -697,9 +713,10 @@ static int parse_u64(const char **s, uint64_t *out)
 	return 0;
 }
 
-static int fd_field(uint64_t v, int any)
+/* A descriptor number, or -1 if the field cannot be one. */
+static int fd_field(uint64_t v)
 {
-	return v < (uint64_t)INT_MAX ? (int)v : any ? -1 : -2;
+	return v < (uint64_t)INT_MAX ? (int)v : -1;
 }
 
 /*
@@ -725,12 +742,13 @@ void nc__attach_take(const char *v)
 			return;
 	if (i != HAND_FIELDS || *v)
 		return;
-	h.afd = fd_field(f[1], 0);
-	h.ifd = fd_field(f[2], 0);
-	h.hifd = f[3] == UINT64_MAX ? -1 : fd_field(f[3], 0);
-	h.mfd = fd_field(f[4], 0);
-	if (h.afd < 0 || h.ifd < 0 || h.mfd < 0 || h.hifd == -2 ||
-	    f[9] > INT32_MAX || f[12] > NC_PROTO_GROUPS)
+	h.afd = fd_field(f[1]);
+	h.ifd = fd_field(f[2]);
+	h.hifd = fd_field(f[3]); /* "-1": none */
+	h.mfd = fd_field(f[4]);
+	if (h.afd < 0 || h.ifd < 0 || h.mfd < 0 ||
+	    (h.hifd < 0 && f[3] != UINT64_MAX) || f[9] > INT32_MAX ||
+	    f[12] > NC_PROTO_GROUPS)
 		return;
 	h.size = f[5];
 	h.adev = f[6];
@@ -828,18 +846,16 @@ int nc__attach_inherit(void)
  */
 static struct nc_hint_ring *ring_make(void)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct nc_req req = {.magic = NC_PROTO_MAGIC,
 			     .version = NC_PROTO_VERSION,
 			     .op = NC_REQ_RING};
-	size_t n = strlen(nc__sock_path_cfg);
 	int expect = NC_RING_NONE, rfd, fd = -1;
 	void *ring = MAP_FAILED;
 	struct ucred peer;
 	socklen_t len = sizeof(peer);
 	uid_t uid = (uid_t)syscall(SYS_getuid);
 
-	if (nc__c.via < NC_VIA_EXEC || !n ||
+	if (nc__c.via < NC_VIA_EXEC || !nc__sock_path_cfg[0] ||
 	    !__atomic_compare_exchange_n(&nc__c.ring_state, &expect,
 					 NC_RING_MAKING, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
@@ -853,11 +869,8 @@ static struct nc_hint_ring *ring_make(void)
 			 MAP_SHARED, rfd, 0)) == MAP_FAILED ||
 	    nc__sock_dir_check(nc__sock_path_cfg, uid) < 0)
 		goto fail;
-	fd = nc__fd_rehome(
-	    (int)syscall(SYS_socket, AF_UNIX,
-			 SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-	memcpy(sa.sun_path, nc__sock_path_cfg, n + 1);
-	if (fd < 0 || syscall(SYS_connect, fd, &sa, sizeof(sa)) < 0 ||
+	fd = dial();
+	if (fd < 0 ||
 	    syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) <
 		0 ||
 	    peer.uid != uid || nc__send_fds(fd, &req, sizeof(req), &rfd, 1) < 0)

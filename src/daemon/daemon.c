@@ -408,22 +408,12 @@ static void request(struct client *c)
 
 	if (n < 0 && errno == EAGAIN)
 		return;
-	if (nfd && (n != (long)sizeof(req) || req.op != NC_REQ_RING)) {
-		close(fd[0]);
-		nfd = 0;
-	}
 	if (n != (long)sizeof(req) || req.magic != NC_PROTO_MAGIC ||
-	    req.version != NC_PROTO_VERSION) {
-		if (nfd)
-			close(fd[0]);
-		client_close(c);
-		return;
-	}
+	    req.version != NC_PROTO_VERSION)
+		req.op = 0; /* closed, below */
 	switch (req.op) {
 	case NC_REQ_RING:
-		do_ring(c, nfd ? fd[0] : -1);
-		if (nfd)
-			close(fd[0]);
+		do_ring(c, fd[0]); /* -1 when none came */
 		break;
 	case NC_REQ_ATTACH:
 		do_attach(c);
@@ -439,6 +429,8 @@ static void request(struct client *c)
 	default:
 		client_close(c);
 	}
+	if (nfd) /* mapped by do_ring, or not wanted */
+		close(fd[0]);
 }
 
 static void accept_all(int lfd)
