@@ -2,14 +2,14 @@
  * Aggregating statistics records into the --stats table.
  *
  * A process image writes one record; an image that execs writes one, and
- * its successor another with the same pid, so "processes" counts distinct
- * pids.  "programs" counts the images that ran: every record but a forked
+ * its successor another with the same pid.  "processes" counts the images
+ * that ran (the programs a user sees start): every record but a forked
  * copy of its parent that did nothing but exec (the first record of a pid
- * whose parent wrote records too, ending in "exec").  So
- * `sh -c 'env -i ls; ls'` is 3 processes (sh and two forks) and 4
- * programs (sh, env, ls, ls), or 3 programs when the ls that env started
- * ran without namecache.  Lines that are not records of a known version
- * are counted and reported, never silently mixed in.
+ * whose parent wrote records too, ending in "exec").  "pids" counts the
+ * distinct process IDs.  So `sh -c 'env -i ls; ls'` is 4 processes (sh,
+ * env, ls, ls) in 3 pids (sh and two forks), or 3 processes when the ls
+ * that env started ran without namecache.  Lines that are not records of
+ * a known version are counted and reported, never silently mixed in.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -244,11 +244,10 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 		for (int d = 0; d < NC_DOUBT_COUNT; d++)
 			doubts |= c->doubt[f][d] != 0;
 	}
-	size_t programs, procs = distinct_pids(r, &programs);
+	size_t programs, pids = distinct_pids(r, &programs);
 
-	fprintf(out,
-		"namecache: %zu processes, %zu programs, %" PRIu64 " calls\n",
-		procs, programs, calls);
+	fprintf(out, "namecache: %zu processes (%zu pids), %" PRIu64 " calls\n",
+		programs, pids, calls);
 	if (r->bad)
 		fprintf(out,
 			"namecache: %zu lines were not statistics "

@@ -127,7 +127,7 @@ nc_split_stats() {
 		open(my $in, "<", $ARGV[0]) or die "$ARGV[0]: $!";
 		local $/; my $s = <$in>; $s = "" unless defined $s;
 		my ($err, $tab) = ("", "");
-		if ($s =~ /\A(.*)(namecache: \d+ processes, \d+ programs, \d+ calls\n.*)\z/s) {
+		if ($s =~ /\A(.*)(namecache: \d+ processes \(\d+ pids\), \d+ calls\n.*)\z/s) {
 			($err, $tab) = ($1, $2);
 		} else {
 			$err = $s;
@@ -155,19 +155,20 @@ nc_stat_value() {
 		END { print found ? v : 0 }' "$1"
 }
 
-# nc_stat_processes TABLE: the process count of a stats table file.
+# nc_stat_processes TABLE: the process count of a stats table file
+# (process images: the programs that ran).
 nc_stat_processes() {
-	sed -n 's/^namecache: \([0-9]*\) processes, [0-9]* programs, [0-9]* calls$/\1/p' "$1"
+	sed -n 's/^namecache: \([0-9]*\) processes ([0-9]* pids), [0-9]* calls$/\1/p' "$1"
 }
 
-# nc_stat_programs TABLE: the program count (records: process images).
-nc_stat_programs() {
-	sed -n 's/^namecache: [0-9]* processes, \([0-9]*\) programs, [0-9]* calls$/\1/p' "$1"
+# nc_stat_pids TABLE: the number of distinct process IDs.
+nc_stat_pids() {
+	sed -n 's/^namecache: [0-9]* processes (\([0-9]*\) pids), [0-9]* calls$/\1/p' "$1"
 }
 
 # nc_stat_calls TABLE: the call count on the first line of a stats table.
 nc_stat_calls() {
-	sed -n 's/^namecache: [0-9]* processes, [0-9]* programs, \([0-9]*\) calls$/\1/p' "$1"
+	sed -n 's/^namecache: [0-9]* processes ([0-9]* pids), \([0-9]*\) calls$/\1/p' "$1"
 }
 
 # nc_assert_shim_seen NAME: the cached run NAME recorded at least one

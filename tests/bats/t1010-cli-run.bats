@@ -50,7 +50,7 @@ preload_words() {
 
 @test "a command killed by a signal under --stats still gets its table" {
 	run -137 --separate-stderr "$NC_CLI" run --stats -- sh -c 'kill -KILL $$'
-	[[ ${stderr_lines[0]} =~ ^namecache:\ [0-9]+\ processes,\ [0-9]+\ programs,\ [0-9]+\ calls$ ]] ||
+	[[ ${stderr_lines[0]} =~ ^namecache:\ [0-9]+\ processes\ \([0-9]+\ pids\),\ [0-9]+\ calls$ ]] ||
 		fail "no table: $stderr"
 	[[ ${stderr_lines[-1]} =~ ^total\  ]] || fail "no total row: $stderr"
 }
@@ -187,7 +187,7 @@ preload_words() {
 	run cat "$d/out"
 	assert_output "got USR1"
 	run head -n1 "$d/err"
-	assert_output --regexp '^namecache: [0-9]+ processes, [0-9]+ programs, [0-9]+ calls$'
+	assert_output --regexp '^namecache: [0-9]+ processes \([0-9]+ pids\), [0-9]+ calls$'
 }
 
 @test "--stats forwards SIGTERM to the command and exits 128+15" {
@@ -204,7 +204,7 @@ preload_words() {
 	nc_wait_pid "$pid" 10
 	[ "$status" -eq 143 ] || fail "status $status; stderr: $(cat "$d/err")"
 	run head -n1 "$d/err"
-	assert_output --regexp '^namecache: [0-9]+ processes, [0-9]+ programs, [0-9]+ calls$'
+	assert_output --regexp '^namecache: [0-9]+ processes \([0-9]+ pids\), [0-9]+ calls$'
 }
 
 @test "without --stats the tool is the command itself (same pid)" {

@@ -58,7 +58,7 @@ check_table() {
 		next
 	}
 	NR == 1 {
-		if ($0 !~ /^namecache: [0-9]+ processes, [0-9]+ programs, [0-9]+ calls$/) bad("summary")
+		if ($0 !~ /^namecache: [0-9]+ processes \([0-9]+ pids\), [0-9]+ calls$/) bad("summary")
 		calls = $6; next
 	}
 	NR == 2 {
@@ -130,17 +130,17 @@ strace_count() {
 	# bash forks once per external command it does not exec in place;
 	# the final "exit 0" stops it from exec'ing the last one.
 	nc_cached t1 . bash -c 'for i in 1 2 3 4 5; do /bin/true; done; exit 0'
+	assert_equal "$(nc_stat_pids t1.stats)" 6
+	# Processes: bash and five true (a forked copy that execs is none).
 	assert_equal "$(nc_stat_processes t1.stats)" 6
-	# Programs: bash and five true (a forked copy that execs is none).
-	assert_equal "$(nc_stat_programs t1.stats)" 6
 	nc_cached t2 . bash -c '/bin/sh -c "/bin/true; /bin/true; exit 0"; /bin/true; exit 0'
+	assert_equal "$(nc_stat_pids t2.stats)" 5
 	assert_equal "$(nc_stat_processes t2.stats)" 5
-	assert_equal "$(nc_stat_programs t2.stats)" 5
-	# An exec chain is one process.
+	# An exec chain is one pid ...
 	nc_cached t3 . bash -c 'exec /bin/sh -c "exec /bin/true"'
-	assert_equal "$(nc_stat_processes t3.stats)" 1
-	# ... running three programs.
-	assert_equal "$(nc_stat_programs t3.stats)" 3
+	assert_equal "$(nc_stat_pids t3.stats)" 1
+	# ... running three programs, each a process of the table.
+	assert_equal "$(nc_stat_processes t3.stats)" 3
 	# fork without exec: every child writes its own record at _exit.
 	nc_cached t4 . "$py" -S -c '
 import os
@@ -155,8 +155,8 @@ for k in kids:
     os.waitpid(k, 0)
 '
 	assert_equal "$(nc_rc t4)" 0
+	assert_equal "$(nc_stat_pids t4.stats)" 8
 	assert_equal "$(nc_stat_processes t4.stats)" 8
-	assert_equal "$(nc_stat_programs t4.stats)" 8
 	for t in t1 t2 t3 t4; do
 		run check_table $t.stats
 		assert_success
@@ -252,7 +252,7 @@ except NotADirectoryError:
 	# The user's file holds this run's records plus the seed.
 	run "$NC_CLI" stats user.rec
 	assert_success
-	assert_line --index 0 --regexp '^namecache: 4 processes, [0-9]+ programs, [0-9]+ calls$'
+	assert_line --index 0 --regexp '^namecache: 4 processes \(4 pids\), [0-9]+ calls$'
 	assert_line --regexp '^statx +1 +1 +0 +0( |$)'
 }
 
@@ -265,7 +265,7 @@ except NotADirectoryError:
 	run --separate-stderr "$NC_CLI" stats shim.rec
 	assert_success
 	[ -z "$stderr" ]
-	assert_line --index 0 --regexp '^namecache: 3 processes, [0-9]+ programs, [0-9]+ calls$'
+	assert_line --index 0 --regexp '^namecache: 3 processes \(3 pids\), [0-9]+ calls$'
 	assert_line --regexp '^statx +2 +1 +1 +0( |$)'
 	echo "$output" >t.stats
 	run check_table t.stats
@@ -277,8 +277,8 @@ except NotADirectoryError:
 	assert_output "$(cat t.stats)"
 	run "$NC_CLI" stats shim.rec shim.rec
 	assert_line --regexp '^statx +4 +2 +2 +0( |$)'
-	# Same pids twice are still 3 processes.
-	assert_line --index 0 --regexp '^namecache: 3 processes, '
+	# Same pids twice are still 3 pids.
+	assert_line --index 0 --regexp '^namecache: [0-9]+ processes \(3 pids\), '
 	# Lines that are not records are counted and skipped.
 	{ cat shim.rec; echo 'garbage'; echo 'namecache-stats 99 pid=1'; } >mixed.rec
 	run "$NC_CLI" stats mixed.rec
@@ -300,7 +300,7 @@ except NotADirectoryError:
 	run grep -cE ' comm=stat mode=strict end=exit( [a-z]+=[a-z]+)* statx=1,1,0' exec2.rec
 	assert_output 1
 	run "$NC_CLI" stats exec2.rec
-	assert_line --index 0 --regexp '^namecache: 1 processes, 2 programs, '
+	assert_line --index 0 --regexp '^namecache: 2 processes \(1 pids\), '
 }
 
 @test "records survive _exit: os._exit still reports python's stat calls" {
