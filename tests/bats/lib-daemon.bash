@@ -170,16 +170,23 @@ ncd_quiet() {
 	fail "the daemon still has $REPLY hints pending"
 }
 
-# ncd_flood DIR PREFIX: create 20,000 files PREFIX0... in DIR as one
-# step: one inotify event each, more than a queue holds (16,384 by
-# default), so a daemon stopped meanwhile finds its queue overflowed.
+# ncd_flood DIR PREFIX: create DIR/PREFIX0 and DIR/PREFIX1 and append a
+# byte to each in turn 10,000 times, as one step: 20,002 inotify events
+# (no two in a row alike, so none merged), more than a queue holds
+# (16,384 by default), so a daemon stopped meanwhile finds its queue
+# overflowed.  Appends rather than 20,000 new files: creating a file on
+# a well-used ext4 takes 0.1-0.5 ms (the allocator skips recently
+# deleted inodes), and the flood would last 2-10 s, as long as a client
+# that must see it through.
 ncd_flood() {
 	local py
 	py=$(nc_python)
 	ncd_step "$py" -c '
 import os, sys
+fds = [os.open(os.path.join(sys.argv[1], sys.argv[2] + str(i)),
+               os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) for i in (0, 1)]
 for i in range(20000):
-    open(os.path.join(sys.argv[1], sys.argv[2] + str(i)), "w").close()' "$1" "$2"
+    os.write(fds[i & 1], b"x")' "$1" "$2"
 }
 
 # ncd_wait_gone PID [SECONDS]: wait until process PID (not a child of this

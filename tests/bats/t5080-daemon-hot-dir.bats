@@ -156,7 +156,7 @@ elsewhere() {
 	: >"$BATS_TEST_TMPDIR/log"
 	ncd_wait_at_least "hot directories" 2
 	ncd_hits_soon hot "$D/w.list"
-	# One event a name created in $W, all of them in the hot queue while
+	# 20,000 events of appends in $W, all of them in the hot queue while
 	# the daemon is stopped: it overflows.
 	kill -STOP "$NCD_PID"
 	ncd_flood "$W" o
