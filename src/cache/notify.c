@@ -270,12 +270,14 @@ static uint32_t ifd_gen;     /* bumped whenever ifd is replaced or closed */
 static __thread int my_probe /* slot + 1; 0: none */
     __attribute__((tls_model("initial-exec")));
 
-/* Move @fd to a high, close-on-exec number if the limit allows. */
+/* Move @fd (close-on-exec already, as every descriptor of ours is made)
+ * to a high number if the limit allows; one there already stays (an
+ * image handed its attachment gets the parent's high numbers). */
 int nc__fd_rehome(int fd)
 {
 	int hi;
 
-	if (fd < 0)
+	if (fd < 0 || fd >= FD_FLOOR)
 		return fd;
 	hi = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, FD_FLOOR);
 	if (hi < 0)
