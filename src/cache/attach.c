@@ -20,6 +20,10 @@
  * ATTACH_WAIT_NS after the request, when the image gives up for its own
  * cache.  A daemon that is stopped, starved or dead costs a process at
  * most that millisecond, and a dead one not even that (connect fails).
+ * The deadline is long enough for a daemon busy in one slow system call:
+ * its first inotify_add_watch() on a directory with many cached entries
+ * (/tmp after a test suite) takes it 55 ms here, and a process that came
+ * meanwhile should still attach.
  * Not in the constructor: an image that makes no lookup (true, sh -c :,
  * the exec wrappers of a build) would pay the connection, the daemon's
  * reply and its teardown at exit (about 200 us here) for nothing.
@@ -84,9 +88,9 @@
 #include "../store/dcache.h"
 #include "cache_int.h"
 
-#define ATTACH_WAIT_NS 50000000ull /* 50 ms */
-#define ATTACH_FIRST_MS 1	   /* the first query's wait */
-#define ATTACH_EVERY_NS 200000ull  /* then a look every 0.2 ms at most */
+#define ATTACH_WAIT_NS 250000000ull /* 250 ms */
+#define ATTACH_FIRST_MS 1	    /* the first query's wait */
+#define ATTACH_EVERY_NS 200000ull   /* then a look every 0.2 ms at most */
 #define MAX_TRIES 4
 
 char nc__sock_path_cfg[108];

@@ -128,3 +128,25 @@ under_run() {
 	[ ! -e "$sock" ] || fail "the session socket $sock is left"
 	run -3 ncd status
 }
+
+@test "a daemon that answers 150 ms late still gets the process attached" {
+	# A daemon can be busy in one long system call (its first watch on a
+	# directory with many cached entries took 55 ms here): a process that
+	# asked meanwhile passes through, then attaches when the reply comes,
+	# and gets hits after that.  Stopped for 150 ms here.
+	local h c
+	ncd_start
+	ncd_shim warm "$LOOKUP" show "${paths[@]}"
+	ncd_quiet
+	kill -STOP "$NCD_PID"
+	(
+		sleep 0.15
+		kill -CONT "$NCD_PID"
+	) &
+	ncd_shim late "$LOOKUP" show -w 600 "${paths[@]}"
+	wait
+	ncd_same_run plain late
+	ncd_assert_all "$T/late.rec" cache=shared
+	read -r h c < <(ncd_hits "$T/late.rec")
+	[ "$h" -gt 100 ] || fail "$h hits of $c lookups: $(cat "$T/late.rec")"
+}
