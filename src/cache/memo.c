@@ -51,7 +51,7 @@ struct thread_mem {
 	struct memo_ent memo[MEMO_SLOTS];
 };
 
-_Static_assert(sizeof(struct thread_mem) <= 64 * 4096, "a bit per page");
+_Static_assert(sizeof(struct thread_mem) <= 64ul * 4096, "a bit per page");
 
 /* The bits of the pages that slot @e lies on. */
 static uint64_t slot_pages(const struct thread_mem *t, const struct memo_ent *e)
