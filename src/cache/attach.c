@@ -73,6 +73,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -87,6 +88,7 @@
 #include "../common/util.h"
 #include "../store/dcache.h"
 #include "cache_int.h"
+#include "memo.h"
 
 #define ATTACH_WAIT_NS 250000000ull /* 250 ms */
 #define ATTACH_FIRST_MS 1	    /* the first query's wait */
@@ -898,55 +900,38 @@ fail:
 
 /*
  * The producer side of the hint ring (hint.h).  Any thread may post; a
- * try-lock keeps it single-producer: a thread that finds it taken tries
- * again for a few hundred cycles, then drops its hint (as a signal
- * handler that interrupted the holder on its own thread does).  No
- * allocation and no system call, but the rare wake-up.
+ * try-lock keeps it single-producer.  A thread that finds it taken does
+ * not wait: it keeps the hint in its own memory (memo.c, up to 16) and
+ * posts them all with its next hint, or when it ends; only with 16 kept
+ * does it wait for the lock, yielding, and at most 64 yields.  git checks
+ * its index with up to 20 threads that miss at the same moments; when
+ * they spun for the lock and then dropped their hints, a quarter of
+ * git's CPU went to spinning on this 2-CPU machine, and a run of `git
+ * status` left thousands of paths unfilled for the next.  A signal
+ * handler that interrupted the holder on its own thread keeps its hint
+ * the same way (or drops it, if it interrupted the keeping).  No
+ * allocation and no system call, but the rare wake-up, which is sent
+ * after the lock is released, and the yields.
  */
-void nc__hint(const struct nc_query *q, int op)
-{
-	struct nc_hint_ring *ring =
-	    __atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE);
-	struct nc_hint *h;
-	uint32_t head, tail;
-	size_t len = 0;
-	int expect = 0;
 
-	if (!ring && !(ring = ring_make()))
-		return;
-	/* Threads of one process (git's parallel lstat) post at once: a
-	 * short, bounded wait for the ring (the holder copies one path),
-	 * then give up; so does a signal handler that interrupted the
-	 * holder on its own thread. */
-	for (int spin = 0;; spin++) {
-		expect = 0;
-		if (__atomic_compare_exchange_n(&nc__c.hint_busy, &expect, 1, 0,
-						__ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			break;
-		if (spin == 256)
-			return;
-		ck_pr_stall();
-	}
-	tail = ck_pr_load_32(&ring->tail);
-	head = ck_pr_load_32(&ring->head);
-	ck_pr_fence_load();
-	if (tail - head >= NC_HINT_SLOTS)
-		goto out; /* full (or scribbled on): drop */
-	h = &ring->slot[tail % NC_HINT_SLOTS];
+/* The hint for @q, whole paths only: 0, or -1 (it does not fit). */
+static int hint_make(struct nc_hint *h, const struct nc_query *q, int op)
+{
+	size_t len = 0;
+
 	if (q->path[0] != '/') {
 		uint32_t cl = ck_pr_load_32(&nc__c.cwd_plen);
 
-		if (!cl || cl >= sizeof(nc__c.cwd_path) ||
+		if (!cl || cl >= sizeof(nc__c.cwd_path) || cl >= NC_HINT_PATH ||
 		    (size_t)cl + 1 + q->len_path >= NC_HINT_PATH)
-			goto out;
+			return -1;
 		memcpy(h->path, nc__c.cwd_path, cl);
 		len = cl;
 		if (len > 1)
 			h->path[len++] = '/';
 	}
 	if (len + q->len_path >= NC_HINT_PATH)
-		goto out;
+		return -1;
 	memcpy(h->path + len, q->path, q->len_path);
 	len += q->len_path;
 	h->path[len] = '\0';
@@ -956,8 +941,57 @@ void nc__hint(const struct nc_query *q, int op)
 	h->mode = (uint8_t)q->mode;
 	h->eff = (uint8_t)q->eff;
 	h->mask = q->mask;
+	h->pad = 0;
+	h->pad2 = 0;
+	return 0;
+}
+
+/* Under the lock: one hint onto the ring, or dropped when it is full. */
+static void hint_post(const struct nc_hint *h)
+{
+	struct nc_hint_ring *ring =
+	    __atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE);
+	uint32_t head, tail;
+	struct nc_hint *slot;
+
+	if (!ring)
+		return; /* detached meanwhile */
+	tail = ck_pr_load_32(&ring->tail);
+	head = ck_pr_load_32(&ring->head);
+	ck_pr_fence_load();
+	if (tail - head >= NC_HINT_SLOTS)
+		return; /* full (or scribbled on): drop */
+	slot = &ring->slot[tail % NC_HINT_SLOTS];
+	memcpy(slot, h, offsetof(struct nc_hint, path) + h->len + 1);
 	ck_pr_fence_store();
 	ck_pr_store_32(&ring->tail, tail + 1);
+}
+
+static int hint_lock(void)
+{
+	int expect = 0;
+
+	return __atomic_compare_exchange_n(&nc__c.hint_busy, &expect, 1, 0,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static int hint_lock_slow(void)
+{
+	for (int i = 0; i < 64; i++) {
+		for (int spin = 0; spin < 16; spin++) {
+			if (hint_lock())
+				return 1;
+			ck_pr_stall();
+		}
+		syscall(SYS_sched_yield);
+	}
+	return 0;
+}
+
+/* After a commit (hint.h): one byte if the daemon sleeps. */
+static void hint_unlock_wake(void)
+{
+	__atomic_store_n(&nc__c.hint_busy, 0, __ATOMIC_RELEASE);
 	ck_pr_fence_memory();
 	if (ck_pr_load_32(&nc__c.arena.hdr->sleeping)) {
 		char b = 0;
@@ -967,6 +1001,39 @@ void nc__hint(const struct nc_query *q, int op)
 		    errno != EAGAIN)
 			ck_pr_store_int(&nc__c.flush_pending, 1); /* lost */
 	}
-out:
-	__atomic_store_n(&nc__c.hint_busy, 0, __ATOMIC_RELEASE);
+}
+
+void nc__hint(const struct nc_query *q, int op)
+{
+	struct nc_hint h;
+
+	if (!__atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE) && !ring_make())
+		return;
+	if (hint_make(&h, q, op) < 0)
+		return;
+	if (!hint_lock()) {
+		/* Kept (0); or not (-1: a signal handler that interrupted
+		 * this thread's own keeping drops it); or all 16 kept
+		 * already (1): wait for the lock, yielding (its holder
+		 * copies a few paths), and post them all at once; give up
+		 * after a while (a holder interrupted by this very signal
+		 * handler would never let go). */
+		if (nc__stage_put(&h) != 1 || !hint_lock_slow())
+			return;
+	}
+	nc__stage_take(hint_post);
+	hint_post(&h);
+	hint_unlock_wake();
+}
+
+/* A thread ends with hints kept: posted if the lock comes within a few
+ * yields (its holder copies one path at a time). */
+void nc__hint_thread_end(void)
+{
+	if (!nc__c.shared || !__atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE))
+		return; /* detached meanwhile: nothing to post them to */
+	if (hint_lock_slow()) {
+		nc__stage_take(hint_post);
+		hint_unlock_wake();
+	}
 }

@@ -179,7 +179,7 @@ static int start_shared(void)
 	if (r <= 0)
 		return r;
 	was_attached = 1;
-	nc__memo_init(nc__notify_thread_exit);
+	nc__memo_init(nc__notify_thread_exit, nc__hint_thread_end);
 	if (cfg_mode == 1 /* relaxed */)
 		nc__own_scan();
 	nc__c.cwd_ident = 0;
@@ -225,7 +225,7 @@ static void start(void)
 	}
 	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
 		goto off;
-	nc__memo_init(nc__notify_thread_exit);
+	nc__memo_init(nc__notify_thread_exit, nc__hint_thread_end);
 	if (cfg_mode == 1 /* relaxed */)
 		nc__own_scan();
 	/* The notify descriptors are opened by the first watch (notify.c):

@@ -264,6 +264,7 @@ void nc__detach(int close_fds);
 /* Post a hint for @q (a miss): the daemon fills it. */
 struct nc_query;
 void nc__hint(const struct nc_query *q, int op);
+void nc__hint_thread_end(void);
 /* The socket's path, "" for none (the shim's configuration). */
 extern char nc__sock_path_cfg[108];
 

@@ -40,7 +40,7 @@
 #include <sys/types.h>
 
 #define NC_PROTO_MAGIC 0x4b53434eu /* "NCSK" */
-#define NC_PROTO_VERSION 2u
+#define NC_PROTO_VERSION 3u
 #define NC_PROTO_GROUPS 64u
 
 enum nc_req_op { NC_REQ_ATTACH = 1, NC_REQ_STATUS, NC_REQ_STOP, NC_REQ_RING };
