@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ int nc__daemon_spawn(const char *sock, uint64_t mb, int session)
 	struct pollfd pf;
 
 	o.corrupt = t && !strcmp(t, "corrupt-arena");
+	o.old_proto = t && !strcmp(t, "old-protocol");
 	if (!mb && arena_mb(NULL, &o.arena_mb) < 0)
 		return 1;
 	if (nc_daemon_prepare_dir(sock, err, sizeof(err)) < 0) {
@@ -144,12 +146,27 @@ int nc__daemon_spawn(const char *sock, uint64_t mb, int session)
 	return ready ? 0 : 3;
 }
 
+/* A daemon that closed our request without a word: another version. */
+static void other_version(const char *sock, pid_t peer)
+{
+	if (peer > 0)
+		nc__err("the daemon on %s (pid %d) is of another version of "
+			"namecache and does not answer this one; "
+			"stop it with: kill %d",
+			sock, (int)peer, (int)peer);
+	else
+		nc__err("the daemon on %s is of another version of namecache "
+			"and does not answer this one",
+			sock);
+}
+
 static int start(int argc, char **argv)
 {
 	char sock[108];
 	const char *mbarg = NULL;
 	int foreground = 0, lfd;
 	uint64_t mb;
+	pid_t peer;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--foreground")) {
@@ -180,6 +197,7 @@ static int start(int argc, char **argv)
 		int rc;
 
 		o.corrupt = t && !strcmp(t, "corrupt-arena");
+		o.old_proto = t && !strcmp(t, "old-protocol");
 		if (lfd < 0 &&
 		    nc_daemon_prepare_dir(sock, err, sizeof(err)) < 0) {
 			nc__err("%s", err);
@@ -188,15 +206,20 @@ static int start(int argc, char **argv)
 		rc = nc_daemon_run(&o);
 		return rc == 3 ? 0 : rc;
 	}
-	if (nc_daemon_request(sock, NC_REQ_STATUS, -1) == 0) {
+	switch (nc_daemon_request(sock, NC_REQ_STATUS, -1, &peer)) {
+	case 0:
 		nc__err("a daemon is already running on %s", sock);
 		return 0;
+	case -2:
+		other_version(sock, peer);
+		return 1;
 	}
 	{
 		int rc = nc__daemon_spawn(sock, mb, 0);
 
 		if (rc == 3) { /* its message is on our stderr already */
-			return nc_daemon_request(sock, NC_REQ_STATUS, -1) == 0
+			return nc_daemon_request(sock, NC_REQ_STATUS, -1,
+						 NULL) == 0
 				   ? 0
 				   : 1;
 		}
@@ -208,6 +231,7 @@ int nc__cmd_daemon(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
 	char sock[108];
+	pid_t peer;
 
 	if (sub && !strcmp(sub, "start"))
 		return start(argc - 1, argv + 1);
@@ -227,13 +251,29 @@ int nc__cmd_daemon(int argc, char **argv)
 	if (!strcmp(sub, "status")) {
 		printf("socket: %s\n", sock);
 		fflush(stdout);
-		if (nc_daemon_request(sock, NC_REQ_STATUS, 1) < 0) {
-			nc__err("no daemon is running on %s", sock);
-			return 3;
+		switch (nc_daemon_request(sock, NC_REQ_STATUS, 1, &peer)) {
+		case 0:
+			return 0;
+		case -2:
+			other_version(sock, peer);
+			return 1;
 		}
-		return 0;
+		nc__err("no daemon is running on %s", sock);
+		return 3;
 	}
-	if (nc_daemon_request(sock, NC_REQ_STOP, -1) < 0) {
+	switch (nc_daemon_request(sock, NC_REQ_STOP, -1, &peer)) {
+	case 0:
+		break;
+	case -2:
+		/* A daemon of before version 3 answers nothing to another
+		 * version; it is ours (same uid, checked by SO_PEERCRED) and
+		 * leaves on SIGTERM as on STOP. */
+		if (peer <= 0 || kill(peer, SIGTERM) < 0) {
+			other_version(sock, peer);
+			return 1;
+		}
+		break;
+	default:
 		nc__err("no daemon is running on %s", sock);
 		return 1;
 	}

@@ -43,6 +43,10 @@
 #define NC_PROTO_VERSION 3u
 #define NC_PROTO_GROUPS 64u
 
+/* STATUS and STOP keep their numbers for good, and a daemon answers them
+ * whatever version the request says: any version's tool can see and stop
+ * any version's daemon (after an upgrade, the running daemon is the old
+ * one).  ATTACH and RING need the same version on both sides. */
 enum nc_req_op { NC_REQ_ATTACH = 1, NC_REQ_STATUS, NC_REQ_STOP, NC_REQ_RING };
 
 struct nc_req {

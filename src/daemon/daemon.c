@@ -92,6 +92,7 @@ static int memfd = -1;
 static struct nc_arena_hdr *hdr;
 static time_t started;
 static int stopping;
+static int opts_old_proto; /* test only (daemon.h) */
 
 static void die_line(const char *what)
 {
@@ -176,18 +177,26 @@ int nc_daemon_reachable(const char *sock)
 	return 1;
 }
 
-int nc_daemon_request(const char *sock, int op, int out)
+int nc_daemon_request(const char *sock, int op, int out, pid_t *peer)
 {
 	struct nc_req req = {.magic = NC_PROTO_MAGIC,
 			     .version = NC_PROTO_VERSION,
 			     .op = (uint32_t)op};
 	struct timeval tv = {.tv_sec = 5};
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
 	char buf[4096];
 	ssize_t n;
+	size_t got = 0;
 	int fd = connect_to(sock);
 
+	if (peer)
+		*peer = 0;
 	if (fd < 0)
 		return -1;
+	if (peer && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0 &&
+	    cr.uid == getuid())
+		*peer = cr.pid;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req)) {
 		close(fd);
@@ -195,15 +204,17 @@ int nc_daemon_request(const char *sock, int op, int out)
 	}
 	/* STATUS: copy the lines; STOP: "ok", then EOF once the daemon
 	 * has closed everything (it exits right after). */
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		got += (size_t)n;
 		if (out >= 0 && write(out, buf, (size_t)n) != n)
 			break;
+	}
 	close(fd);
 	if (n < 0) {
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	return 0;
+	return got ? 0 : -2;
 }
 
 static int ep_add(int fd, uint32_t events, uint64_t key)
@@ -408,8 +419,12 @@ static void request(struct client *c)
 
 	if (n < 0 && errno == EAGAIN)
 		return;
+	/* STATUS and STOP from any version (proto.h); the rest from ours.
+	 * The test switch plays a daemon of before: it answers nothing. */
 	if (n != (long)sizeof(req) || req.magic != NC_PROTO_MAGIC ||
-	    req.version != NC_PROTO_VERSION)
+	    opts_old_proto ||
+	    (req.version != NC_PROTO_VERSION && req.op != NC_REQ_STATUS &&
+	     req.op != NC_REQ_STOP))
 		req.op = 0; /* closed, below */
 	switch (req.op) {
 	case NC_REQ_RING:
@@ -651,6 +666,8 @@ static void one_round(int lfd, struct epoll_event *ev, int n)
 int nc_daemon_run(const struct nc_daemon_opts *o)
 {
 	int lfd = o->listen_fd, lockfd = -1, sfd, rc = 1;
+
+	opts_old_proto = o->old_proto;
 	uint64_t epoch;
 	uint64_t seed = 1;
 	sigset_t sigs;

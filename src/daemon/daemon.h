@@ -15,6 +15,8 @@ struct nc_daemon_opts {
 			     * connections are accepted */
 	int quiet_fd;	    /* >= 0: dup'd over stderr once ready */
 	int corrupt;	    /* test only: scribble on the arena */
+	int old_proto;	    /* test only: answer no request of another
+			     * version, as daemons before version 3 did */
 	int unlink_on_exit; /* remove the socket, its lock and its directory
 			     * at exit (a session daemon's private ones) */
 	int exit_with;	    /* >= 0: a pidfd; exit when that process has */
@@ -37,10 +39,12 @@ int nc_daemon_prepare_dir(const char *sock, char *err, unsigned long n);
 
 /*
  * Ask the daemon on @sock for its status (STATUS, written to @out) or to
- * stop (STOP, waits until it is gone).  0, or -1 (errno ENOENT,
- * ECONNREFUSED: none is running).
+ * stop (STOP: its "ok").  0; -1 (errno ENOENT, ECONNREFUSED: none is
+ * running); or -2: a daemon accepted the connection and closed it without
+ * a word (a daemon of a version before 3 does so to any request of
+ * another version), its pid in *@peer (SO_PEERCRED; 0 if unknown).
  */
-int nc_daemon_request(const char *sock, int op, int out);
+int nc_daemon_request(const char *sock, int op, int out, pid_t *peer);
 
 /* Does a daemon accept connections on @sock?  (A connect, no request.) */
 int nc_daemon_reachable(const char *sock);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # namecache daemon start, status and stop: exit statuses and messages,
 # the status keys, a second start, the foreground form for service
-# managers (SIGTERM, SIGINT, stop), and socket activation through
-# LISTEN_FDS, by a listener of our own and by systemd-socket-activate.
+# managers (SIGTERM, SIGINT, stop), socket activation through LISTEN_FDS,
+# by a listener of our own and by systemd-socket-activate, and a daemon
+# of an older protocol still running after an upgrade.
 # Each test has a daemon of its own on a private socket (lib-daemon.bash).
 
 load '/usr/lib/bats/bats-support/load'
@@ -178,4 +179,27 @@ os.execv(sys.argv[2], sys.argv[2:])
 	kill -TERM "$fg"
 	nc_wait_pid "$fg" 5
 	assert_equal "$status" 0
+}
+
+@test "a daemon of an older protocol: status and start say so, stop still stops it" {
+	# Daemons before protocol version 3 close any request of another
+	# version without a word; the test switch makes this one do the same.
+	local pid
+	NAMECACHE_DAEMON_TEST=old-protocol run --separate-stderr ncd start
+	assert_success
+	run -1 --separate-stderr ncd status
+	assert_output "socket: $NAMECACHE_SOCKET"
+	[[ $stderr =~ \(pid\ ([0-9]+)\)\ is\ of\ another\ version\ of\ namecache ]] ||
+		fail "status: $stderr"
+	pid=${BASH_REMATCH[1]}
+	NCD_PIDS+=("$pid")
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "more than one line: $stderr"
+	kill -0 "$pid"
+	# start does not start a second one beside it.
+	run -1 --separate-stderr ncd start
+	[[ $stderr == *"another version"* ]] || fail "start: $stderr"
+	# stop: no answer to STOP, so SIGTERM to the socket's peer.
+	run -0 --separate-stderr ncd stop
+	ncd_wait_gone "$pid" 5
+	no_status
 }
