@@ -394,6 +394,16 @@ static void check_daemon(void)
 		return;
 	}
 	if (nc_daemon_reachable(sock)) {
+		pid_t peer;
+
+		if (nc_daemon_request(sock, NC_REQ_STATUS, -1, &peer) == -2) {
+			line("warn", "daemon",
+			     "running on socket %s (pid %d), but of another "
+			     "version of namecache: processes will not attach; "
+			     "stop it with `namecache daemon stop`",
+			     sock, (int)peer);
+			return;
+		}
 		if (nc__sock_dir_check(sock, getuid()) < 0)
 			line(
 			    "warn", "daemon",

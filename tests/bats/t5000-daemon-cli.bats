@@ -198,6 +198,9 @@ os.execv(sys.argv[2], sys.argv[2:])
 	# start does not start a second one beside it.
 	run -1 --separate-stderr ncd start
 	[[ $stderr == *"another version"* ]] || fail "start: $stderr"
+	# doctor warns that processes will not attach to it.
+	run --separate-stderr "$NC_CLI" doctor
+	assert_line --regexp "^warn +daemon +running on socket .* \(pid $pid\), but of another version of namecache"
 	# stop: no answer to STOP, so SIGTERM to the socket's peer.
 	run -0 --separate-stderr ncd stop
 	ncd_wait_gone "$pid" 5
