@@ -109,6 +109,12 @@ int nc__cache_why(int *attached)
 	return nc__c.why; /* NONE while attached, or why it left */
 }
 
+void nc__cache_hints(uint64_t *posted, uint64_t *dropped)
+{
+	*posted = __atomic_load_n(&nc__c.hints[0], __ATOMIC_RELAXED);
+	*dropped = __atomic_load_n(&nc__c.hints[1], __ATOMIC_RELAXED);
+}
+
 const char *nc__cache_via(void)
 {
 	switch (nc__c.via) {

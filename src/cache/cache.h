@@ -118,6 +118,10 @@ void nc__attach_take(const char *value);
 /* How this image attached: "socket", "exec", "fork", or "" (not). */
 const char *nc__cache_via(void);
 
+/* The hints this image posted to the daemon and those it dropped (a full
+ * ring, a lock that did not come: attach.c), since it started. */
+void nc__cache_hints(uint64_t *posted, uint64_t *dropped);
+
 /* The shared cache's socket path ("": the in-process cache only). */
 void nc__cache_set_socket(const char *path);
 /* enum nc_why: why this image is not on the shared cache (0: it is, or

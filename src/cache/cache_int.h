@@ -128,6 +128,7 @@ struct nc__cache {
 	int ring_state;		/* enum nc_ring_state */
 	struct nc_hint_ring *ring;
 	int hint_busy;	     /* a thread is posting a hint */
+	uint64_t hints[2];   /* posted, dropped (relaxed atomic adds) */
 	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
 	uint32_t cwd_plen;   /* 0: not known (getcwd() next time) */
 	uint32_t cwd_tries;  /* shared: relative lookups since getcwd() */

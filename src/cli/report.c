@@ -181,6 +181,16 @@ static void print_doubts(const struct nc__counts *c, FILE *out)
  * how many had it put back, and why the others were left as they were.
  * Nothing is printed when no exec needed it.
  */
+/* The hints attached images sent the daemon, when there were any. */
+static void print_hints(const struct nc__counts *c, FILE *out)
+{
+	if (c->hints[0] || c->hints[1])
+		fprintf(out,
+			"namecache: paths sent to the daemon to fill: %" PRIu64
+			", dropped: %" PRIu64 "\n",
+			c->hints[0], c->hints[1]);
+}
+
 static void print_execs(const struct nc__counts *c, FILE *out)
 {
 	const char *sep = "";
@@ -267,6 +277,7 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 		print_doubts(c, out);
 	print_execs(c, out);
 	print_shared(r, out);
+	print_hints(c, out);
 	if (r->uring || r->epoll)
 		fprintf(out,
 			"namecache: coherence checks: %zu process images "

@@ -138,6 +138,7 @@ struct nc__counts {
 	uint64_t hit[NC_FAM_COUNT];		/* answered by the cache */
 	uint64_t doubt[NC_FAM_COUNT][NC_DOUBT_COUNT]; /* why not */
 	uint64_t exec[NC_EXEC_COUNT]; /* exec calls, by fate of the env */
+	uint64_t hints[2];	      /* hints to the daemon: posted, dropped */
 };
 
 #define NC_COUNTS_WORDS (sizeof(struct nc__counts) / sizeof(uint64_t))

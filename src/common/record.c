@@ -90,6 +90,12 @@ size_t nc__record_format(char *buf, size_t cap, const struct nc__record *r)
 			any = 1;
 		}
 	}
+	if (r->c.hints[0] || r->c.hints[1]) {
+		nc__buf_str(&b, " hints=");
+		nc__buf_u64(&b, r->c.hints[0]);
+		nc__buf_chr(&b, ',');
+		nc__buf_u64(&b, r->c.hints[1]);
+	}
 	for (int x = 0, any = 0; x < NC_EXEC_COUNT; x++) {
 		if (!r->c.exec[x])
 			continue;
@@ -112,6 +118,22 @@ static void copy_field(char *dst, size_t cap, const char *s, size_t n)
 }
 
 /* Parse "ok,enoent,other[,hits[,...]]" for family @f. */
+/* "a,b" into @v[0], @v[1]. */
+static int parse_two(const char *s, size_t n, uint64_t v[2])
+{
+	char tmp[48], *end;
+
+	if (n == 0 || n >= sizeof(tmp) || s[0] < '0' || s[0] > '9')
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	v[0] = strtoull(tmp, &end, 10);
+	if (*end != ',' || end[1] < '0' || end[1] > '9')
+		return -1;
+	v[1] = strtoull(end + 1, &end, 10);
+	return *end ? -1 : 0;
+}
+
 static int parse_counts(const char *s, size_t n, struct nc__counts *c, int f)
 {
 	char tmp[128];
@@ -218,6 +240,9 @@ int nc__record_parse(const char *line, struct nc__record *r)
 			fam = nc__family_lookup(key + 6, klen - 6);
 			if (fam >= 0 && parse_pairs(val, vlen, nc__doubt_lookup,
 						    r->c.doubt[fam]) < 0)
+				return -1;
+		} else if (klen == 5 && !memcmp(key, "hints", 5)) {
+			if (parse_two(val, vlen, r->c.hints) < 0)
 				return -1;
 		} else if (klen == 4 && !memcmp(key, "exec", 4)) {
 			if (parse_pairs(val, vlen, nc__exec_lookup, r->c.exec) <

@@ -15,8 +15,10 @@
  * with no calls is omitted.  Lookups not answered from the cache are
  * counted by reason in "doubt.FAMILY=reason:n,reason:n", and exec calls
  * whose new image lacked the shim in "exec=restored:n,setid:n" (what the
- * wrapper did, family.h: NC_EXECS).  "check" says how the image's
- * coherence checks asked the kernel: "uring" (at least one thread had a
+ * wrapper did, family.h: NC_EXECS).  "hints=posted,dropped" counts the
+ * paths an attached image asked the daemon to fill, and those it could
+ * not ask for (a full ring; omitted when both are 0).  "check" says how the
+ * image's coherence checks asked the kernel: "uring" (at least one thread had a
  * ring), "epoll", or absent (no check).  "cache" says whether the
  * image was attached to a shared cache ("shared", "via" the daemon's
  * "socket" or handed down at "exec") or cached for itself ("process",

@@ -176,6 +176,7 @@ static __attribute__((noinline)) void flush_record(const char *end)
 
 	memset(&rec, 0, sizeof(rec));
 	nc__ctr_snapshot(&rec.c);
+	nc__cache_hints(&rec.c.hints[0], &rec.c.hints[1]);
 	{
 		uint64_t *rep = (uint64_t *)&reported;
 		uint64_t *out = (uint64_t *)&rec.c;

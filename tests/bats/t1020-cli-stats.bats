@@ -40,6 +40,12 @@ check_table() {
 		if (checks) bad("shared line after the checks")
 		shared = 1; next
 	}
+	# What attached images asked the daemon to fill, after the shared line.
+	/^namecache: paths sent to the daemon to fill: [0-9]+, dropped: [0-9]+$/ {
+		if (!shared) bad("hints line before the shared line")
+		if (checks) bad("hints line after the checks")
+		next
+	}
 	# The last line, when the records say how they checked.
 	/^namecache: coherence checks: [0-9]+ process images with io_uring, [0-9]+ with epoll_wait only$/ {
 		if (!total) bad("checks before the total")

@@ -73,6 +73,36 @@ TEST(record_exec_fates_roundtrip)
 	    -1);
 }
 
+TEST(record_hints_roundtrip)
+{
+	struct nc__record r = {0}, back;
+	char line[NC_RECORD_MAX];
+
+	r.pid = 9;
+	strcpy(r.comm, "git");
+	strcpy(r.mode, "strict");
+	strcpy(r.end, "exit");
+	r.c.hints[0] = 51098;
+	r.c.hints[1] = 3;
+	ASSERT(nc__record_format(line, sizeof(line), &r) > 0);
+	ASSERT(strstr(line, " hints=51098,3\n") != NULL);
+	ASSERT_EQ(nc__record_parse(line, &back), 0);
+	ASSERT_EQ(back.c.hints[0], 51098);
+	ASSERT_EQ(back.c.hints[1], 3);
+	/* None sent, none dropped: no key. */
+	r.c.hints[0] = r.c.hints[1] = 0;
+	ASSERT(nc__record_format(line, sizeof(line), &r) > 0);
+	ASSERT(strstr(line, "hints=") == NULL);
+	/* Two numbers, nothing else. */
+	ASSERT_EQ(nc__record_parse("namecache-stats 1 pid=5 hints=1\n", &back),
+		  -1);
+	ASSERT_EQ(
+	    nc__record_parse("namecache-stats 1 pid=5 hints=1,x\n", &back), -1);
+	ASSERT_EQ(
+	    nc__record_parse("namecache-stats 1 pid=5 hints=1,2,3\n", &back),
+	    -1);
+}
+
 TEST(record_rejects_garbage)
 {
 	struct nc__record r;
