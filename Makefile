@@ -160,10 +160,10 @@ check-bats: all $(TEST_HELPERS)
 # The concurrent unit tests under ThreadSanitizer and valgrind.
 check-tsan:
 	$(Q)$(MAKE) -s B=$(B)-tsan SANITIZE=thread $(B)-tsan/tests/unit_dcache \
-		$(B)-tsan/tests/unit_uring
+		$(B)-tsan/tests/unit_uring $(B)-tsan/tests/unit_hint
 	$(Q)TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 		tests/run-tests.sh $(B)-tsan/tests/unit_dcache \
-		$(B)-tsan/tests/unit_uring
+		$(B)-tsan/tests/unit_uring $(B)-tsan/tests/unit_hint
 
 check-valgrind: $(UNIT_BINS)
 	$(Q)for t in $(UNIT_BINS); do \

@@ -88,7 +88,6 @@
 #include "../common/util.h"
 #include "../store/dcache.h"
 #include "cache_int.h"
-#include "memo.h"
 
 #define ATTACH_WAIT_NS 250000000ull /* 250 ms */
 #define ATTACH_FIRST_MS 1	    /* the first query's wait */
@@ -452,12 +451,17 @@ int nc__attach_refresh(void)
 void nc__detach(int close_fds)
 {
 	if (nc__c.shared) {
+		struct nc_hint_ring *ring = nc__c.ring;
+
+		/* Out of sight first (a signal handler may post), then
+		 * unmapped. */
+		__atomic_store_n(&nc__c.ring, NULL, __ATOMIC_RELEASE);
+		nc__c.shared = 0;
+		__asm__ volatile("" ::: "memory");
 		munmap(nc__c.arena.base, nc__c.arena.size);
 		memset(&nc__c.arena, 0, sizeof(nc__c.arena));
-		if (nc__c.ring)
-			munmap(nc__c.ring, NC_HINT_RING_BYTES);
-		nc__c.ring = NULL;
-		nc__c.shared = 0;
+		if (ring)
+			munmap(ring, NC_HINT_RING_BYTES);
 	}
 	if (close_fds) {
 		close_fd(&nc__c.sfd);
@@ -899,19 +903,18 @@ fail:
 }
 
 /*
- * The producer side of the hint ring (hint.h).  Any thread may post; a
- * try-lock keeps it single-producer.  A thread that finds it taken does
- * not wait: it keeps the hint in its own memory (memo.c, up to 16) and
- * posts them all with its next hint, or when it ends; only with 16 kept
- * does it wait for the lock, yielding, and at most 64 yields.  git checks
- * its index with up to 20 threads that miss at the same moments; when
- * they spun for the lock and then dropped their hints, a quarter of
- * git's CPU went to spinning on this 2-CPU machine, and a run of `git
- * status` left thousands of paths unfilled for the next.  A signal
- * handler that interrupted the holder on its own thread keeps its hint
- * the same way (or drops it, if it interrupted the keeping).  No
- * allocation and no system call, but the rare wake-up, which is sent
- * after the lock is released, and the yields.
+ * The producer side of the hint ring (hint.h): any thread posts, lock
+ * free.  git checks its index with up to 20 threads that miss at the same
+ * moments; under a try-lock that made them spin, then drop their hints,
+ * a quarter of git's CPU went to spinning on this 2-CPU machine and a run
+ * of `git status` left thousands of paths unfilled, and keeping hints
+ * while another thread held the lock still lost some whenever the holder
+ * was taken off its CPU.  A position is claimed by a compare-and-swap on
+ * the ring's tail, once its slot is free; the slot is written, then
+ * published by its sequence number.  A thread stopped between the two
+ * delays the hints after it (hint.h says what one that never comes back
+ * costs).  No allocation, no lock, and no system call but one wake-up
+ * per sleep of the daemon.
  */
 
 /* The hint for @q, whole paths only: 0, or -1 (it does not fit). */
@@ -942,98 +945,46 @@ static int hint_make(struct nc_hint *h, const struct nc_query *q, int op)
 	h->eff = (uint8_t)q->eff;
 	h->mask = q->mask;
 	h->pad = 0;
-	h->pad2 = 0;
 	return 0;
 }
 
-/* Under the lock: one hint onto the ring, or dropped when it is full. */
-static void hint_post(const struct nc_hint *h)
+static void hints_dropped(void)
 {
-	struct nc_hint_ring *ring =
-	    __atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE);
-	uint32_t head, tail;
-	struct nc_hint *slot;
-
-	if (!ring)
-		return; /* detached meanwhile */
-	tail = ck_pr_load_32(&ring->tail);
-	head = ck_pr_load_32(&ring->head);
-	ck_pr_fence_load();
-	if (tail - head >= NC_HINT_SLOTS)
-		return; /* full (or scribbled on): drop */
-	slot = &ring->slot[tail % NC_HINT_SLOTS];
-	memcpy(slot, h, offsetof(struct nc_hint, path) + h->len + 1);
-	ck_pr_fence_store();
-	ck_pr_store_32(&ring->tail, tail + 1);
-}
-
-static int hint_lock(void)
-{
-	int expect = 0;
-
-	return __atomic_compare_exchange_n(&nc__c.hint_busy, &expect, 1, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-static int hint_lock_slow(void)
-{
-	for (int i = 0; i < 64; i++) {
-		for (int spin = 0; spin < 16; spin++) {
-			if (hint_lock())
-				return 1;
-			ck_pr_stall();
-		}
-		syscall(SYS_sched_yield);
-	}
-	return 0;
-}
-
-/* After a commit (hint.h): one byte if the daemon sleeps. */
-static void hint_unlock_wake(void)
-{
-	__atomic_store_n(&nc__c.hint_busy, 0, __ATOMIC_RELEASE);
-	ck_pr_fence_memory();
-	if (ck_pr_load_32(&nc__c.arena.hdr->sleeping)) {
-		char b = 0;
-
-		if (syscall(SYS_sendto, nc__c.sfd, &b, 1,
-			    MSG_NOSIGNAL | MSG_DONTWAIT, NULL, 0) < 0 &&
-		    errno != EAGAIN)
-			ck_pr_store_int(&nc__c.flush_pending, 1); /* lost */
-	}
+	__atomic_add_fetch(&nc__c.hints[1], 1, __ATOMIC_RELAXED);
 }
 
 void nc__hint(const struct nc_query *q, int op)
 {
-	struct nc_hint h;
+	struct nc_hint_ring *ring =
+	    __atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE);
+	struct nc_hint h, *slot;
+	uint32_t pos;
 
-	if (!__atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE) && !ring_make())
+	if (!ring && !(ring = ring_make())) {
+		hints_dropped(); /* no ring (yet) */
 		return;
+	}
 	if (hint_make(&h, q, op) < 0)
 		return;
-	if (!hint_lock()) {
-		/* Kept (0); or not (-1: a signal handler that interrupted
-		 * this thread's own keeping drops it); or all 16 kept
-		 * already (1): wait for the lock, yielding (its holder
-		 * copies a few paths), and post them all at once; give up
-		 * after a while (a holder interrupted by this very signal
-		 * handler would never let go). */
-		if (nc__stage_put(&h) != 1 || !hint_lock_slow())
-			return;
+	slot = nc_hint_claim(ring, &pos);
+	if (!slot) {
+		hints_dropped();
+		return;
 	}
-	nc__stage_take(hint_post);
-	hint_post(&h);
-	hint_unlock_wake();
-}
+	/* Everything but the sequence number, which publishes it. */
+	memcpy(slot, &h, offsetof(struct nc_hint, seq));
+	memcpy(slot->path, h.path, h.len + 1u);
+	nc_hint_publish(slot, pos);
+	__atomic_add_fetch(&nc__c.hints[0], 1, __ATOMIC_RELAXED);
+	ck_pr_fence_memory();
+	/* Acquire: a flag seen set comes with the woken = 0 before it. */
+	if (__atomic_load_n(&nc__c.arena.hdr->sleeping, __ATOMIC_ACQUIRE) &&
+	    !__atomic_exchange_n(&ring->woken, 1, __ATOMIC_RELAXED)) {
+		char b = NC_BYTE_WAKE;
 
-/* A thread ends with hints kept: posted if the lock comes within a few
- * yields (its holder copies one path at a time). */
-void nc__hint_thread_end(void)
-{
-	if (!nc__c.shared || !__atomic_load_n(&nc__c.ring, __ATOMIC_ACQUIRE))
-		return; /* detached meanwhile: nothing to post them to */
-	if (hint_lock_slow()) {
-		nc__stage_take(hint_post);
-		hint_unlock_wake();
+		if (syscall(SYS_sendto, ck_pr_load_int(&nc__c.sfd), &b, 1,
+			    MSG_NOSIGNAL | MSG_DONTWAIT, NULL, 0) < 0 &&
+		    errno != EAGAIN)
+			ck_pr_store_int(&nc__c.flush_pending, 1); /* lost */
 	}
 }

@@ -185,7 +185,7 @@ static int start_shared(void)
 	if (r <= 0)
 		return r;
 	was_attached = 1;
-	nc__memo_init(nc__notify_thread_exit, nc__hint_thread_end);
+	nc__memo_init(nc__notify_thread_exit);
 	if (cfg_mode == 1 /* relaxed */)
 		nc__own_scan();
 	nc__c.cwd_ident = 0;
@@ -231,7 +231,7 @@ static void start(void)
 	}
 	if (!nc__c.arena.base && nc__arena_create(&nc__c.arena, &p) < 0)
 		goto off;
-	nc__memo_init(nc__notify_thread_exit, nc__hint_thread_end);
+	nc__memo_init(nc__notify_thread_exit);
 	if (cfg_mode == 1 /* relaxed */)
 		nc__own_scan();
 	/* The notify descriptors are opened by the first watch (notify.c):
@@ -1039,10 +1039,10 @@ static void fork_child(void)
 	nc__c.repeats = 0;
 	nc__c.mature = 0;
 	/* Alone in its process, the child may unmap what the parent's
-	 * attachment left it, and attach on its own (nc__hint's ring is
-	 * single-producer: it must not share the parent's). */
-	nc__c.hint_busy = 0;
+	 * attachment left it, and attach on its own (its hints go on a ring
+	 * of its own, counted for it alone). */
 	nc__attach_fork_child();
+	nc__c.hints[0] = nc__c.hints[1] = 0;
 	nc__c.attach_tries = 0;
 	nc__c.refreshing = 0;
 	nc__c.refresh_tries = 0;

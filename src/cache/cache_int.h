@@ -127,7 +127,6 @@ struct nc__cache {
 	int ho_fork;		/* ... by fork (else exec) */
 	int ring_state;		/* enum nc_ring_state */
 	struct nc_hint_ring *ring;
-	int hint_busy;	     /* a thread is posting a hint */
 	uint64_t hints[2];   /* posted, dropped (relaxed atomic adds) */
 	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
 	uint32_t cwd_plen;   /* 0: not known (getcwd() next time) */
@@ -265,7 +264,6 @@ void nc__detach(int close_fds);
 /* Post a hint for @q (a miss): the daemon fills it. */
 struct nc_query;
 void nc__hint(const struct nc_query *q, int op);
-void nc__hint_thread_end(void);
 /* The socket's path, "" for none (the shim's configuration). */
 extern char nc__sock_path_cfg[108];
 

@@ -22,7 +22,6 @@
 
 #define MEMO_SLOTS 512 /* per thread */
 #define SIGHTINGS 4096 /* per thread: 8 KiB, stays in the CPU's caches */
-#define STAGED 16      /* hints kept while another thread posts */
 
 struct memo_ent {
 	uint64_t key; /* 0: empty */
@@ -50,9 +49,6 @@ struct thread_mem {
 	uint64_t memo_written;	       /* a bit per page, above */
 	uint16_t sightings[SIGHTINGS]; /* tags of paths seen; 0: empty */
 	struct memo_ent memo[MEMO_SLOTS];
-	/* Hints kept (nc__stage_put); last, touched only when used. */
-	int stage_busy, staged;
-	struct nc_hint stage[STAGED];
 };
 
 _Static_assert(sizeof(struct thread_mem) <= 64ul * 4096, "a bit per page");
@@ -72,13 +68,10 @@ static __thread int mine_failed __attribute__((tls_model("initial-exec")));
 static pthread_key_t release_key;
 static int release_key_ok;
 
-static void (*at_exit)(void);	    /* what else goes with a thread's block */
-static void (*at_exit_hints)(void); /* posts the kept hints first */
+static void (*at_exit)(void); /* what else goes with a thread's block */
 
 static void release(void *m)
 {
-	if (m == mine && at_exit_hints && ((struct thread_mem *)m)->staged)
-		at_exit_hints();
 	if (m == mine)
 		mine = NULL;
 	munmap(m, sizeof(struct thread_mem));
@@ -86,10 +79,9 @@ static void release(void *m)
 		at_exit(); /* the thread's probe goes with it (cache.c) */
 }
 
-void nc__memo_init(void (*thread_exit)(void), void (*thread_hints)(void))
+void nc__memo_init(void (*thread_exit)(void))
 {
 	at_exit = thread_exit;
-	at_exit_hints = thread_hints;
 	if (!release_key_ok)
 		release_key_ok = pthread_key_create(&release_key, release) == 0;
 }
@@ -198,38 +190,4 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 	__asm__ volatile("" ::: "memory");
 	e->key = k;
 	mine->memo_written |= slot_pages(mine, e);
-}
-
-int nc__stage_put(const struct nc_hint *h)
-{
-	struct thread_mem *t = thread_mem();
-	int r = 1;
-
-	if (!t || t->stage_busy)
-		return -1;
-	t->stage_busy = 1;
-	__asm__ volatile("" ::: "memory");
-	if (t->staged < STAGED) {
-		t->stage[t->staged] = *h;
-		t->staged++;
-		r = 0;
-	}
-	__asm__ volatile("" ::: "memory");
-	t->stage_busy = 0;
-	return r;
-}
-
-void nc__stage_take(void (*post)(const struct nc_hint *))
-{
-	struct thread_mem *t = mine;
-
-	if (!t || !t->staged || t->stage_busy)
-		return;
-	t->stage_busy = 1;
-	__asm__ volatile("" ::: "memory");
-	for (int i = 0; i < t->staged; i++)
-		post(&t->stage[i]);
-	t->staged = 0;
-	__asm__ volatile("" ::: "memory");
-	t->stage_busy = 0;
 }

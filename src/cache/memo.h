@@ -26,8 +26,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../store/hint.h"
-
 #define NC_MEMO_PATH 120 /* longer paths are not memoized */
 
 struct nc_memo_hit {
@@ -63,21 +61,10 @@ int nc__memo_thread_ok(void);
  */
 int nc__sighted_before(uint64_t hash);
 
-/*
- * Hints this thread could not post because another thread of the process
- * was posting (attach.c): kept in the thread's block, in order, until the
- * thread posts again or ends.  Put: 0 kept; 1 not kept, all slots are
- * taken; -1 not kept (no block, or a signal handler interrupting this
- * thread's own put or take).
- * Take: hands each kept hint to @post, oldest first, and forgets it.
- */
-int nc__stage_put(const struct nc_hint *h);
-void nc__stage_take(void (*post)(const struct nc_hint *));
-
 /* When the cache starts (idempotent): the per-thread memory's destructor
- * key; without it no per-thread memory is used.  At a thread's end
- * @thread_hints runs first (the thread's kept hints still there), then,
- * once the block is freed, @thread_exit. */
-void nc__memo_init(void (*thread_exit)(void), void (*thread_hints)(void));
+ * key; without it no per-thread memory is used. */
+void nc__memo_init(void (*thread_exit)(void)); /* @thread_exit: called
+						* when a thread's
+						* block is freed */
 
 #endif /* NC_MEMO_H */

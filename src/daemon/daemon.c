@@ -403,7 +403,7 @@ static void do_ring(struct client *c, int rfd)
 		return;
 	}
 	c->ring = ring;
-	c->head = __atomic_load_n(&c->ring->head, __ATOMIC_ACQUIRE);
+	c->head = 0; /* a new ring: whatever the client wrote there */
 	c->attached = 1;
 	attached++;
 }
@@ -520,22 +520,20 @@ static void client_event(struct client *c, uint32_t events)
 		client_hangup(c);
 }
 
+/* Is the slot at @c's position published (hint.h)? */
+static int published(const struct client *c)
+{
+	return nc_hint_ready(c->ring, c->head);
+}
+
 /* Copy, validate and serve up to HINT_BATCH hints of @c: how many. */
 static int serve_ring(struct client *c)
 {
-	uint32_t tail = __atomic_load_n(&c->ring->tail, __ATOMIC_ACQUIRE);
+	struct nc_hint h;
 	int done = 0;
 
-	if (tail - c->head > NC_HINT_SLOTS) { /* scribbled on: drop it */
-		client_close(c);
-		return 0;
-	}
-	while (c->head != tail && done < HINT_BATCH) {
-		struct nc_hint h;
-
-		memcpy(&h, &c->ring->slot[c->head % NC_HINT_SLOTS], sizeof(h));
+	while (done < HINT_BATCH && nc_hint_take(c->ring, c->head, &h)) {
 		c->head++;
-		__atomic_store_n(&c->ring->head, c->head, __ATOMIC_RELEASE);
 		done++;
 		if (h.len >= NC_HINT_PATH || h.path[h.len] != '\0' ||
 		    strlen(h.path) != h.len || h.path[0] != '/' ||
@@ -544,6 +542,8 @@ static int serve_ring(struct client *c)
 			continue;
 		nc__serve_hint(&h);
 	}
+	if (done) /* for the record only: no producer reads it */
+		__atomic_store_n(&c->ring->head, c->head, __ATOMIC_RELAXED);
 	return done;
 }
 
@@ -552,9 +552,7 @@ static int rings_pending(void)
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = &clients[i];
 
-		if (c->fd != -1 && c->attached &&
-		    __atomic_load_n(&c->ring->tail, __ATOMIC_ACQUIRE) !=
-			c->head)
+		if (c->fd != -1 && c->attached && published(c))
 			return 1;
 	}
 	return 0;
@@ -734,10 +732,10 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		for (int i = 0; i < MAX_CLIENTS && !stopping; i++) {
 			if (clients[i].fd == -1 || !clients[i].attached)
 				continue;
-			if (clients[i].fd == -2 &&
-			    __atomic_load_n(&clients[i].ring->tail,
-					    __ATOMIC_ACQUIRE) ==
-				clients[i].head) {
+			/* Gone, and nothing published is left (a position
+			 * claimed by a thread the exit stopped never will
+			 * be). */
+			if (clients[i].fd == -2 && !published(&clients[i])) {
 				client_close(&clients[i]); /* all served */
 				continue;
 			}
@@ -765,8 +763,15 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		epoch = hdr->epoch;
 		if (n > 0 || served)
 			continue;
-		/* Sleep, unless a hint came in meanwhile (hint.h). */
+		/* Sleep, unless a hint came in meanwhile (hint.h): each
+		 * ring's wake-up allowed again, then the flag, a full fence,
+		 * and a last look at every ring. */
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (clients[i].fd != -1 && clients[i].attached)
+				__atomic_store_n(&clients[i].ring->woken, 0,
+						 __ATOMIC_RELAXED);
 		__atomic_store_n(&hdr->sleeping, 1, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (!rings_pending()) {
 			n = epoll_wait(epfd, ev, 64, -1);
 			__atomic_store_n(&hdr->sleeping, 0, __ATOMIC_SEQ_CST);
