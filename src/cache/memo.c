@@ -29,6 +29,7 @@ struct memo_ent {
 	uint64_t topo;
 	uint64_t ident;
 	uint32_t idx;
+	uint32_t seq; /* odd while being written (memo.h) */
 	uint16_t len;
 	uint8_t flags;
 	char path[NC_MEMO_PATH];
@@ -142,6 +143,7 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 {
 	const struct memo_ent *e;
 	uint64_t k;
+	uint32_t s;
 
 	if (!mine || len > NC_MEMO_PATH)
 		return 0;
@@ -149,12 +151,13 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 	e = &mine->memo[k % MEMO_SLOTS];
 	if ((mine->memo_written & slot_pages(mine, e)) != slot_pages(mine, e))
 		return 0;
+	s = e->seq;
+	if (s & 1) /* a put this thread was in when its handler came */
+		return 0;
+	__asm__ volatile("" ::: "memory");
 	if (e->key != k || e->start != start || e->topo != topo ||
 	    e->len != len || !!(e->flags & M_NOFOLLOW) != !!nofollow ||
 	    memcmp(e->path, path, len) != 0)
-		return 0;
-	__asm__ volatile("" ::: "memory");
-	if (e->key != k) /* rewritten by a signal handler meanwhile */
 		return 0;
 	out->idx = e->idx;
 	out->ident = e->ident;
@@ -162,7 +165,10 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 	out->last_name_link = !!(e->flags & M_LASTLINK);
 	out->hot = !!(e->flags & M_HOT);
 	out->links = !!(e->flags & M_LINKS);
-	return 1;
+	__asm__ volatile("" ::: "memory");
+	/* Rewritten by a signal handler meanwhile: what was read may mix two
+	 * entries. */
+	return e->seq == s;
 }
 
 void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
@@ -170,13 +176,18 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 {
 	struct memo_ent *e;
 	uint64_t k;
+	uint32_t s;
 
 	if (len > NC_MEMO_PATH || !thread_mem())
 		return;
 	k = key_of(hash, start, nofollow);
 	e = &mine->memo[k % MEMO_SLOTS];
-	e->key = 0;
+	s = e->seq;
+	if (s & 1) /* in a signal handler that interrupted this very put */
+		return;
+	e->seq = s + 1;
 	__asm__ volatile("" ::: "memory");
+	e->key = k;
 	e->start = start;
 	e->topo = topo;
 	e->ident = res->ident;
@@ -188,6 +199,6 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 		      (res->hot ? M_HOT : 0) | (res->links ? M_LINKS : 0));
 	memcpy(e->path, path, len);
 	__asm__ volatile("" ::: "memory");
-	e->key = k;
+	e->seq = s + 2;
 	mine->memo_written |= slot_pages(mine, e);
 }

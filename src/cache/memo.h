@@ -17,8 +17,13 @@
  *
  * The memo is thread-local memory written only by its own thread: the
  * hit path writes nothing shared.  A signal handler on the same thread
- * may run while an entry is being written, so an entry is first marked
- * empty (key 0), then filled, then given its key.
+ * may run in the middle of a put or a get, so each entry has a sequence
+ * number, odd while it is written: a get that finds it odd, or changed
+ * once the entry is read (a handler's put in between), misses; a put
+ * that finds it odd (a handler interrupting that very put) does nothing.
+ * The result is read before the sequence is checked again: read after
+ * it, a handler's put could hand the get another path's dentry, valid in
+ * itself, which the walk's final check would pass.
  */
 #ifndef NC_MEMO_H
 #define NC_MEMO_H
