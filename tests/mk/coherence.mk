@@ -13,3 +13,16 @@ $(COHERENCE_PROG): tests/c/coherence_prog.c
 $(TB)/shim_coherence: $(COHERENCE_PROG)
 
 TEST_HELPERS += $(COHERENCE_PROG)
+
+# An armed query's answer stored after a drain (userfaultfd stops the
+# kernel between computing the answer and copying it out).
+RACE_PROG := $(TB)/race-prog
+
+$(RACE_PROG): tests/c/race_prog.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) $(SANFLAGS) -O1 -o $@ $< -lpthread
+
+$(TB)/shim_coherence: $(RACE_PROG)
+
+TEST_HELPERS += $(RACE_PROG)
