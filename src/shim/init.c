@@ -258,6 +258,9 @@ __attribute__((constructor)) static void nc_constructor(void)
 {
 	int saved = errno;
 
+	/* The page of state and cfg, faulted in once, by a store: nc__init()
+	 * reads state first, which would fault twice. */
+	__atomic_fetch_or(&state, 0, __ATOMIC_RELAXED);
 	nc__real_resolve_all();
 	/* An attachment our parent image handed down: taken (its
 	 * descriptors close-on-exec again) and out of the program's sight,

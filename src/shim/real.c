@@ -22,7 +22,10 @@
 #include <link.h>
 #include <string.h>
 
-void *nc__real_slot[NC_SYM_COUNT];
+/* Within one page (2,048-aligned): the constructor faults it in once,
+ * with a store (nc__real_resolve_all). */
+void *nc__real_slot[NC_SYM_COUNT] __attribute__((aligned(2048)));
+_Static_assert(sizeof(nc__real_slot) <= 2048, "the slots fit in one page");
 
 const char *const nc__sym_name[NC_SYM_COUNT] = {
 #define NC__SYM_NAME(how, fb, fam, ret, name, params, args) \
@@ -51,6 +54,10 @@ void *nc__real_resolve(int sym)
 
 void nc__real_resolve_all(void)
 {
+	/* A read of a page nobody wrote maps the zero page, and the first
+	 * store then faults again: touch it with a store first (an OR of
+	 * 0, atomic, so a racing resolver loses nothing). */
+	__atomic_fetch_or((uintptr_t *)&nc__real_slot[0], 0, __ATOMIC_RELAXED);
 	for (int i = 0; i < NC_SYM_COUNT; i++)
 		if (!__atomic_load_n(&nc__real_slot[i], __ATOMIC_ACQUIRE))
 			nc__real_resolve(i);
