@@ -117,6 +117,11 @@ build_micro() {
 	ATTACH=$BUILD/bench/attach
 	bench_program micro
 	bench_program attach
+	EMPTY=$BUILD/bench/libempty.so
+	if [ ! -f "$EMPTY" ] || [ "$HERE/empty.c" -nt "$EMPTY" ]; then
+		${CC:-cc} -O2 -shared -fPIC -Wall -Wextra -o "$EMPTY" \
+			"$HERE/empty.c"
+	fi
 	local s
 	for s in stat lstat statx access readlink realpath open fopen; do
 		nm -D "$MICRO" | grep -q " U $s@" ||
@@ -375,9 +380,15 @@ run_attach() {
 	done
 	rm -f "$RES/attachc.round"
 	shim=$(printf %q "$SHIM") nc=$(printf %q "$CLI") sock=$(printf %q "$SOCK")
+	# Beside them, the floors: any library preloaded (an empty one), and
+	# one more exec of a small program (env), as `namecache run` adds.
 	{
 		for c in /bin/true "/bin/sh -c :"; do
 			printf 'attach: %s\tplain\t%s\t-\t%s\n' "${c#/bin/}" "$WORK" "$c"
+			printf 'attach: %s\tpreload empty library\t%s\t-\tLD_PRELOAD=%s %s\n' \
+				"${c#/bin/}" "$WORK" "$(printf %q "$EMPTY")" "$c"
+			printf 'attach: %s\texec env first\t%s\t-\t/usr/bin/env %s\n' \
+				"${c#/bin/}" "$WORK" "$c"
 			printf 'attach: %s\tpreload shared-strict\t%s\t-\tLD_PRELOAD=%s NAMECACHE_SOCKET=%s %s\n' \
 				"${c#/bin/}" "$WORK" "$shim" "$sock" "$c"
 			printf 'attach: %s\trun shared-strict\t%s\t-\tNAMECACHE_SOCKET=%s %s run -- %s\n' \
