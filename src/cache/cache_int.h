@@ -78,7 +78,8 @@ struct nc__cache {
 	int ifd, mfd;	    /* inotify, /proc/self/mountinfo (notify.c) */
 	int hifd;	    /* the hot inotify instance (notify.c); -1: none */
 	int hot_enabled;    /* the daemon's writer: make hifd with ifd */
-	uint64_t promoted;  /* directories moved to hifd (statistics) */
+	uint64_t promoted;  /* directories moved to hifd, or watched there
+			     * from the start (statistics) */
 	uint64_t events[2]; /* events read from ifd, hifd (statistics) */
 	uint64_t hot_lost;  /* hifd overflows: hot dentries forgotten */
 	uint32_t root_idx;

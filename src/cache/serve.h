@@ -22,7 +22,7 @@ struct nc_serve_stats {
 	uint64_t drains[2];  /* drains of the cold and the hot instance */
 	uint64_t events[2];  /* events they read */
 	uint64_t busy_ns[2]; /* time spent draining each */
-	uint64_t promoted;   /* directories moved to the hot instance */
+	uint64_t promoted;   /* directories in the hot instance */
 	uint64_t overflows;
 	uint64_t flushes;
 	uint64_t epoch;

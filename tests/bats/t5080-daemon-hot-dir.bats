@@ -179,3 +179,35 @@ elsewhere() {
 	# The written directory's answers are the kernel's, and cached again.
 	ncd_hits_soon again "$D/w.list"
 }
+
+@test "a repository's .git is hot from its first watch, before any write in it" {
+	# Every git command takes .git/index.lock before it stats the work
+	# tree; a cold .git would put the tree's lookups in doubt at each
+	# first write the daemon has not drained yet.
+	nc_require git
+	local repo=$D/repo i
+	mkdir -p "$repo/src"
+	for ((i = 0; i < 20; i++)); do
+		echo "$i" >"$repo/src/f$i"
+	done
+	git -C "$repo" init -q
+	{
+		for ((i = 0; i < 20; i++)); do
+			echo "src/f$i"
+		done
+		echo .git/HEAD
+		echo .git/config
+	} >"$D/repo.list"
+	ncd_status_value "hot directories"
+	local before=$REPLY
+	# Looked up twice: the daemon watches .git and the work tree.
+	(cd "$repo" && ncd_shim repo "$LOOKUP" diff -r 2 -f "$D/repo.list")
+	ncd_assert_no_difference repo
+	ncd_quiet
+	ncd_status_value "hot directories"
+	assert_equal "$REPLY" $((before + 1))
+	# Its files are cached under the hot watch, and answered.
+	(cd "$repo" && ncd_hits_soon again "$D/repo.list")
+	ncd_status_value "hot directories"
+	assert_equal "$REPLY" $((before + 1))
+}
