@@ -99,14 +99,17 @@ check_tools() {
 	[ -x "$CLI" ] || die "no CLI at $CLI (run make first)"
 }
 
-# bench_program NAME: build tests/bench/NAME.c into $BUILD/bench/NAME.
+# bench_program NAME [OUT FLAGS...]: build tests/bench/NAME.c into
+# $BUILD/bench/OUT (default NAME), with FLAGS added (-shared -fPIC: a
+# library), when it is missing or older than its source.
 bench_program() {
-	local bin=$BUILD/bench/$1
-	if [ ! -x "$bin" ] || [ "$HERE/$1.c" -nt "$bin" ]; then
+	local src=$HERE/$1.c bin=$BUILD/bench/${2:-$1}
+	shift $(($# < 2 ? $# : 2))
+	if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ]; then
 		mkdir -p "$BUILD/bench"
 		${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -U_FORTIFY_SOURCE \
-			-U_FILE_OFFSET_BITS -Wall -Wextra -o "$bin" \
-			"$HERE/$1.c" -pthread
+			-U_FILE_OFFSET_BITS -Wall -Wextra "$@" -o "$bin" \
+			"$src" -pthread
 	fi
 }
 
@@ -118,10 +121,7 @@ build_micro() {
 	bench_program micro
 	bench_program attach
 	EMPTY=$BUILD/bench/libempty.so
-	if [ ! -f "$EMPTY" ] || [ "$HERE/empty.c" -nt "$EMPTY" ]; then
-		${CC:-cc} -O2 -shared -fPIC -Wall -Wextra -o "$EMPTY" \
-			"$HERE/empty.c"
-	fi
+	bench_program empty libempty.so -shared -fPIC
 	local s
 	for s in stat lstat statx access readlink realpath open fopen; do
 		nm -D "$MICRO" | grep -q " U $s@" ||
