@@ -45,11 +45,13 @@
  * attached image gives a program it execs, and a child it forks, its
  * attachment, so that they skip the round trip above.  What goes down is
  * what an attached reader uses: the arena's memfd, the daemon's inotify
- * instances (polled, never read: sharing them is harmless), and a
- * mountinfo of the new image's own, opened before ours is asked about
+ * instances (polled, never read: sharing them is harmless), and two
+ * mountinfos of the new image's own, opened before ours is asked about
  * the changes since our last look (a mount change is heard by one of
- * the two, as in notify.c's probe_make); never our connection, ring or
- * probes.  At exec they go by number in NAMECACHE_ATTACH, without
+ * them, as in notify.c's probe_make); never our connection, ring or
+ * probes.  The second one is its first probe's (notify_spare): a new
+ * process's first open of /proc/self/... costs it 15-25 us (its /proc
+ * entries are made then), ours about 3.  At exec they go by number in NAMECACHE_ATTACH, without
  * close-on-exec for the call only; the new image's constructor takes
  * them only if the first is the very arena named (device and inode:
  * nobody else has that file open), makes them close-on-exec again and
@@ -478,20 +480,23 @@ void nc__detach(int close_fds)
 /* ---- handing the attachment down at exec ----------------------------- */
 
 /*
- * NAMECACHE_ATTACH=1,AFD,IFD,HIFD,MFD,SIZE,ADEV,AINO,EPOCH,PID,UID,GID,
- * NGROUPS,GHASH,RMNT,RDEV,RINO: the arena's descriptor, the daemon's
- * inotify instances, a mountinfo opened for the new image, the arena's
- * size and identity, its epoch, the daemon's pid, and the world this
- * image checked (credentials, the mount and inode of its root).
+ * NAMECACHE_ATTACH=2,AFD,IFD,HIFD,MFD,PMFD,SIZE,ADEV,AINO,EPOCH,PID,UID,
+ * GID,NGROUPS,GHASH,RMNT,RDEV,RINO: the arena's descriptor, the daemon's
+ * inotify instances, the two mountinfos opened for the new image, the
+ * arena's size and identity, its epoch, the daemon's pid, and the world
+ * this image checked (credentials, the mount and inode of its root).
  */
 #define HAND_VAR "NAMECACHE_ATTACH="
-#define HAND_FIELDS 17
+#define HAND_FIELDS 18
+
+/* The descriptors of @h, in the order of NAMECACHE_ATTACH. */
+#define HAND_FD_PTRS(h) {&(h)->afd, &(h)->ifd, &(h)->hifd, &(h)->mfd, &(h)->pmfd}
 
 static void hand_close(struct nc__handoff *h)
 {
-	int *fd[] = {&h->afd, &h->ifd, &h->hifd, &h->mfd};
+	int *fd[] = HAND_FD_PTRS(h);
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NC_HAND_FDS; i++)
 		close_fd(fd[i]);
 }
 
@@ -504,18 +509,17 @@ static void hand_close(struct nc__handoff *h)
  */
 void nc__attach_hand_drop(unsigned int first, unsigned int last)
 {
-	int *fd[] = {&nc__c.ho.afd, &nc__c.ho.ifd, &nc__c.ho.hifd,
-		     &nc__c.ho.mfd};
+	int *fd[] = HAND_FD_PTRS(&nc__c.ho);
 	int hit = first > last;
 
 	if (nc__c.ho.afd < 0)
 		return;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NC_HAND_FDS; i++)
 		hit |= *fd[i] >= 0 && (unsigned)*fd[i] >= first &&
 		       (unsigned)*fd[i] <= last;
 	if (!hit)
 		return;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < NC_HAND_FDS; i++) {
 		if (*fd[i] >= 0 && (unsigned)*fd[i] >= first &&
 		    (unsigned)*fd[i] <= last)
 			*fd[i] = -1;
@@ -524,13 +528,15 @@ void nc__attach_hand_drop(unsigned int first, unsigned int last)
 	}
 }
 
-/* This image's attachment, as a hand-down with mountinfo @mfd. */
-static void ours(struct nc__handoff *h, int mfd)
+/* This image's attachment, as a hand-down with mountinfos @mfd and
+ * @pmfd. */
+static void ours(struct nc__handoff *h, int mfd, int pmfd)
 {
 	h->afd = nc__c.afd;
 	h->ifd = ck_pr_load_int(&nc__c.ifd);
 	h->hifd = ck_pr_load_int(&nc__c.hifd);
 	h->mfd = mfd;
+	h->pmfd = pmfd;
 	h->size = nc__c.arena.size;
 	h->adev = nc__c.adev;
 	h->aino = nc__c.aino;
@@ -540,21 +546,28 @@ static void ours(struct nc__handoff *h, int mfd)
 }
 
 /*
- * What this image can hand down, into @h: its attachment, with a
- * mountinfo opened now for the new image (1), or the hand-down it got
+ * What this image can hand down, into @h: its attachment, with two
+ * mountinfos opened now for the new image (1), or the hand-down it got
  * and has not used yet, as it is (2); 0: nothing.
  *
- * The new mountinfo is opened first, then ours is asked about the
- * changes before it (as probe_make does for a thread's), so a mount
+ * The new mountinfos are opened first, then ours is asked about the
+ * changes before them (as probe_make does for a thread's), so a mount
  * change either way is heard; one we hear now leaves the shared cache
  * (ours; in a vfork child, our parent's, whose memory it is).  An unused
  * hand-down's mountinfo has been polled by nobody: it goes on as it is,
  * but not from a vfork child, whose parent would keep it too.
  */
+static int open_mountinfo(void)
+{
+	return nc__fd_rehome((int)syscall(SYS_openat, AT_FDCWD,
+					  "/proc/self/mountinfo",
+					  O_RDONLY | O_CLOEXEC));
+}
+
 static int hand(struct nc__handoff *h)
 {
 	struct pollfd p = {.fd = nc__c.mfd, .events = POLLPRI};
-	int mfd;
+	int mfd, pmfd;
 
 	if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY) {
 		if (nc__c.ho.afd < 0 || nc__c.attach != NC_AT_NONE ||
@@ -568,21 +581,30 @@ static int hand(struct nc__handoff *h)
 	    nc__c.ifd < 0 || nc__c.mfd < 0 || !nc__c.world.root_mnt ||
 	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != nc__c.epoch)
 		return 0;
-	mfd = nc__fd_rehome((int)syscall(SYS_openat, AT_FDCWD,
-					 "/proc/self/mountinfo",
-					 O_RDONLY | O_CLOEXEC));
+	mfd = open_mountinfo();
 	if (mfd < 0)
 		return 0;
+	pmfd = open_mountinfo(); /* -1: the new image opens its own */
 	if (syscall(SYS_poll, &p, 1, 0) != 0) {
 		nc__notify_mount_seen();
 		syscall(SYS_close, mfd);
+		if (pmfd >= 0)
+			syscall(SYS_close, pmfd);
 		return 0;
 	}
-	ours(h, mfd);
+	ours(h, mfd, pmfd);
 	return 1;
 }
 
-int nc__attach_hand_down(char *var, size_t cap, int fds[4])
+/* Close the mountinfos hand() opened for @h. */
+static void hand_undo(const struct nc__handoff *h)
+{
+	syscall(SYS_close, h->mfd);
+	if (h->pmfd >= 0)
+		syscall(SYS_close, h->pmfd);
+}
+
+int nc__attach_hand_down(char *var, size_t cap, int fds[NC_HAND_FDS])
 {
 	struct nc__handoff h;
 	struct nc__buf b;
@@ -591,11 +613,12 @@ int nc__attach_hand_down(char *var, size_t cap, int fds[4])
 	if (!how)
 		return 0;
 	nc__buf_init(&b, var, cap);
-	nc__buf_str(&b, HAND_VAR "1");
+	nc__buf_str(&b, HAND_VAR "2");
 	{
-		const int64_t v[] = {h.afd, h.ifd, h.hifd, h.mfd};
+		const int64_t v[NC_HAND_FDS] = {h.afd, h.ifd, h.hifd, h.mfd,
+						h.pmfd};
 
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < NC_HAND_FDS; i++) {
 			nc__buf_chr(&b, ',');
 			nc__buf_i64(&b, v[i]);
 		}
@@ -614,27 +637,32 @@ int nc__attach_hand_down(char *var, size_t cap, int fds[4])
 	}
 	if (b.overflow || b.len >= cap) {
 		if (how == 1)
-			syscall(SYS_close, h.mfd);
+			hand_undo(&h);
 		return 0;
 	}
 	var[b.len] = '\0';
-	fds[0] = h.afd;
-	fds[1] = h.ifd;
-	fds[2] = h.hifd;
-	fds[3] = h.mfd;
+	{
+		int *fd[] = HAND_FD_PTRS(&h);
+
+		for (int i = 0; i < NC_HAND_FDS; i++)
+			fds[i] = *fd[i];
+	}
 	return (int)b.len;
 }
 
-void nc__attach_hand_down_fds(const int fds[4], int on)
+void nc__attach_hand_down_fds(const int fds[NC_HAND_FDS], int on)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NC_HAND_FDS; i++)
 		if (fds[i] >= 0)
 			syscall(SYS_fcntl, fds[i], F_SETFD,
 				on ? 0 : FD_CLOEXEC);
-	/* The mountinfo opened for the new image; an unused hand-down's
-	 * own stays with it. */
-	if (!on && fds[3] != nc__c.ho.mfd)
+	/* The mountinfos opened for the new image; an unused hand-down's
+	 * own stay with it. */
+	if (!on && fds[3] != nc__c.ho.mfd) {
 		syscall(SYS_close, fds[3]);
+		if (fds[4] >= 0)
+			syscall(SYS_close, fds[4]);
+	}
 }
 
 /*
@@ -645,23 +673,32 @@ void nc__attach_hand_down_fds(const int fds[4], int on)
  * no round trip to the daemon.  The child must not use the parent's
  * connection, ring, probes or mountinfo; they are left to the parent.
  */
-static __thread int fork_mfd = -1;
+static __thread int fork_mfd = -1, fork_pmfd = -1;
 
 void nc__attach_fork_prepare(void)
 {
 	struct nc__handoff h;
 
-	fork_mfd = -1;
+	fork_mfd = fork_pmfd = -1;
 	if (ck_pr_load_int(&nc__cache_state) == NC_ST_READY && nc__in_owner() &&
-	    hand(&h) == 1)
+	    hand(&h) == 1) {
 		fork_mfd = h.mfd;
+		fork_pmfd = h.pmfd;
+	}
+}
+
+static void fork_undo(void)
+{
+	if (fork_mfd >= 0)
+		syscall(SYS_close, fork_mfd);
+	if (fork_pmfd >= 0)
+		syscall(SYS_close, fork_pmfd);
+	fork_mfd = fork_pmfd = -1;
 }
 
 void nc__attach_fork_parent(void)
 {
-	if (fork_mfd >= 0)
-		syscall(SYS_close, fork_mfd);
-	fork_mfd = -1;
+	fork_undo();
 }
 
 void nc__attach_fork_child(void)
@@ -678,14 +715,13 @@ void nc__attach_fork_child(void)
 		return;
 	if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY || !nc__c.shared ||
 	    nc__c.attach != NC_AT_DONE || nc__c.afd < 0) {
-		syscall(SYS_close, fork_mfd);
-		fork_mfd = -1;
+		fork_undo();
 		return;
 	}
 	/* The descriptors as they were at the fork (a thread of the parent
 	 * may have replaced them since the prepare handler looked). */
-	ours(&h, fork_mfd);
-	fork_mfd = -1;
+	ours(&h, fork_mfd, fork_pmfd);
+	fork_mfd = fork_pmfd = -1;
 	/* Out of the parent's attachment before it is taken down here:
 	 * these stay open, as the hand-down's. */
 	nc__c.afd = -1;
@@ -738,15 +774,16 @@ static int fd_field(uint64_t v)
  */
 void nc__attach_take(const char *v)
 {
-	struct nc__handoff h = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1};
+	struct nc__handoff h = {
+	    .afd = -1, .ifd = -1, .hifd = -1, .mfd = -1, .pmfd = -1};
 	uint64_t f[HAND_FIELDS];
 	struct stat st;
 	int i;
 
-	if (!v || strncmp(v, "1,", 2) != 0)
+	if (!v || strncmp(v, "2,", 2) != 0)
 		return;
 	v += 2;
-	f[0] = 1;
+	f[0] = 2;
 	for (i = 1; i < HAND_FIELDS && *v; i++)
 		if (parse_u64(&v, &f[i]) < 0)
 			return;
@@ -756,31 +793,36 @@ void nc__attach_take(const char *v)
 	h.ifd = fd_field(f[2]);
 	h.hifd = fd_field(f[3]); /* "-1": none */
 	h.mfd = fd_field(f[4]);
+	h.pmfd = fd_field(f[5]); /* "-1": none */
 	if (h.afd < 0 || h.ifd < 0 || h.mfd < 0 ||
-	    (h.hifd < 0 && f[3] != UINT64_MAX) || f[9] > INT32_MAX ||
-	    f[12] > NC_PROTO_GROUPS)
+	    (h.hifd < 0 && f[3] != UINT64_MAX) ||
+	    (h.pmfd < 0 && f[5] != UINT64_MAX) || f[10] > INT32_MAX ||
+	    f[13] > NC_PROTO_GROUPS)
 		return;
-	h.size = f[5];
-	h.adev = f[6];
-	h.aino = f[7];
-	h.epoch = f[8];
-	h.pid = (int32_t)f[9];
-	h.world.uid = (uint32_t)f[10];
-	h.world.gid = (uint32_t)f[11];
-	h.world.ngroups = (uint32_t)f[12];
-	h.world.ghash = f[13];
-	h.world.root_mnt = f[14];
-	h.world.root_dev = f[15];
-	h.world.root_ino = f[16];
+	h.size = f[6];
+	h.adev = f[7];
+	h.aino = f[8];
+	h.epoch = f[9];
+	h.pid = (int32_t)f[10];
+	h.world.uid = (uint32_t)f[11];
+	h.world.gid = (uint32_t)f[12];
+	h.world.ngroups = (uint32_t)f[13];
+	h.world.ghash = f[14];
+	h.world.root_mnt = f[15];
+	h.world.root_dev = f[16];
+	h.world.root_ino = f[17];
 	if (syscall(SYS_fstat, h.afd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_dev != h.adev || st.st_ino != h.aino ||
 	    (uint64_t)st.st_size < h.size)
 		return;
-	syscall(SYS_fcntl, h.afd, F_SETFD, FD_CLOEXEC);
-	syscall(SYS_fcntl, h.ifd, F_SETFD, FD_CLOEXEC);
-	if (h.hifd >= 0)
-		syscall(SYS_fcntl, h.hifd, F_SETFD, FD_CLOEXEC);
-	syscall(SYS_fcntl, h.mfd, F_SETFD, FD_CLOEXEC);
+	{
+		int *fd[] = HAND_FD_PTRS(&h);
+
+		for (i = 0; i < NC_HAND_FDS; i++)
+			if (*fd[i] >= 0)
+				syscall(SYS_fcntl, *fd[i], F_SETFD,
+					FD_CLOEXEC);
+	}
 	nc__c.ho = h;
 	nc__c.ho_pid = (pid_t)syscall(SYS_getpid);
 	nc__c.ho_fork = 0;
@@ -832,11 +874,12 @@ int nc__attach_inherit(void)
 	nc__c.adev = h->adev;
 	nc__c.aino = h->aino;
 	ck_pr_store_int(&nc__c.mfd, h->mfd);
+	nc__notify_spare(h->pmfd);
 	nc__notify_adopt(h->ifd, h->hifd);
 	nc__c.epoch = h->epoch;
 	nc__c.daemon_pid = h->pid;
 	nc__c.world = w;
-	h->afd = h->ifd = h->hifd = h->mfd = -1;
+	h->afd = h->ifd = h->hifd = h->mfd = h->pmfd = -1;
 	nc__c.ring = NULL;
 	nc__c.ring_state = NC_RING_NONE;
 	nc__c.why = NC_WHY_NONE;

@@ -106,14 +106,15 @@ void nc__cache_chain(int libc);
 /*
  * Handing an attachment down at exec (attach.c).  The exec and spawn
  * wrappers ask for the NAMECACHE_ATTACH=... entry of the new image's
- * environment (its length, 0: none, nothing to undo) and the four
- * descriptors it names; they clear close-on-exec on them just for the
- * call (on = 1) and set it back after (on = 0, which also closes the
- * mountinfo opened for the new image).  The new image's constructor
+ * environment (its length, 0: none, nothing to undo) and the
+ * NC_HAND_FDS descriptors it names (-1: none); they clear close-on-exec
+ * on them just for the call (on = 1) and set it back after (on = 0,
+ * which also closes the mountinfos opened for the new image).  The new image's constructor
  * takes the entry's value.  Async-signal-safe, no allocation.
  */
-int nc__attach_hand_down(char *var, size_t cap, int fds[4]);
-void nc__attach_hand_down_fds(const int fds[4], int on);
+#define NC_HAND_FDS 5
+int nc__attach_hand_down(char *var, size_t cap, int fds[NC_HAND_FDS]);
+void nc__attach_hand_down_fds(const int fds[NC_HAND_FDS], int on);
 void nc__attach_take(const char *value);
 /* How this image attached: "socket", "exec", "fork", or "" (not). */
 const char *nc__cache_via(void);

@@ -63,8 +63,10 @@ struct nc__world {
 
 /* An attachment handed down at exec (attach.c, NAMECACHE_ATTACH): the
  * descriptors, still to be checked, and what they must be. */
+/* The descriptors of a hand-down, in this order (NC_HAND_FDS of them). */
 struct nc__handoff {
 	int afd, ifd, hifd, mfd; /* -1: none */
+	int pmfd; /* a second mountinfo, for the first probe (-1: none) */
 	uint64_t size, adev, aino, epoch;
 	int32_t pid;
 	struct nc__world world;
@@ -76,6 +78,7 @@ struct nc__cache {
 	uint64_t max_stale_ns;
 	struct nc_arena arena;
 	int ifd, mfd;	    /* inotify, /proc/self/mountinfo (notify.c) */
+	int spare_mfd;	    /* a mountinfo handed down for the first probe */
 	int hifd;	    /* the hot inotify instance (notify.c); -1: none */
 	int hot_enabled;    /* the daemon's writer: make hifd with ifd */
 	uint64_t promoted;  /* directories moved to hifd, or watched there
@@ -204,6 +207,9 @@ int nc__notify_owns(unsigned int first, unsigned int last);
  * its own: a mount change before ours was opened is in the arena it
  * sends); -1 or the descriptor, in nc__c.mfd. */
 int nc__notify_mount_open(void);
+/* Shared mode: @fd (-1: none), a mountinfo handed down with nc__c.mfd,
+ * is the next probe's own instead of one opened then. */
+void nc__notify_spare(int fd);
 /* Shared mode: a mount change was heard (the image leaves). */
 void nc__notify_mount_seen(void);
 /* Shared mode: poll @ifd and @hifd (-1: none), the daemon's inotify

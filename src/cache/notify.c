@@ -386,11 +386,7 @@ void nc__notify_close(void)
 	}
 	my_probe = 0;
 	close_pair(&nc__c.ifd, &nc__c.mfd);
-	{
-		int h = -1;
-
-		close_pair(&nc__c.hifd, &h);
-	}
+	close_pair(&nc__c.hifd, &nc__c.spare_mfd);
 	ck_pr_store_32(&ifd_gen, ifd_gen + 1);
 	if (nc__c.wds)
 		memset(nc__c.wds, 0,
@@ -411,6 +407,7 @@ void nc__notify_forget(void)
 	ck_pr_store_int(&nc__c.ifd, -1);
 	ck_pr_store_int(&nc__c.mfd, -1);
 	ck_pr_store_int(&nc__c.hifd, -1);
+	ck_pr_store_int(&nc__c.spare_mfd, -1);
 	nc__notify_close(); /* closes nothing now: resets the rest */
 }
 
@@ -429,7 +426,7 @@ int nc__notify_check_used(void)
 
 int nc__notify_owns(unsigned int first, unsigned int last)
 {
-	int fd[5 + 3 * NC_PROBES];
+	int fd[6 + 3 * NC_PROBES];
 	int n = 0;
 
 	fd[n++] = ck_pr_load_int(&nc__c.sfd);
@@ -437,6 +434,7 @@ int nc__notify_owns(unsigned int first, unsigned int last)
 	fd[n++] = ck_pr_load_int(&nc__c.hifd);
 	fd[n++] = ck_pr_load_int(&nc__c.ifd);
 	fd[n++] = ck_pr_load_int(&nc__c.mfd);
+	fd[n++] = ck_pr_load_int(&nc__c.spare_mfd);
 	for (int i = 0; i < NC_PROBES; i++) {
 		fd[n++] = ck_pr_load_int(&probes[i].efd);
 		fd[n++] = ck_pr_load_int(&probes[i].mfd);
@@ -498,6 +496,14 @@ int nc__notify_mount_open(void)
 	return fd;
 }
 
+void nc__notify_spare(int fd)
+{
+	int old = __atomic_exchange_n(&nc__c.spare_mfd, fd, __ATOMIC_ACQ_REL);
+
+	if (old >= 0)
+		syscall(SYS_close, old);
+}
+
 void nc__notify_adopt(int ifd, int hifd)
 {
 	ck_pr_store_int(&nc__c.hifd, hifd >= 0 ? nc__fd_rehome(hifd) : -1);
@@ -508,7 +514,12 @@ void nc__notify_adopt(int ifd, int hifd)
 /*
  * Writer: (re)make this thread's probe.  Its own mountinfo is opened
  * first, then the process's is asked about the changes before that: a
- * change either way is heard.  NULL: no probe (pass through).
+ * change either way is heard.  NULL: no probe (pass through).  A spare
+ * handed down with the attachment (nc__notify_spare) is taken instead of
+ * opening one: the parent opened it with nc__c.mfd, before it asked its
+ * own about the changes before them, so it hears every change that poll
+ * of nc__c.mfd below does not; and a new process's own first open of
+ * /proc/self costs several times more than the parent's.
  */
 static struct probe *probe_make(void)
 {
@@ -541,7 +552,9 @@ static struct probe *probe_make(void)
 	}
 	nc__ring_close(&p->ring);
 	close_pair(&p->efd, &p->mfd);
-	mfd = open_mountinfo();
+	mfd = __atomic_exchange_n(&nc__c.spare_mfd, -1, __ATOMIC_ACQ_REL);
+	if (mfd < 0)
+		mfd = open_mountinfo();
 	ck_pr_store_int(&p->mfd, mfd);
 	if (mfd < 0)
 		goto fail;

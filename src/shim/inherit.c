@@ -663,7 +663,7 @@ static int may_hand_down(const struct nc__exec_target *t)
 int nc__exec_env(char *const envp[], const struct nc__exec_target *t,
 		 nc__exec_call call, void *ctx)
 {
-	int saved = errno, why = 0, r, loads = 0, fds[4], ret;
+	int saved = errno, why = 0, r, loads = 0, fds[NC_HAND_FDS], ret;
 	char hand[256];
 	int hlen = 0;
 	struct plan p;

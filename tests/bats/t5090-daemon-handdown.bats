@@ -125,7 +125,7 @@ EOF
 	# Descriptor 5 named as every descriptor of a hand-down that is not
 	# ours: it keeps its flags (the child still inherits it), and the
 	# image makes its own attachment.
-	run strace -f -o /tmp/t3.tr bash -c "exec 5</dev/null; NAMECACHE_ATTACH=1,5,5,-1,5,4096,1,1,0,1,0,0,0,0,1,1,1 \
+	run strace -f -o /tmp/t3.tr bash -c "exec 5</dev/null; NAMECACHE_ATTACH=2,5,5,-1,5,5,4096,1,1,0,1,0,0,0,0,1,1,1 \
 		NAMECACHE_STATS='$T/b.rec' LD_PRELOAD='$SHIM' bash -c '[ -e \"$f\" ]; readlink /proc/self/fd/5; env | grep -c NAMECACHE_ATTACH || true'"
 	assert_success
 	assert_output $'/dev/null\n0'
@@ -164,4 +164,42 @@ EOF
 	assert_success
 	assert_output $'child-sees\nparent-sees'
 	[ "$(ncd_count "$T/m.rec" via=fork)" -ge 1 ] || fail "no fork child attached: $(cat "$T/m.rec")"
+}
+
+@test "an exec'd image hears a mount made after its exec, with the daemon stopped" {
+	# Its first probe polls the mountinfo its parent opened for it: the
+	# only one to hear this mount, since the daemon, stopped, cannot
+	# flush, and a mount makes no inotify event.  Nothing in the window
+	# writes where the daemon watches (the directories are not bats's,
+	# the records go to one nobody looks up, the child waits on a pipe),
+	# so without that poll the child would answer from the arena.  Both
+	# checks.
+	[ "$(id -u)" -eq 0 ] || skip "mount needs root"
+	local m r check
+	m=$(mktemp -d /dev/shm/nc-mount.XXXXXX)
+	r=$(mktemp -d /dev/shm/nc-records.XXXXXX)
+	NCD_SHARED+=("$m" "$r")
+	ncd_start
+	warm bash -c "[ -e '$m/x' ]"
+	for check in epoll uring; do
+		run env NAMECACHE_STATS="$r/$check.rec" NAMECACHE_CHECK=$check \
+			"$NC_CLI" run -- bash -c "
+			[ -e '$m/x' ] || echo absent
+			bash -c '[ -e \"$m/x\" ] || echo child-absent
+				read _
+				[ -e \"$m/x\" ] && echo child-sees' < <(
+				sleep 0.3
+				kill -STOP $NCD_PID
+				mount -t tmpfs nc-test '$m' && touch '$m/x'
+				echo go)
+			kill -CONT $NCD_PID
+			umount '$m'"
+		assert_success
+		assert_output $'absent\nchild-absent\nchild-sees'
+		# The child answered from the arena before the mount.
+		run awk '/ via=exec / && / stat=[1-9]/ { n++ } END { print n + 0 }' \
+			"$r/$check.rec"
+		[ "$output" -ge 1 ] ||
+			fail "no image attached at exec made a hit: $(cat "$r/$check.rec")"
+	done
 }
