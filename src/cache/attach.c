@@ -168,16 +168,19 @@ void nc__attach_begin(void)
 		nc__c.why = errno == EPERM ? NC_WHY_SOCKET : NC_WHY_NODAEMON;
 		return;
 	}
-	if (nc__c.mfd < 0 && nc__notify_mount_open() < 0) {
-		nc__c.why = NC_WHY_REFUSED;
-		return;
-	}
 	fd = dial();
 	if (fd < 0) {
 		nc__c.why = NC_WHY_NODAEMON;
 		return;
 	}
 	__atomic_store_n(&nc__c.sfd, fd, __ATOMIC_RELEASE);
+	/* Our mountinfo before the request (the daemon looks at its own
+	 * after it), and after the connection: the daemon accepts it while
+	 * this first open of /proc/self/... is made. */
+	if (nc__c.mfd < 0 && nc__notify_mount_open() < 0) {
+		give_up(NC_WHY_REFUSED);
+		return;
+	}
 	/* Connected: a daemon listens.  One that hangs up at once (another
 	 * user's) refuses us. */
 	if (syscall(SYS_sendto, fd, &req, sizeof(req),
@@ -192,18 +195,17 @@ void nc__attach_begin(void)
 	nc__c.attach = NC_AT_PENDING;
 }
 
-static int same_groups(const struct nc_attach_reply *r)
+/* Are our @n groups @g those of the reply, in any order? */
+static int same_groups(const struct nc_attach_reply *r, const uint32_t *g,
+		       uint32_t n)
 {
-	gid_t g[NC_PROTO_GROUPS];
-	long n = syscall(SYS_getgroups, NC_PROTO_GROUPS, g);
-
-	if (n < 0 || (uint32_t)n != r->ngroups)
+	if (n != r->ngroups)
 		return 0;
-	for (long i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		int found = 0;
 
-		for (long j = 0; j < n && !found; j++)
-			found = r->groups[j] == (uint32_t)g[i];
+		for (uint32_t j = 0; j < n && !found; j++)
+			found = r->groups[j] == g[i];
 		if (!found)
 			return 0;
 	}
@@ -223,12 +225,16 @@ static uint64_t groups_hash(uint32_t *g, long n)
 	return nc__d_hash((uint64_t)n, (const char *)g, (size_t)n * sizeof(*g));
 }
 
-/* Our credentials and root, as a hand-down records them; 0 or -1. */
-static int own_world(struct nc__world *w)
+/*
+ * Our credentials and root, as a hand-down records them, and our groups
+ * (sorted) in @g32 (NC_PROTO_GROUPS of room); 0, or -1 if they cannot
+ * be read or our real, effective and saved ids differ.  root_mnt is 0
+ * where statx() gives no mount id: nothing is handed down then.
+ */
+static int own_world(struct nc__world *w, uint32_t *g32)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg, g[NC_PROTO_GROUPS];
-	uint32_t g32[NC_PROTO_GROUPS];
 	struct statx sx;
 	long n;
 
@@ -237,8 +243,7 @@ static int own_world(struct nc__world *w)
 	    rg != eg || rg != sg ||
 	    (n = syscall(SYS_getgroups, NC_PROTO_GROUPS, g)) < 0 ||
 	    syscall(SYS_statx, AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID,
-		    &sx) < 0 ||
-	    !(sx.stx_mask & STATX_MNT_ID))
+		    &sx) < 0)
 		return -1;
 	for (long i = 0; i < n; i++)
 		g32[i] = (uint32_t)g[i];
@@ -246,17 +251,19 @@ static int own_world(struct nc__world *w)
 	w->gid = (uint32_t)rg;
 	w->ngroups = (uint32_t)n;
 	w->ghash = groups_hash(g32, n);
-	w->root_mnt = sx.stx_mnt_id;
+	w->root_mnt = sx.stx_mask & STATX_MNT_ID ? sx.stx_mnt_id : 0;
 	w->root_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
 	w->root_ino = sx.stx_ino;
 	return 0;
 }
 
-/* Is everything the daemon resolves with ours?  0, or an enum nc_why. */
-static int same_world(const struct nc_attach_reply *r)
+/*
+ * Is everything the daemon resolves with ours?  0, or an enum nc_why;
+ * our world in @w.
+ */
+static int same_world(const struct nc_attach_reply *r, struct nc__world *w)
 {
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
+	uint32_t g[NC_PROTO_GROUPS];
 	struct stat st;
 	struct ucred peer;
 	socklen_t len = sizeof(peer);
@@ -265,17 +272,14 @@ static int same_world(const struct nc_attach_reply *r)
 		    &len) < 0 ||
 	    peer.uid != (uid_t)r->uid)
 		return NC_WHY_REFUSED;
-	if (syscall(SYS_getresuid, &ru, &eu, &su) < 0 ||
-	    syscall(SYS_getresgid, &rg, &eg, &sg) < 0 || ru != r->uid ||
-	    eu != r->uid || su != r->uid || rg != r->gid || eg != r->gid ||
-	    sg != r->gid || !same_groups(r))
+	if (own_world(w, g) < 0 || w->uid != r->uid || w->gid != r->gid ||
+	    !same_groups(r, g, w->ngroups))
 		return NC_WHY_CREDS;
 	if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/ns/mnt", &st, 0) <
 		0 ||
 	    st.st_dev != r->mntns_dev || st.st_ino != r->mntns_ino)
 		return NC_WHY_MNTNS;
-	if (syscall(SYS_newfstatat, AT_FDCWD, "/", &st, 0) < 0 ||
-	    st.st_dev != r->root_dev || st.st_ino != r->root_ino)
+	if (w->root_dev != r->root_dev || w->root_ino != r->root_ino)
 		return NC_WHY_ROOT;
 	return 0;
 }
@@ -319,6 +323,7 @@ static int map(const struct nc_attach_reply *r, const int *fds)
 int nc__attach_poll(void)
 {
 	struct nc_attach_reply r;
+	struct nc__world w;
 	int fds[NC_FD_COUNT], nfds = 0, why;
 	long n;
 
@@ -357,7 +362,7 @@ int nc__attach_poll(void)
 	    nfds == NC_FD_COUNT - 1 + (int)r.hot && r.magic == NC_PROTO_MAGIC &&
 	    r.version == NC_PROTO_VERSION && r.status == 0 &&
 	    r.ngroups <= NC_PROTO_GROUPS) {
-		why = same_world(&r);
+		why = same_world(&r, &w);
 		if (!why)
 			why = map(&r, fds);
 	}
@@ -370,7 +375,8 @@ int nc__attach_poll(void)
 	syscall(SYS_close, fds[NC_FD_RING]);
 	/* The arena's descriptor stays (close-on-exec) for a hand-down:
 	 * and so does the world it can be handed down into. */
-	if (own_world(&nc__c.world) == 0) {
+	nc__c.world = w;
+	if (w.root_mnt) {
 		nc__c.afd = nc__fd_rehome(fds[NC_FD_ARENA]);
 	} else {
 		syscall(SYS_close, fds[NC_FD_ARENA]);
@@ -841,12 +847,13 @@ int nc__attach_inherit(void)
 {
 	struct nc__handoff *h = &nc__c.ho;
 	struct nc__world w;
+	uint32_t g[NC_PROTO_GROUPS];
 	void *a;
 	int why = 0;
 
 	if (h->afd < 0)
 		return 0;
-	if (own_world(&w) < 0 || w.uid != h->world.uid ||
+	if (own_world(&w, g) < 0 || w.uid != h->world.uid ||
 	    w.gid != h->world.gid || w.ngroups != h->world.ngroups ||
 	    w.ghash != h->world.ghash)
 		why = NC_WHY_CREDS;
