@@ -171,6 +171,7 @@ static int npromote;
 #define IGNORED_RECENT 1024
 static int32_t ignored_recent[IGNORED_RECENT];
 static uint32_t ignored_next;
+static int ignored_any; /* something was written there */
 
 static uint32_t hot_slot(uint64_t dev, uint64_t ino)
 {
@@ -357,12 +358,16 @@ int nc__notify_open(void)
 	return 0;
 }
 
+/* Stores only where there is a descriptor: a page of ours that nothing
+ * wrote yet is not faulted in (twice, read then written) for nothing. */
 static void close_pair(int *a, int *b)
 {
 	int fa = ck_pr_load_int(a), fb = ck_pr_load_int(b);
 
-	ck_pr_store_int(a, -1);
-	ck_pr_store_int(b, -1);
+	if (fa >= 0)
+		ck_pr_store_int(a, -1);
+	if (fb >= 0)
+		ck_pr_store_int(b, -1);
 	if (fa >= 0)
 		syscall(SYS_close, fa);
 	if (fb >= 0)
@@ -372,17 +377,20 @@ static void close_pair(int *a, int *b)
 void nc__notify_close(void)
 {
 	for (int i = 0; i < NC_PROBES; i++) {
-		int rfd = __atomic_exchange_n(&probes[i].ring.fd, -1,
-					      __ATOMIC_ACQ_REL);
+		int rfd = __atomic_load_n(&probes[i].ring.fd, __ATOMIC_ACQUIRE);
 
 		/* Another thread may still be reading its ring: only its
 		 * descriptor goes here (its checks fail from now on); the
 		 * memory is unmapped by a fork child (single-threaded),
 		 * and is otherwise kept until the image ends. */
 		if (rfd >= 0)
+			rfd = __atomic_exchange_n(&probes[i].ring.fd, -1,
+						  __ATOMIC_ACQ_REL);
+		if (rfd >= 0)
 			syscall(SYS_close, rfd);
 		close_pair(&probes[i].efd, &probes[i].mfd);
-		ck_pr_store_ptr(&probes[i].owner, NULL);
+		if (ck_pr_load_ptr(&probes[i].owner))
+			ck_pr_store_ptr(&probes[i].owner, NULL);
 	}
 	my_probe = 0;
 	close_pair(&nc__c.ifd, &nc__c.mfd);
@@ -394,7 +402,10 @@ void nc__notify_close(void)
 			   ? (size_t)nc__c.wd_cap * sizeof(struct nc__wd)
 			   : 0);
 	nc__c.wd_used = 0;
-	memset(ignored_recent, 0, sizeof(ignored_recent));
+	if (ignored_any) {
+		memset(ignored_recent, 0, sizeof(ignored_recent));
+		ignored_any = 0;
+	}
 }
 
 void nc__notify_forget(void)
@@ -532,6 +543,11 @@ static struct probe *probe_make(void)
 
 	if (nc__c.ifd < 0 || nc__c.mfd < 0 || !nc__memo_thread_ok())
 		return NULL;
+	/* The first probe's page is read (the scan below) then written: a
+	 * store first faults it in once, not twice. */
+	if (!my_probe)
+		__atomic_fetch_or((uintptr_t *)&probes[0].owner, 0,
+				  __ATOMIC_RELAXED);
 	if (my_probe && ck_pr_load_ptr(&probes[my_probe - 1].owner) ==
 			    (const void *)&my_probe) {
 		p = &probes[my_probe - 1];
@@ -1057,6 +1073,7 @@ static int apply(const struct inotify_event *e, int32_t bias)
 
 		wd_remove(s);
 		ignored_recent[ignored_next++ % IGNORED_RECENT] = e->wd + bias;
+		ignored_any = 1;
 		if (d && d->ident == ident && (d->flags & NC_D_LIVE)) {
 			nc__d_write_begin(d);
 			d->flags &= ~(uint32_t)NC_D_WATCHED;

@@ -32,7 +32,10 @@ static unsigned pool_next;
 
 static struct nc__ctr_block *pool_map(void)
 {
-	struct nc__ctr_block *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	/* Read by an atomic OR of 0, a store: the page is faulted in once,
+	 * written, not read first and written again below. */
+	struct nc__ctr_block *p = (struct nc__ctr_block *)__atomic_fetch_or(
+	    (uintptr_t *)&pool, 0, __ATOMIC_ACQUIRE);
 	struct nc__ctr_block *expect = NULL;
 	void *m;
 
