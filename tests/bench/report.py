@@ -954,7 +954,8 @@ def findings(cells, stats, straces, stat_first, stat_worst):
     _, above, ceiling = floor_table(cells)
     if above:
         out.append("- A `strict` hit checks through its thread's own "
-                   "io_uring (memory loads, after 512 checks; before that "
+                   "io_uring (memory loads, after 512 checks, or 128 in a "
+                   "process that has made 512; before that "
                    "or where io_uring is refused, one system call); a bare "
                    "system call cost %s–%s ns in the same runs, and the "
                    "hits cost %+.0f to %+.0f ns more than that (below 0: "

@@ -215,6 +215,13 @@ TEST(vfork_child_leaves_the_ring_to_its_parent)
 		  "uring");
 }
 
+/* auto: after the image's first 512 checks, a thread's ring comes after
+ * 128 of its own (notify.c, RING_AFTER_NEXT). */
+TEST(later_threads_ring_sooner)
+{
+	life_with(NULL, "threshold", "ok threshold: rings 0", "uring");
+}
+
 TEST(signal_handler_during_slow_path)
 {
 	life("signal", "ok signal", "uring");

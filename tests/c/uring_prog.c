@@ -26,6 +26,10 @@
  *                            main thread's checks take the slow path
  *   uring-prog threads DIR   200 threads each get a ring; none is left
  *                            after they exit
+ *   uring-prog threshold DIR (NAMECACHE_CHECK=auto) threads one after
+ *                            the other, 200 checks each: none gets a
+ *                            ring while the image's checks are few, the
+ *                            later ones do (RING_AFTER_NEXT)
  *   uring-prog seccomp PROG ARGS...  install a filter that makes
  *                            io_uring_setup fail with EPERM, then exec
  *
@@ -365,6 +369,42 @@ static void mode_threads(void)
 	printf("ok threads: %d had a ring, %d left\n", had_rings, fds);
 }
 
+static void *threshold_main(void *arg)
+{
+	int *fds = arg;
+	int maps;
+
+	warm(200);
+	count_rings(fds, &maps);
+	return NULL;
+}
+
+static void mode_threshold(void)
+{
+	int fds, maps, had[5];
+
+	warm(100);
+	count_rings(&fds, &maps);
+	if (fds)
+		BAD("%d rings after 100 checks", fds);
+	for (int i = 0; i < 5; i++) {
+		pthread_t t;
+
+		had[i] = 0;
+		pthread_create(&t, NULL, threshold_main, &had[i]);
+		pthread_join(t, NULL);
+	}
+	if (had[0])
+		BAD("the first thread had %d rings (300 checks in all)",
+		    had[0]);
+	if (had[4] != 1)
+		BAD("the fifth thread had %d rings (1,100 checks in all)",
+		    had[4]);
+	changes(50);
+	printf("ok threshold: rings %d %d %d %d %d\n", had[0], had[1], had[2],
+	       had[3], had[4]);
+}
+
 static void mode_seccomp(char **argv)
 {
 	struct sock_filter f[] = {
@@ -422,6 +462,8 @@ int main(int argc, char **argv)
 		mode_signal();
 	else if (!strcmp(argv[1], "threads"))
 		mode_threads();
+	else if (!strcmp(argv[1], "threshold"))
+		mode_threshold();
 	else
 		return 2;
 	return bad_count ? 1 : 0;
