@@ -51,18 +51,19 @@
  * them, as in notify.c's probe_make); never our connection, ring or
  * probes.  The second one is its first probe's (notify_spare): a new
  * process's first open of /proc/self/... costs it 15-25 us (its /proc
- * entries are made then), ours about 3.  At exec they go by number in NAMECACHE_ATTACH, without
- * close-on-exec for the call only; the new image's constructor takes
- * them only if the first is the very arena named (device and inode:
- * nobody else has that file open), makes them close-on-exec again and
- * removes the variable.  Its first query checks its ids, groups and
- * root mount against the values handed down (the wrappers of the calls
- * that change them stop a hand-down in the first place) and the arena's
- * epoch (a flush since: ask the daemon instead).  It has no ring: its
- * first miss makes one and hands it to the daemon on a connection of its
- * own (ring_make), which then also serves wake-ups and new instances.
+ * entries are made then), ours about 3.  At exec they go by number in
+ * NAMECACHE_ATTACH, without close-on-exec for the call only; the new
+ * image's constructor takes them only if the first is the very arena
+ * named (device and inode: nobody else has that file open), makes them
+ * close-on-exec again and removes the variable.  Its first query checks
+ * its ids, groups and root mount against the values handed down (the
+ * wrappers of the calls that change them stop a hand-down in the first
+ * place) and the arena's epoch (a flush since: ask the daemon instead).
+ * It has no ring: its first miss makes one and hands it to the daemon
+ * on a connection of its own (ring_make), which then also serves
+ * wake-ups and new instances.
  * An image that has not used what it was handed passes it on as it is
- * (its mountinfo polled by nobody yet), except from a vfork child.
+ * (its mountinfos polled by nobody yet), except from a vfork child.
  *
  * Detaching: the daemon replaced its inotify instance (a flush after an
  * overflow: the arena's epoch moved), or the connection broke when a
@@ -496,7 +497,10 @@ void nc__detach(int close_fds)
 #define HAND_FIELDS 18
 
 /* The descriptors of @h, in the order of NAMECACHE_ATTACH. */
-#define HAND_FD_PTRS(h) {&(h)->afd, &(h)->ifd, &(h)->hifd, &(h)->mfd, &(h)->pmfd}
+#define HAND_FD_PTRS(h)                                                   \
+	{                                                                 \
+		&(h)->afd, &(h)->ifd, &(h)->hifd, &(h)->mfd, &(h)->pmfd \
+	}
 
 static void hand_close(struct nc__handoff *h)
 {

@@ -109,8 +109,9 @@ void nc__cache_chain(int libc);
  * environment (its length, 0: none, nothing to undo) and the
  * NC_HAND_FDS descriptors it names (-1: none); they clear close-on-exec
  * on them just for the call (on = 1) and set it back after (on = 0,
- * which also closes the mountinfos opened for the new image).  The new image's constructor
- * takes the entry's value.  Async-signal-safe, no allocation.
+ * which also closes the mountinfos opened for the new image).  The new
+ * image's constructor takes the entry's value.  Async-signal-safe, no
+ * allocation.
  */
 #define NC_HAND_FDS 5
 int nc__attach_hand_down(char *var, size_t cap, int fds[NC_HAND_FDS]);

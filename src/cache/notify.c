@@ -33,13 +33,14 @@
  * check is due.
  *
  * A thread that has made enough clean checks (RING_AFTER) turns its
- * probe into a ring (uring.c): the check becomes three loads, and a system call only
- * when something happened.  Its mountinfo is then polled by the ring
- * alone (its epoll watches ifd only).  The ring is made, used and closed
- * by its thread only, like the rest of the probe; a fork child unmaps
- * the rings it inherited (nc__notify_fork_child).  Where io_uring is
- * refused (an old kernel, kernel.io_uring_disabled, a seccomp filter),
- * the first refusal keeps every thread of the image on epoll_wait.
+ * probe into a ring (uring.c): the check becomes three loads, and a
+ * system call only when something happened.  Its mountinfo is then
+ * polled by the ring alone (its epoll watches ifd only).  The ring is
+ * made, used and closed by its thread only, like the rest of the probe;
+ * a fork child unmaps the rings it inherited (nc__notify_fork_child).
+ * Where io_uring is refused (an old kernel, kernel.io_uring_disabled, a
+ * seccomp filter), the first refusal keeps every thread of the image on
+ * epoll_wait.
  * NAMECACHE_CHECK=epoll|uring forces either (the latter from the first
  * check, where the kernel allows it).
  *
