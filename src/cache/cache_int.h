@@ -62,8 +62,8 @@ struct nc__world {
 };
 
 /* An attachment handed down at exec (attach.c, NAMECACHE_ATTACH): the
- * descriptors, still to be checked, and what they must be. */
-/* The descriptors of a hand-down, in this order (NC_HAND_FDS of them). */
+ * descriptors (NC_HAND_FDS of them, in this order), still to be checked,
+ * and what they must be. */
 struct nc__handoff {
 	int afd, ifd, hifd, mfd; /* -1: none */
 	int pmfd; /* a second mountinfo, for the first probe (-1: none) */
