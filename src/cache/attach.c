@@ -497,8 +497,8 @@ void nc__detach(int close_fds)
 #define HAND_FIELDS 18
 
 /* The descriptors of @h, in the order of NAMECACHE_ATTACH. */
-#define HAND_FD_PTRS(h)                                                   \
-	{                                                                 \
+#define HAND_FD_PTRS(h)                                                 \
+	{                                                               \
 		&(h)->afd, &(h)->ifd, &(h)->hifd, &(h)->mfd, &(h)->pmfd \
 	}
 
@@ -567,13 +567,6 @@ static void ours(struct nc__handoff *h, int mfd, int pmfd)
  * hand-down's mountinfo has been polled by nobody: it goes on as it is,
  * but not from a vfork child, whose parent would keep it too.
  */
-static int open_mountinfo(void)
-{
-	return nc__fd_rehome((int)syscall(SYS_openat, AT_FDCWD,
-					  "/proc/self/mountinfo",
-					  O_RDONLY | O_CLOEXEC));
-}
-
 static int hand(struct nc__handoff *h)
 {
 	struct pollfd p = {.fd = nc__c.mfd, .events = POLLPRI};
@@ -591,10 +584,10 @@ static int hand(struct nc__handoff *h)
 	    nc__c.ifd < 0 || nc__c.mfd < 0 || !nc__c.world.root_mnt ||
 	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != nc__c.epoch)
 		return 0;
-	mfd = open_mountinfo();
+	mfd = nc__notify_mount_file();
 	if (mfd < 0)
 		return 0;
-	pmfd = open_mountinfo(); /* -1: the new image opens its own */
+	pmfd = nc__notify_mount_file(); /* -1: the new image opens its own */
 	if (syscall(SYS_poll, &p, 1, 0) != 0) {
 		nc__notify_mount_seen();
 		syscall(SYS_close, mfd);
@@ -830,8 +823,7 @@ void nc__attach_take(const char *v)
 
 		for (i = 0; i < NC_HAND_FDS; i++)
 			if (*fd[i] >= 0)
-				syscall(SYS_fcntl, *fd[i], F_SETFD,
-					FD_CLOEXEC);
+				syscall(SYS_fcntl, *fd[i], F_SETFD, FD_CLOEXEC);
 	}
 	nc__c.ho = h;
 	nc__c.ho_pid = (pid_t)syscall(SYS_getpid);

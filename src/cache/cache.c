@@ -45,17 +45,14 @@
 #include "memo.h"
 #include "../store/walk.h"
 
-struct nc__cache nc__c = {.ifd = -1,
-			  .mfd = -1,
-			  .spare_mfd = -1,
-			  .hifd = -1,
-			  .sfd = -1,
-			  .afd = -1,
-			  .ho = {.afd = -1,
-				 .ifd = -1,
-				 .hifd = -1,
-				 .mfd = -1,
-				 .pmfd = -1}};
+struct nc__cache nc__c = {
+    .ifd = -1,
+    .mfd = -1,
+    .spare_mfd = -1,
+    .hifd = -1,
+    .sfd = -1,
+    .afd = -1,
+    .ho = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1, .pmfd = -1}};
 static int was_attached;
 int nc__cache_state;
 

@@ -202,6 +202,9 @@ int nc__notify_check_used(void);
 int nc__fd_rehome(int fd);
 /* Is one of our descriptors in [first, last]?  Any thread. */
 int nc__notify_owns(unsigned int first, unsigned int last);
+/* A new descriptor of /proc/self/mountinfo (rehomed, close-on-exec),
+ * or -1; nobody has polled it yet. */
+int nc__notify_mount_file(void);
 /* Shared mode (attach.c): open the process's own mountinfo, before the
  * attach request is sent (the daemon answers only after it looked at
  * its own: a mount change before ours was opened is in the arena it

@@ -116,6 +116,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/util.h"
 #include "cache_int.h"
 #include "../store/dcache.h"
 #include "memo.h"
@@ -317,7 +318,7 @@ static int new_inotify(void)
 	return 0;
 }
 
-static int open_mountinfo(void)
+int nc__notify_mount_file(void)
 {
 	return nc__fd_rehome((int)syscall(SYS_openat, AT_FDCWD,
 					  "/proc/self/mountinfo",
@@ -361,7 +362,7 @@ int nc__notify_open(void)
 	}
 	/* mountinfo first: it must hear every mount change after anything
 	 * is cached, and the inotify instance marks "open" (notify_ready). */
-	ck_pr_store_int(&nc__c.mfd, open_mountinfo());
+	ck_pr_store_int(&nc__c.mfd, nc__notify_mount_file());
 	if (nc__c.mfd < 0 || new_inotify() < 0) {
 		nc__notify_close();
 		return -1;
@@ -513,7 +514,7 @@ void nc__notify_mount_seen(void)
 
 int nc__notify_mount_open(void)
 {
-	int fd = open_mountinfo();
+	int fd = nc__notify_mount_file();
 
 	ck_pr_store_int(&nc__c.mfd, fd);
 	return fd;
@@ -555,11 +556,9 @@ static struct probe *probe_make(void)
 
 	if (nc__c.ifd < 0 || nc__c.mfd < 0 || !nc__memo_thread_ok())
 		return NULL;
-	/* The first probe's page is read (the scan below) then written: a
-	 * store first faults it in once, not twice. */
+	/* The first probe's page is read (the scan below) then written. */
 	if (!my_probe)
-		__atomic_fetch_or((uintptr_t *)&probes[0].owner, 0,
-				  __ATOMIC_RELAXED);
+		nc__touch_page(&probes[0].owner);
 	if (my_probe && ck_pr_load_ptr(&probes[my_probe - 1].owner) ==
 			    (const void *)&my_probe) {
 		p = &probes[my_probe - 1];
@@ -582,7 +581,7 @@ static struct probe *probe_make(void)
 	close_pair(&p->efd, &p->mfd);
 	mfd = __atomic_exchange_n(&nc__c.spare_mfd, -1, __ATOMIC_ACQ_REL);
 	if (mfd < 0)
-		mfd = open_mountinfo();
+		mfd = nc__notify_mount_file();
 	ck_pr_store_int(&p->mfd, mfd);
 	if (mfd < 0)
 		goto fail;

@@ -45,6 +45,17 @@ int nc__parse_u64(const char *s, uint64_t max, uint64_t *out);
  * which must build the same paths. */
 int nc__path_join(char *buf, int len, const char *name, size_t n);
 
+/*
+ * Fault in the page of @p once, for writing: an atomic OR of 0 is a store
+ * that changes nothing.  A first read of a private page nobody wrote maps
+ * the zero page, and the first store then faults again (about 2 us each
+ * here); the pages a process reads then writes as it starts use this.
+ */
+static inline void nc__touch_page(void *p)
+{
+	__atomic_fetch_or((unsigned char *)p, 0, __ATOMIC_RELAXED);
+}
+
 /* write() all of @n bytes to @fd, retrying on EINTR; errno is preserved. */
 void nc__write_all(int fd, const char *s, size_t n);
 

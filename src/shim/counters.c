@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "../common/util.h"
 #include "shim.h"
 
 #define POOL_BLOCKS 1024
@@ -32,13 +33,12 @@ static unsigned pool_next;
 
 static struct nc__ctr_block *pool_map(void)
 {
-	/* Read by an atomic OR of 0, a store: the page is faulted in once,
-	 * written, not read first and written again below. */
-	struct nc__ctr_block *p = (struct nc__ctr_block *)__atomic_fetch_or(
-	    (uintptr_t *)&pool, 0, __ATOMIC_ACQUIRE);
-	struct nc__ctr_block *expect = NULL;
+	struct nc__ctr_block *p, *expect = NULL;
 	void *m;
 
+	/* The page is read here and written below. */
+	nc__touch_page(&pool);
+	p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
 	if (p)
 		return p;
 	m = (void *)syscall(SYS_mmap, NULL,

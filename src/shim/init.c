@@ -29,6 +29,7 @@
 #include "../common/config.h"
 #include "../common/record.h"
 #include "../cache/cache.h"
+#include "../common/util.h"
 #include "real.h"
 
 static struct nc__config cfg;
@@ -258,9 +259,8 @@ __attribute__((constructor)) static void nc_constructor(void)
 {
 	int saved = errno;
 
-	/* The page of state and cfg, faulted in once, by a store: nc__init()
-	 * reads state first, which would fault twice. */
-	__atomic_fetch_or(&state, 0, __ATOMIC_RELAXED);
+	/* The page of state and cfg: nc__init() reads state, then writes. */
+	nc__touch_page(&state);
 	nc__real_resolve_all();
 	/* An attachment our parent image handed down: taken (its
 	 * descriptors close-on-exec again) and out of the program's sight,

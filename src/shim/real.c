@@ -16,6 +16,7 @@
  * serves calls made before our constructor ran (another preloaded
  * library's constructor, or ld.so's initialisation order).
  */
+#include "../common/util.h"
 #include "real.h"
 
 #include <dlfcn.h>
@@ -54,10 +55,9 @@ void *nc__real_resolve(int sym)
 
 void nc__real_resolve_all(void)
 {
-	/* A read of a page nobody wrote maps the zero page, and the first
-	 * store then faults again: touch it with a store first (an OR of
-	 * 0, atomic, so a racing resolver loses nothing). */
-	__atomic_fetch_or((uintptr_t *)&nc__real_slot[0], 0, __ATOMIC_RELAXED);
+	/* Read below, then written (atomic: a racing resolver loses
+	 * nothing). */
+	nc__touch_page(&nc__real_slot[0]);
 	for (int i = 0; i < NC_SYM_COUNT; i++)
 		if (!__atomic_load_n(&nc__real_slot[i], __ATOMIC_ACQUIRE))
 			nc__real_resolve(i);

@@ -170,8 +170,7 @@ static void late_store(const char *dir)
 			    "%lld.%09u, the kernel: nlink %u mtime %lld.%09u",
 			    i, sx.stx_nlink, (long long)sx.stx_mtime.tv_sec,
 			    sx.stx_mtime.tv_nsec, k.stx_nlink,
-			    (long long)k.stx_mtime.tv_sec,
-			    k.stx_mtime.tv_nsec);
+			    (long long)k.stx_mtime.tv_sec, k.stx_mtime.tv_nsec);
 	}
 	printf("ok late-store: the racing answer had nlink %u, the kernel "
 	       "and the cache then %u\n",

@@ -850,8 +850,8 @@ TEST(sandwich_unsynchronized)
  */
 static void coh_late_store(const char *check)
 {
-	char dir[PATH_MAX], stats[PATH_MAX + 32], sock[PATH_MAX + 64],
-	    chk[64], prog[PATH_MAX + 32], tdir[PATH_MAX];
+	char dir[PATH_MAX], stats[PATH_MAX + 32], sock[PATH_MAX + 64], chk[64],
+	    prog[PATH_MAX + 32], tdir[PATH_MAX];
 	const char *argv[] = {prog, "late-store", dir, NULL};
 	const char *envv[] = {stats, "NAMECACHE_WARMUP=0", sock, chk, NULL};
 	struct nc_run_opts o = {.preload = 1, .uid = -1, .env = envv};
