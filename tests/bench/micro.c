@@ -14,9 +14,15 @@
  *        the kernel; the kernel's own dentry cache is warm)
  * THREADS  1 or more; each thread runs its own loop, started together.
  *          Cold paths are dealt out to the threads round robin.  With
- *          more than one thread and warm paths, every segment also runs
- *          the first thread's loop alone just before, which gives the
- *          scaling of the same process at the same moment.
+ *          more than one thread and warm paths, every segment first runs
+ *          each thread's loop alone, one after the other, which gives the
+ *          scaling of the same process at the same moment.  Each thread
+ *          is then pinned to its own CPU (when the process may use
+ *          enough): on a virtual machine one CPU is at times much slower
+ *          than the other for a while (a lookup loop alone, pinned to
+ *          either CPU in turn: 36-40 ns a hit on both, or 60-67 ns on one
+ *          of them for seconds), so every thread's rate alone is measured
+ *          on the CPU it then shares.
  * MS     target duration of a warm loop (calibrated by a pilot loop that
  *        also warms every cache); default 100
  *
@@ -36,9 +42,11 @@
  * ns_per_call is the threads' own loop time divided by their calls (the
  * cost a caller sees); calls_per_sec is all calls over the wall time from
  * the first thread's start to the last one's end (aggregate throughput);
- * scaling is, per segment, that throughput over the one thread's alone
- * (its median over the segments), or "-" when not measured (one thread,
- * or cold paths, which a solo pass would use up); floor_ns is the median
+ * scaling is, per segment, the sum of the threads' rates together (each
+ * thread's calls over its own loop time) over the mean of their rates
+ * alone (its median over the segments: 2.00 when two threads do not slow
+ * each other down), or "-" when not measured (one thread, or cold paths,
+ * which a solo pass would use up); floor_ns is the median
  * cost of the bare system call, or "-" when not measured.
  *
  * Built without _FORTIFY_SOURCE and _FILE_OFFSET_BITS so that the calls
@@ -49,6 +57,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -190,7 +199,10 @@ static const struct call calls[] = {
 struct worker {
 	pthread_t tid;
 	pthread_barrier_t *start;
-	int solo;  /* run each segment alone first (the first thread only) */
+	int solo;  /* run each segment alone first */
+	int id;	   /* 0 .. nthreads - 1 */
+	int nthreads;
+	int cpu; /* the CPU it is pinned to, or -1 */
 	int floor; /* time bare system calls after each segment */
 	op_fn fn;
 	char **paths; /* cold: this thread's paths; warm: one path */
@@ -226,10 +238,18 @@ static void *worker_main(void *arg)
 	op_fn fn = w->fn;
 	long bad = 0;
 
+	if (w->cpu >= 0) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(w->cpu, &one);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one))
+			die("cannot pin a thread", NULL);
+	}
 	for (int s = 0; s < SEGMENTS; s++) {
-		if (w->solo) {
+		for (int k = 0; w->solo && k < w->nthreads; k++) {
 			pthread_barrier_wait(w->start);
-			if (w->solo > 0) {
+			if (k == w->id) {
 				const char *p = w->paths[0];
 				uint64_t t0 = now_ns();
 
@@ -403,18 +423,33 @@ int main(int argc, char **argv)
 	}
 
 	pthread_barrier_init(&start, NULL, (unsigned)nthreads);
+	{
+		cpu_set_t allowed;
+		int cpu = 0;
+
+		if (nthreads < 2 ||
+		    sched_getaffinity(0, sizeof(allowed), &allowed) != 0 ||
+		    CPU_COUNT(&allowed) < nthreads)
+			CPU_ZERO(&allowed);
+		for (int t = 0; t < nthreads; t++) {
+			while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed))
+				cpu++;
+			w[t].cpu = cpu < CPU_SETSIZE ? cpu++ : -1;
+		}
+	}
 	for (int t = 0; t < nthreads; t++) {
 		w[t].start = &start;
 		w[t].fn = c->fn;
-		/* 1: the thread that runs alone; -1: the ones that wait. */
-		w[t].solo = nthreads > 1 && !cold ? (t == 0 ? 1 : -1) : 0;
+		w[t].solo = nthreads > 1 && !cold;
+		w[t].id = t;
+		w[t].nthreads = nthreads;
 		w[t].floor = nthreads == 1 && !cold;
 		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]) != 0)
 			die("cannot create a thread", NULL);
 	}
 	for (int t = 0; t < nthreads; t++) {
 		pthread_join(w[t].tid, NULL);
-		total += w[t].calls * SEGMENTS * (w[t].solo > 0 ? 2 : 1);
+		total += w[t].calls * SEGMENTS * (w[t].solo ? 2 : 1);
 		bad += w[t].bad;
 	}
 	if (bad) {
@@ -426,9 +461,14 @@ int main(int argc, char **argv)
 	}
 	for (int s = 0; s < SEGMENTS; s++) {
 		uint64_t first = UINT64_MAX, last = 0, busy = 0;
+		double together = 0, alone = 0;
 		long n = 0;
 
 		for (int t = 0; t < nthreads; t++) {
+			together += (double)w[t].calls /
+				    (double)(w[t].t1[s] - w[t].t0[s] + 1);
+			alone += (double)w[t].calls /
+				 (double)(w[t].solo_ns[s] + 1) / nthreads;
 			busy += w[t].t1[s] - w[t].t0[s];
 			n += w[t].calls;
 			if (w[t].t0[s] < first)
@@ -439,8 +479,7 @@ int main(int argc, char **argv)
 		per_call[s] = (double)busy / (double)n;
 		rate[s] =
 		    (double)n * 1e9 / (double)(last > first ? last - first : 1);
-		scaling[s] = rate[s] * (double)w[0].solo_ns[s] /
-			     ((double)w[0].calls * 1e9);
+		scaling[s] = together / alone;
 	}
 	if (w[0].solo)
 		snprintf(scaling_text, sizeof(scaling_text), "%.3f",

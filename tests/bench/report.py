@@ -948,7 +948,7 @@ def findings(cells, stats, straces, stat_first, stat_worst):
         if sc:
             out.append("- Two threads doing warm hits, `%s`: throughput "
                        "%s to %s that of one thread (median of each "
-                       "cell's in-process pairs) over the %d call/path "
+                       "cell's in-process measures) over the %d call/path "
                        "cells." % (m, fmt_ratio(min(sc)), fmt_ratio(max(sc)),
                                    len(sc)))
     _, above, ceiling = floor_table(cells)
