@@ -16,13 +16,13 @@
  *          Cold paths are dealt out to the threads round robin.  With
  *          more than one thread and warm paths, every segment first runs
  *          each thread's loop alone, one after the other, which gives the
- *          scaling of the same process at the same moment.  Each thread
- *          is then pinned to its own CPU (when the process may use
- *          enough): on a virtual machine one CPU is at times much slower
- *          than the other for a while (a lookup loop alone, pinned to
- *          either CPU in turn: 36-40 ns a hit on both, or 60-67 ns on one
- *          of them for seconds), so every thread's rate alone is measured
- *          on the CPU it then shares.
+ *          scaling of the same process at the same moment.  With more
+ *          than one thread, each is pinned to its own CPU (when the
+ *          process may use enough): on a virtual machine one CPU is at
+ *          times much slower than the other for a while (a lookup loop
+ *          alone, pinned to either CPU in turn: 36-40 ns a hit on both,
+ *          or 60-67 ns on one of them for seconds), so every thread's
+ *          rate alone is measured on the CPU it then shares.
  * MS     target duration of a warm loop (calibrated by a pilot loop that
  *        also warms every cache); default 100
  *
@@ -57,9 +57,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
