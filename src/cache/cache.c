@@ -377,7 +377,7 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 		if (!(flags & NC_D_STATX) ||
 		    ck_pr_load_32(&d->stx_req_mask) != q->mask)
 			goto verdict;
-		memcpy(&ans->stx, &d->stx, sizeof(ans->stx));
+		memcpy(&ans->stx, nc__d_stx(a, w->fidx), sizeof(ans->stx));
 		ans->ret = 0;
 		break;
 	case NC_OP_ACCESS:
@@ -987,7 +987,7 @@ void nc__query_done(struct nc_query *q, long ret, int err)
 		nc__d_write_end(d);
 	} else if (q->op == NC_OP_STATX && ret == 0) {
 		nc__d_write_begin(d);
-		d->stx = *q->out.stx;
+		*nc__d_stx(&nc__c.arena, q->fidx) = *q->out.stx;
 		d->stx_req_mask = q->mask;
 		d->flags |= NC_D_STATX;
 		nc__d_write_end(d);

@@ -35,12 +35,15 @@
 
 static struct nc_serve_stats st;
 
-/* Sized for ~@bytes: a dentry, its name (48 bytes on average) and its
- * share of the hash table. */
+/* Sized for ~@bytes: a dentry, its statx slot, its name (48 bytes on
+ * average) and its share of the hash table.  The statx slots are address
+ * space more than memory: a page of them is only allocated once an
+ * answer is stored in it. */
 int nc__serve_start(int memfd, uint64_t bytes)
 {
 	struct nc_arena_params p = {.fd = memfd, .table_min_log2 = 10};
-	uint64_t per = sizeof(struct nc_dentry) + 48 + 32;
+	uint64_t per =
+	    sizeof(struct nc_dentry) + sizeof(struct statx) + 48 + 32;
 	long watches = 0;
 	char buf[32];
 	int fd, r;
@@ -230,7 +233,7 @@ static void verdict(const struct nc_hint *h)
 		if (r != 0 || nc__d_read_retry(d, seq))
 			return;
 		nc__d_write_begin(d);
-		d->stx = stx;
+		*nc__d_stx(&nc__c.arena, idx) = stx;
 		d->stx_req_mask = h->mask;
 		d->flags |= NC_D_STATX;
 		nc__d_write_end(d);
@@ -267,17 +270,19 @@ flush:
 void nc__serve_stats(struct nc_serve_stats *s)
 {
 	const struct nc_arena_hdr *h = nc__c.arena.hdr;
-	uint64_t live = 0;
+	uint64_t live = 0, stx = 0;
 
 	for (uint32_t i = 0; i < h->dentry_used; i++) {
 		const struct nc_dentry *d = nc__dentry_at(&nc__c.arena, i);
 
 		live += d && (d->flags & NC_D_LIVE);
+		stx += d && (d->flags & (NC_D_LIVE | NC_D_STATX)) ==
+				(NC_D_LIVE | NC_D_STATX);
 	}
 	*s = st;
 	s->entries = live;
 	s->memory = (uint64_t)h->dentry_used * sizeof(struct nc_dentry) +
-		    h->str_used + h->tables_used;
+		    stx * sizeof(struct statx) + h->str_used + h->tables_used;
 	s->watches = nc__c.wd_used;
 	s->promoted = nc__c.promoted;
 	s->events[0] = nc__c.events[0];

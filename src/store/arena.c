@@ -26,14 +26,16 @@ static uint32_t table_max_log2(uint32_t dentries)
 }
 
 struct layout {
-	uint64_t dentry_off, str_off, tables_off, tables_size, size;
+	uint64_t dentry_off, stx_off, str_off, tables_off, tables_size, size;
 };
 
 static void layout(const struct nc_arena_params *p, struct layout *l)
 {
 	l->dentry_off = ALIGN64(sizeof(struct nc_arena_hdr));
-	l->str_off = ALIGN64(l->dentry_off +
+	l->stx_off = ALIGN64(l->dentry_off +
 			     (uint64_t)p->dentries * sizeof(struct nc_dentry));
+	l->str_off =
+	    ALIGN64(l->stx_off + (uint64_t)p->dentries * sizeof(struct statx));
 	l->tables_off = ALIGN64(l->str_off + p->strbytes);
 	/* Every table up to the largest fits: the sum of a doubling series
 	 * is below twice its last term. */
@@ -84,6 +86,7 @@ int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 	h->dentry_off = (uint32_t)dentry_off;
 	h->dentry_max = p->dentries;
 	h->dentry_free = NC_NONE;
+	h->stx_off = l.stx_off;
 	h->str_off = str_off;
 	h->str_size = p->strbytes;
 	h->tables_off = tables_off;
@@ -108,7 +111,7 @@ void nc__arena_destroy(struct nc_arena *a)
 int nc__arena_attach(struct nc_arena *a, void *base, size_t size)
 {
 	struct nc_arena_hdr copy, *h = &copy;
-	uint64_t dentry_end;
+	uint64_t dentry_end, stx_end;
 
 	/* Validate one copy: another process may write the header while we
 	 * look (only the bounds below are ever used afterwards). */
@@ -120,9 +123,11 @@ int nc__arena_attach(struct nc_arena *a, void *base, size_t size)
 		return -EINVAL;
 	dentry_end = (uint64_t)h->dentry_off +
 		     (uint64_t)h->dentry_max * sizeof(struct nc_dentry);
+	stx_end = h->stx_off + (uint64_t)h->dentry_max * sizeof(struct statx);
 	if (h->dentry_off < sizeof(*h) || h->dentry_max >= NC_NONE ||
-	    dentry_end > h->str_off || h->str_off > h->size ||
-	    h->str_size > h->size - h->str_off ||
+	    h->dentry_off % 64 || h->stx_off % 64 || dentry_end > h->stx_off ||
+	    h->stx_off > h->size || stx_end > h->str_off ||
+	    h->str_off > h->size || h->str_size > h->size - h->str_off ||
 	    h->str_off + h->str_size > h->tables_off ||
 	    h->tables_off > h->size || h->tables_size > h->size - h->tables_off)
 		return -EINVAL;
@@ -131,6 +136,7 @@ int nc__arena_attach(struct nc_arena *a, void *base, size_t size)
 	a->size = size;
 	a->dentry_off = h->dentry_off;
 	a->dentry_max = h->dentry_max;
+	a->stx_off = h->stx_off;
 	a->str_off = h->str_off;
 	a->str_size = h->str_size;
 	a->tables_off = h->tables_off;

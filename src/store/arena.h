@@ -12,6 +12,9 @@
  *
  *   header   struct nc_arena_hdr
  *   dentries dentry_max x struct nc_dentry
+ *   statx    dentry_max x struct statx, the dentries' statx() answers
+ *            (dentry.h); a slot's pages are only ever touched, and in
+ *            a memfd only allocated, once an answer is stored there
  *   strings  str_size bytes: names and symlink targets, bump-allocated
  *   tables   room for the hash table and every larger table it grows into
  *
@@ -39,7 +42,7 @@
 #include <stdint.h>
 
 #define NC_ARENA_MAGIC 0x314e524143454e4eULL /* "NNECARN1", little-endian */
-#define NC_ARENA_VERSION 2
+#define NC_ARENA_VERSION 3
 #define NC_NONE UINT32_MAX
 
 struct nc_arena_hdr {
@@ -74,6 +77,7 @@ struct nc_arena_hdr {
 			      * a client polling the old one detaches */
 	uint32_t hot_seq;    /* drain_seq of the hot instance (notify.c) */
 	uint32_t pad;
+	uint64_t stx_off; /* the statx array (dentry_max slots) */
 };
 
 struct nc_arena {
@@ -83,6 +87,7 @@ struct nc_arena {
 	/* Bounds validated at attach, used for every reader access (never
 	 * the header's, which another process may scribble on). */
 	uint32_t dentry_off, dentry_max;
+	uint64_t stx_off;
 	uint64_t str_off, str_size;
 	uint64_t tables_off, tables_size;
 };

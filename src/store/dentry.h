@@ -74,8 +74,18 @@ struct nc_dentry {
 	uint8_t acc_real[8];   /* access(): 0 ok, else errno */
 	uint8_t acc_eff[8];    /* euidaccess()/AT_EACCESS */
 	struct stat st;	       /* NC_D_STAT */
-	struct statx stx;      /* NC_D_STATX */
-};
+} __attribute__((aligned(64)));
+
+/*
+ * Four cache lines, sixteen dentries to a page.  The statx() answer
+ * (NC_D_STATX, 256 bytes) is kept out of line, in a parallel array
+ * (nc__d_stx): inline it more than doubled the bytes, and so the pages,
+ * that every walk touches, for an answer few programs ask for.  A process
+ * new to a shared arena pays a page fault, and on a virtual machine with
+ * shadow page tables a trap to the hypervisor, for every page of it that
+ * it touches first.
+ */
+_Static_assert(sizeof(struct nc_dentry) <= 256, "a dentry in four lines");
 
 static inline struct nc_dentry *nc__dentry_at(const struct nc_arena *a,
 					      uint32_t idx)
@@ -83,6 +93,15 @@ static inline struct nc_dentry *nc__dentry_at(const struct nc_arena *a,
 	if (idx >= a->dentry_max)
 		return NULL;
 	return (struct nc_dentry *)(a->base + a->dentry_off) + idx;
+}
+
+/* The statx() answer of dentry @idx (valid while its flags hold
+ * NC_D_STATX), covered by that dentry's seqcount like its other fields. */
+static inline struct statx *nc__d_stx(const struct nc_arena *a, uint32_t idx)
+{
+	if (idx >= a->dentry_max)
+		return NULL;
+	return (struct statx *)(a->base + a->stx_off) + idx;
 }
 
 /* Non-blocking seqcount read: false when a write is in progress. */

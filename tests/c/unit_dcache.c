@@ -173,6 +173,25 @@ TEST(attach_rejects_inconsistent_headers)
 	*arena.hdr = saved;
 	arena.hdr->size = arena.size * 2;
 	ASSERT_EQ(nc__arena_attach(&b, arena.base, arena.size), -EINVAL);
+	/* The statx array: over the dentries, over the strings, past the
+	 * end, or misaligned. */
+	*arena.hdr = saved;
+	arena.hdr->stx_off -= 64;
+	ASSERT_EQ(nc__arena_attach(&b, arena.base, arena.size), -EINVAL);
+	*arena.hdr = saved;
+	arena.hdr->stx_off += 64;
+	ASSERT_EQ(nc__arena_attach(&b, arena.base, arena.size), -EINVAL);
+	*arena.hdr = saved;
+	arena.hdr->stx_off = UINT64_MAX - 63;
+	ASSERT_EQ(nc__arena_attach(&b, arena.base, arena.size), -EINVAL);
+	*arena.hdr = saved;
+	arena.hdr->stx_off += 8;
+	ASSERT_EQ(nc__arena_attach(&b, arena.base, arena.size), -EINVAL);
+	*arena.hdr = saved;
+	ASSERT_EQ(nc__arena_attach(&b, arena.base, arena.size), 0);
+	ASSERT_EQ((uintptr_t)nc__d_stx(&b, 3) % 64, 0);
+	ASSERT_EQ(nc__d_stx(&b, 64), NULL);
+	ASSERT_EQ((uintptr_t)nc__dentry_at(&b, 1) % 64, 0);
 }
 
 TEST(garbage_in_the_arena_only_misses)
