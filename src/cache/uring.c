@@ -148,14 +148,21 @@ static void *map_ring(int fd, size_t len, off_t off)
 
 void nc__ring_unmap(struct nc__ring *r)
 {
+	/* Stores only where something changes: a fork child calls this for
+	 * every probe slot, used or not, and pays a page fault for each
+	 * page of them it writes first. */
 	for (int i = 0; i < 3; i++) {
-		if (r->map[i])
+		if (r->map[i]) {
 			munmap(r->map[i], r->map_len[i]);
-		r->map[i] = NULL;
+			r->map[i] = NULL;
+		}
 	}
-	r->trusted = 0;
-	r->busy = 0;
-	r->sq_flags = NULL;
+	if (r->trusted)
+		r->trusted = 0;
+	if (r->busy)
+		r->busy = 0;
+	if (r->sq_flags)
+		r->sq_flags = NULL;
 }
 
 void nc__ring_forget(struct nc__ring *r)

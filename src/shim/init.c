@@ -250,8 +250,14 @@ out:
 
 void nc__proc_child(void)
 {
-	nc__ctr_snapshot(&reported);
-	__atomic_store_n(&flushing, 0, __ATOMIC_RELAXED);
+	/* What the parent counted matters only to a record: without one the
+	 * child reads no counter block and writes no page of reported[] (a
+	 * fork child pays a page fault for each page it writes first).
+	 * Before our constructor, whether there will be one is not known. */
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 || cfg.stats_path[0])
+		nc__ctr_snapshot(&reported);
+	if (__atomic_load_n(&flushing, __ATOMIC_RELAXED))
+		__atomic_store_n(&flushing, 0, __ATOMIC_RELAXED);
 	nc__cache_fork_child();
 }
 
