@@ -32,6 +32,14 @@
  * children in microseconds:
  *   CONFIG CHILDREN LOOKUPS start_us first_us rest_us total_us
  *
+ *   attach --touch
+ *
+ * prints what this machine charges a process the first time it touches a
+ * page of a shared mapping (a memfd, as the daemon's arena): the median,
+ * in microseconds, over 256 pages 64 KiB apart, each a page fault of its
+ * own (the kernel maps up to 64 KiB around a faulting address).  A new
+ * process pays it for every page of the arena it reads first.
+ *
  * Built like micro.c (no _FORTIFY_SOURCE, no _FILE_OFFSET_BITS) so that
  * stat binds to the symbol the shim replaces.
  */
@@ -41,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -89,6 +98,36 @@ static double median_us(uint64_t *v, int n)
 	if (n % 2)
 		return (double)v[n / 2] / 1e3;
 	return ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2e3;
+}
+
+/* attach --touch (above). */
+static int touch(void)
+{
+	enum { PAGES = 256, STRIDE = 16 * 4096 };
+	size_t len = (size_t)PAGES * STRIDE;
+	static uint64_t t[PAGES];
+	volatile unsigned char sink;
+	unsigned char *w, *r;
+	int fd = memfd_create("nc-bench-touch", 0), i;
+
+	if (fd < 0 || ftruncate(fd, (off_t)len) != 0)
+		die("memfd");
+	w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	r = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (w == MAP_FAILED || r == MAP_FAILED)
+		die("mmap");
+	/* In memory first, as the pages of a daemon's arena are. */
+	for (size_t o = 0; o < len; o += 4096)
+		w[o] = 1;
+	for (i = 0; i < PAGES; i++) {
+		uint64_t a = now_ns();
+
+		sink = r[(size_t)i * STRIDE];
+		t[i] = now_ns() - a;
+	}
+	(void)sink;
+	printf("%.2f\n", median_us(t, PAGES));
+	return 0;
 }
 
 /* The child: argv = attach --child FORK_NS FD DIR LOOKUPS. */
@@ -279,6 +318,8 @@ int main(int argc, char **argv)
 
 	if (argc == 6 && !strcmp(argv[1], "--child"))
 		return child(argv);
+	if (argc == 2 && !strcmp(argv[1], "--touch"))
+		return touch();
 	if (argc == 7 && !strcmp(argv[1], "--launcher"))
 		return launcher(argv);
 	while ((opt = getopt(argc, argv, "d:n:l:c:")) != -1) {

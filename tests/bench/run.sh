@@ -196,6 +196,11 @@ record_machine() {
 		# The floor of a strict hit (docs/coherence.md): one system call.
 		printf 'bare system call (getppid)\t%s ns\n' \
 			"$("$MICRO" -d / -c syscall -s 3 -k warm -m 50 | cut -f6)"
+		# What a new process pays per page of the arena it reads first
+		# (a page fault; a trap to the hypervisor too where it keeps
+		# shadow page tables): the floor under attaching.
+		printf 'first touch of a page of a shared mapping\t%s us (median)\n' \
+			"$("$ATTACH" --touch)"
 		printf 'glibc\t%s\n' "$(getconf GNU_LIBC_VERSION)"
 		printf 'gcc\t%s\n' "$(${CC:-cc} --version | head -1)"
 		printf 'scratch filesystem\t%s\n' "$fs"
