@@ -53,7 +53,6 @@ uint64_t nc__arena_bytes(const struct nc_arena_params *p)
 
 int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 {
-	uint64_t dentry_off, str_off, tables_off, tables_size, size;
 	struct nc_arena_hdr *h;
 	struct layout l;
 	void *m;
@@ -61,18 +60,13 @@ int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 	if (!p->dentries || p->dentries >= NC_NONE || !p->strbytes)
 		return -EINVAL;
 	layout(p, &l);
-	dentry_off = l.dentry_off;
-	str_off = l.str_off;
-	tables_off = l.tables_off;
-	tables_size = l.tables_size;
-	size = l.size;
 	if (p->fd >= 0) {
-		if (ftruncate(p->fd, (off_t)size) < 0)
+		if (ftruncate(p->fd, (off_t)l.size) < 0)
 			return -errno;
-		m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
-			 0);
+		m = mmap(NULL, l.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 p->fd, 0);
 	} else {
-		m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		m = mmap(NULL, l.size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	}
 	if (m == MAP_FAILED)
@@ -81,20 +75,20 @@ int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 	h->magic = NC_ARENA_MAGIC;
 	h->version = NC_ARENA_VERSION;
 	h->hdr_size = sizeof(*h);
-	h->size = size;
+	h->size = l.size;
 	h->generation = 1;
-	h->dentry_off = (uint32_t)dentry_off;
+	h->dentry_off = (uint32_t)l.dentry_off;
 	h->dentry_max = p->dentries;
 	h->dentry_free = NC_NONE;
 	h->stx_off = l.stx_off;
-	h->str_off = str_off;
+	h->str_off = l.str_off;
 	h->str_size = p->strbytes;
-	h->tables_off = tables_off;
-	h->tables_size = tables_size;
+	h->tables_off = l.tables_off;
+	h->tables_size = l.tables_size;
 	h->next_ident = 1;
 	h->root_idx = NC_NONE;
-	if (nc__arena_attach(a, m, size) < 0) {
-		munmap(m, size);
+	if (nc__arena_attach(a, m, l.size) < 0) {
+		munmap(m, l.size);
 		return -EINVAL;
 	}
 	nc__table_reset(a, p->table_min_log2 ? p->table_min_log2 : 10);
