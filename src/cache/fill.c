@@ -109,7 +109,7 @@ static uint32_t insert_child(uint32_t pidx, const char *path, const char *name,
 	}
 	if (wd >= 0 && nc__watch_bind(wd, d, idx) < 0) {
 		nc__d_write_end(d);
-		nc__d_drop(a, idx);
+		nc__d_abandon(a, idx);
 		return NC_NONE;
 	}
 	/* A directory's own attributes are kept only while it is watched

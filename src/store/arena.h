@@ -64,7 +64,7 @@ struct nc_arena_hdr {
 	uint64_t tables_used; /* bump pointer (writer) */
 	uint64_t table_desc;  /* off/8 << 24 | log2 size << 16 | max probe */
 	uint32_t table_live;  /* live slots in the current table (writer) */
-	uint32_t table_dead;  /* tombstones in the current table (writer) */
+	uint32_t table_pad;   /* 0 */
 	uint64_t next_ident;  /* dentry identities (writer) */
 	uint64_t topo;	      /* bumped when a directory or symlink dentry
 			       * dies: resolutions memoized before are void

@@ -74,12 +74,22 @@ struct nc_dentry *nc__d_add(struct nc_arena *a, const struct nc_dentry *parent,
 	d->name_off = off;
 	d->name_len = (uint16_t)len;
 	d->hash = nc__d_hash(d->parent_ident, name, len);
-	if (nc__table_insert(a, d->hash, *idx) < 0) {
+	if (nc__table_insert(a, d, *idx) < 0) {
 		nc__d_write_end(d);
 		nc__dentry_kill(a, d, *idx);
 		return NULL;
 	}
 	return d;
+}
+
+void nc__d_abandon(struct nc_arena *a, uint32_t idx)
+{
+	struct nc_dentry *d = nc__dentry_at(a, idx);
+
+	if (!d)
+		return;
+	nc__table_remove(a, d, idx);
+	nc__dentry_kill(a, d, idx);
 }
 
 void nc__d_drop(struct nc_arena *a, uint32_t idx)
@@ -100,7 +110,7 @@ void nc__d_drop(struct nc_arena *a, uint32_t idx)
 		ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
 		ck_pr_fence_store();
 	}
-	nc__table_remove(a, d->hash, idx);
+	nc__table_remove(a, d, idx);
 	nc__dentry_kill(a, d, idx);
 	if (walked_through) {
 		ck_pr_fence_store();

@@ -38,4 +38,8 @@ struct nc_dentry *nc__d_add(struct nc_arena *a, const struct nc_dentry *parent,
 /* Writer: unhash and kill dentry @idx. */
 void nc__d_drop(struct nc_arena *a, uint32_t idx);
 
+/* Writer: unhash and kill dentry @idx returned by nc__d_add and never
+ * made live (its fill failed half-way). */
+void nc__d_abandon(struct nc_arena *a, uint32_t idx);
+
 #endif /* NC_DCACHE_H */

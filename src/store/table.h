@@ -1,21 +1,24 @@
 /*
  * The dentry hash table: open addressing over 64-bit slots.
  *
- * A slot is 0 (empty), NC_SLOT_DEAD (tombstone), or (tag << 32 | idx + 1)
- * where tag is the upper half of the dentry's hash and idx its index.
- * Linear probing from hash & mask, never further than the table's
- * published probe bound.
+ * A slot is 0 (empty) or (tag << 32 | idx + 1) where tag is the upper
+ * half of the dentry's hash and idx its index.  Linear probing from
+ * hash & mask, never further than the table's published probe bound.  A
+ * removal shifts the rest of its probe run back (table.c), so there are
+ * no tombstones: every slot between an entry's home and its place is in
+ * use, at all times.
  *
  * Writer: inserts and removes under the writer role, publishing each slot
- * with a release store; grows (or rebuilds, when tombstones dominate) by
- * filling a new table and publishing its descriptor in one 64-bit store.
- * Old tables are left untouched until the next flush.
+ * with a release store; grows by filling a new table and publishing its
+ * descriptor in one 64-bit store.  Old tables are left untouched until
+ * the next flush.
  *
  * Readers: load the descriptor once, then each probed slot with an atomic
  * load.  A slot only nominates a candidate: the reader must then validate
  * the dentry itself (dentry.h) against the key it is looking for.  So a
- * reader on an outdated table, or a torn view of one, can miss an entry
- * (and fall back to the real call) but can never return a wrong one.
+ * reader on an outdated table, a torn view of one, or a run being shifted
+ * under it can miss an entry (and fall back to the real call) but can
+ * never return a wrong one.
  */
 #ifndef NC_TABLE_H
 #define NC_TABLE_H
@@ -24,8 +27,6 @@
 #include <stdint.h>
 
 #include "arena.h"
-
-#define NC_SLOT_DEAD UINT64_MAX
 
 struct nc_probe {
 	const uint64_t *slots;
@@ -67,19 +68,23 @@ static inline uint32_t nc__probe_next(struct nc_probe *p)
 		p->pos = (p->pos + 1) & p->mask;
 		if (s == 0)
 			break;
-		if (s != NC_SLOT_DEAD && (uint32_t)(s >> 32) == p->tag)
+		if ((uint32_t)(s >> 32) == p->tag)
 			return (uint32_t)s - 1;
 	}
 	p->left = 0;
 	return NC_NONE;
 }
 
-/* Writer: add dentry @idx under @hash.  Returns 0, or -1 when the table
- * area is exhausted (the caller flushes). */
-int nc__table_insert(struct nc_arena *a, uint64_t hash, uint32_t idx);
+struct nc_dentry;
 
-/* Writer: remove dentry @idx stored under @hash (no-op if absent). */
-void nc__table_remove(struct nc_arena *a, uint64_t hash, uint32_t idx);
+/* Writer: add dentry @idx (its hash set).  Returns 0, or -1 when the
+ * table area is exhausted (the caller flushes). */
+int nc__table_insert(struct nc_arena *a, const struct nc_dentry *d,
+		     uint32_t idx);
+
+/* Writer: remove dentry @idx (no-op if absent). */
+void nc__table_remove(struct nc_arena *a, const struct nc_dentry *d,
+		      uint32_t idx);
 
 /* Writer: start over with an empty table of 2^@log2 slots. */
 void nc__table_reset(struct nc_arena *a, unsigned log2);

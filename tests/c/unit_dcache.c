@@ -127,6 +127,108 @@ TEST(table_grows_and_keeps_everything)
 	ASSERT_EQ(arena.hdr->table_live, 10001);
 }
 
+/* Random adds and drops over a few directories in a small table, so
+ * runs are long and wrap: the table holds exactly the live names, each
+ * found where a reader looks (a removal shifts its run back). */
+TEST(churn_leaves_exactly_the_live_names)
+{
+	enum { DIRS = 5, NAMES = 300 };
+	uint32_t root, dir[DIRS], where[DIRS][NAMES];
+	uint64_t x = 7;
+	char name[32];
+	uint32_t live = 0;
+
+	make_arena(4 * DIRS * NAMES, 4);
+	root = add(NULL, NC_NONE, "", 0);
+	for (int d = 0; d < DIRS; d++) {
+		snprintf(name, sizeof(name), "d%d", d);
+		dir[d] = add(nc__dentry_at(&arena, root), root, name, 0);
+		for (int k = 0; k < NAMES; k++)
+			where[d][k] = NC_NONE;
+	}
+	for (int step = 0; step < 20000; step++) {
+		int d, k;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		d = (int)(x % DIRS);
+		k = (int)((x >> 8) % NAMES);
+		snprintf(name, sizeof(name), "n%d", k);
+		if (where[d][k] != NC_NONE) {
+			nc__d_drop(&arena, where[d][k]);
+			where[d][k] = NC_NONE;
+			live--;
+		} else {
+			where[d][k] =
+			    add(nc__dentry_at(&arena, dir[d]), dir[d], name, k);
+			ASSERT_NE(where[d][k], NC_NONE);
+			live++;
+		}
+		ASSERT_EQ(arena.hdr->table_live, 1 + DIRS + live);
+		if (step % 1000)
+			continue;
+		for (int e = 0; e < DIRS; e++)
+			for (int j = 0; j < NAMES; j++) {
+				snprintf(name, sizeof(name), "n%d", j);
+				ASSERT_EQ(
+				    find(nc__dentry_at(&arena, dir[e])->ident,
+					 name),
+				    where[e][j] == NC_NONE ? -1 : j);
+			}
+	}
+}
+
+/* A writer that keeps creating and removing names (a build's temporary
+ * files) uses no more of the table area once the table has its size:
+ * removals leave no tombstones to rebuild away (which took a new table
+ * from the area every few hundred removals, and used it all up, a flush,
+ * within 20,000). */
+TEST(churn_does_not_use_up_the_table_area)
+{
+	uint32_t root, ring[512];
+	uint64_t used;
+	char name[32];
+
+	make_arena(4096, 4); /* strings for the 20,000 names */
+	root = add(NULL, NC_NONE, "", 0);
+	for (int i = 0; i < 512; i++) {
+		snprintf(name, sizeof(name), "tmp%d", i);
+		ring[i] = add(nc__dentry_at(&arena, root), root, name, i);
+		ASSERT_NE(ring[i], NC_NONE);
+	}
+	used = arena.hdr->tables_used;
+	for (int i = 512; i < 20000; i++) {
+		nc__d_drop(&arena, ring[i % 512]);
+		snprintf(name, sizeof(name), "tmp%d", i);
+		ring[i % 512] = add(nc__dentry_at(&arena, root), root, name, i);
+		ASSERT_NE(ring[i % 512], NC_NONE);
+	}
+	ASSERT_EQ(arena.hdr->tables_used, used);
+	ASSERT_EQ(arena.hdr->table_live, 513);
+	ASSERT_EQ(find(nc__dentry_at(&arena, root)->ident, "tmp19999"), 19999);
+	ASSERT_EQ(find(nc__dentry_at(&arena, root)->ident, "tmp19487"), -1);
+}
+
+/* A dentry whose fill failed half-way leaves no trace in the table. */
+TEST(an_abandoned_dentry_leaves_nothing)
+{
+	uint32_t root, idx, live;
+	struct nc_dentry *d;
+	const struct nc_dentry *r;
+
+	make_arena(64, 4);
+	root = add(NULL, NC_NONE, "", 0);
+	r = nc__dentry_at(&arena, root);
+	live = arena.hdr->table_live;
+	d = nc__d_add(&arena, r, root, "half", 4, &idx);
+	ASSERT(d != NULL);
+	nc__d_write_end(d);
+	ASSERT_EQ(arena.hdr->table_live, live + 1);
+	nc__d_abandon(&arena, idx);
+	ASSERT_EQ(arena.hdr->table_live, live);
+	ASSERT_EQ(find(r->ident, "half"), -1);
+	ASSERT_EQ(add(r, root, "again", 5), idx); /* the slot is free again */
+}
+
 TEST(pools_fill_up_then_flush_empties)
 {
 	char name[32];
