@@ -1137,14 +1137,25 @@ static int apply(const struct inotify_event *e, int32_t bias)
 	return 0;
 }
 
+/*
+ * Flush everything (generation and epoch bump, new inotify instances).
+ * Both drain sequences are odd throughout: the ones that were even are
+ * made odd first, and a drain that flushes calls this before its own
+ * sequence goes even, so that the events it read and could not apply
+ * (an overflow, an unknown watch, the root that could not be dropped) are
+ * never behind an even sequence and an empty queue with the old
+ * generation still in place.
+ */
 void nc__flush_locked(void)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
 
 	int had = nc__c.ifd >= 0;
 
-	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
-	ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
+	if (!(h->drain_seq & 1))
+		ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	if (!(h->hot_seq & 1))
+		ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
 	ck_pr_fence_store();
 	if (had) {
 		/* Probes watching it are stale from here (new_inotify). */
@@ -1395,10 +1406,12 @@ static void drain(int hot)
 	if (!flush && npromote)
 		promote_all();
 	npromote = 0;
+	if (flush || nc__c.flush_pending) {
+		nc__flush_locked(); /* ends our odd window with its own */
+		return;
+	}
 	ck_pr_fence_store();
 	ck_pr_store_32(seq, *seq + 1);
-	if (flush)
-		nc__flush_locked();
 }
 
 void nc__drain(void)

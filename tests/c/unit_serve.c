@@ -1,0 +1,101 @@
+/*
+ * Unit tests of the daemon's writer (serve.c) with a real inotify
+ * instance: what clients can observe of a drain.
+ *
+ * A client trusts an answer only while both drain sequences are even and
+ * unchanged across its walk and the queue is empty (cache.c).  A drain
+ * that flushes (an overflowed queue: events were lost) must therefore
+ * keep its sequence odd until the flush has bumped the generation: were
+ * it even in between, with the queue read empty and the generation not
+ * yet moved, a client could trust an entry whose change was lost.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/serve.h"
+#include "harness.h"
+#include "store/arena.h"
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void hint(const char *path)
+{
+	struct nc_hint h;
+
+	memset(&h, 0, sizeof(h));
+	h.op = NC_HINT_FILL;
+	h.len = (uint16_t)strlen(path);
+	memcpy(h.path, path, h.len + 1);
+	nc__serve_hint(&h);
+}
+
+TEST(a_drain_that_flushes_is_one_odd_window)
+{
+	char dir[] = "/tmp/nc-unit-serve-XXXXXX", path[64];
+	long max = read_long("/proc/sys/fs/inotify/max_queued_events");
+	struct nc_serve_stats st;
+	struct nc_arena_hdr *h;
+	uint32_t s0, h0;
+	uint64_t g0;
+	int memfd = memfd_create("nc-unit-serve", MFD_CLOEXEC);
+
+	if (max < 0 || max > 200000) {
+		fprintf(stderr, "# max_queued_events is %ld: skipped\n", max);
+		return;
+	}
+	ASSERT(memfd >= 0);
+	ASSERT(mkdtemp(dir) != NULL);
+	ASSERT_EQ(nc__serve_start(memfd, 8u << 20), 0);
+	h = nc__serve_hdr();
+	snprintf(path, sizeof(path), "%s/f", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0644));
+	hint(path); /* the directory is watched, its file filled */
+	nc__serve_stats(&st);
+	ASSERT(st.watches >= 2);
+	/* More events than the queue holds: it overflows. */
+	for (long i = 0; i <= max; i++) {
+		snprintf(path, sizeof(path), "%s/x%ld", dir, i);
+		close(open(path, O_CREAT | O_WRONLY, 0644));
+	}
+	s0 = h->drain_seq;
+	h0 = h->hot_seq;
+	g0 = h->generation;
+	ASSERT_EQ(s0 & 1, 0);
+	ASSERT_EQ(h0 & 1, 0);
+	nc__serve_drain(0);
+	nc__serve_stats(&st);
+	ASSERT(st.overflows >= 1);
+	ASSERT(h->generation > g0);
+	/* Odd from the read() to the end of the flush: one window each. */
+	ASSERT_EQ(h->drain_seq, s0 + 2);
+	ASSERT_EQ(h->hot_seq, h0 + 2);
+	for (long i = 0; i <= max; i++) {
+		snprintf(path, sizeof(path), "%s/x%ld", dir, i);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	return nc_test_main(argc, argv);
+}
