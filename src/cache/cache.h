@@ -90,10 +90,12 @@ void nc__cache_configure(int mode, uint64_t max_stale_us, uint64_t warmup);
  * io_uring once it made enough checks, else epoll_wait; or forced to
  * either (uring from the first check, where the kernel allows it).
  * nc__cache_check_used() says which this image used: NC_CHECK_NONE (no
- * check yet), NC_CHECK_EPOLL, or NC_CHECK_URING (at least one thread had
- * a ring).
+ * check yet), NC_CHECK_EPOLL, NC_CHECK_URING (at least one thread had
+ * a ring), or NC_CHECK_SHARED (the daemon's watch ring answered).
  */
 enum nc_check { NC_CHECK_AUTO, NC_CHECK_EPOLL, NC_CHECK_URING };
+/* Reported only: the daemon's watch ring answered a check (notify.c). */
+#define NC_CHECK_SHARED 3
 #define NC_CHECK_NONE NC_CHECK_AUTO
 void nc__cache_set_check(int check);
 int nc__cache_check_used(void);

@@ -44,6 +44,9 @@
 #include "../store/dentry.h"
 #include "../store/hint.h"
 #include "policy.h"
+#include "uring.h"
+
+#define NC_WVIEWS 4 /* views of the daemon's watch ring an image makes */
 
 enum { NC_ST_NONE, NC_ST_STARTING, NC_ST_READY, NC_ST_OFF };
 
@@ -77,14 +80,25 @@ struct nc__cache {
 	int check; /* enum nc_check: how strict checks are made */
 	uint64_t max_stale_ns;
 	struct nc_arena arena;
-	int ifd, mfd;	    /* inotify, /proc/self/mountinfo (notify.c) */
-	int spare_mfd;	    /* a mountinfo handed down for the first probe */
-	int hifd;	    /* the hot inotify instance (notify.c); -1: none */
-	int hot_enabled;    /* the daemon's writer: make hifd with ifd */
-	uint64_t promoted;  /* directories moved to hifd, or watched there
-			     * from the start (statistics) */
-	uint64_t events[2]; /* events read from ifd, hifd (statistics) */
-	uint64_t hot_lost;  /* hifd overflows: hot dentries forgotten */
+	int ifd, mfd;	 /* inotify, /proc/self/mountinfo (notify.c) */
+	int spare_mfd;	 /* a mountinfo handed down for the first probe */
+	int hifd;	 /* the hot inotify instance (notify.c); -1: none */
+	int hot_enabled; /* the daemon's writer: make hifd with ifd */
+	struct nc__ring wring; /* the daemon's watch ring (uring.c) ... */
+	int wring_mem;	       /* ... its page's memfd, ... */
+	int wring_mfd;	       /* ... the mountinfo it polls, and ... */
+	int wring_efd;	       /* ... the eventfd it signals; -1: none */
+	/* A client's views of the daemon's watch ring (notify.c): at most
+	 * one made per epoch, kept mapped until the image ends. */
+	struct nc__wview wviews[NC_WVIEWS];
+	struct nc__wview *wview; /* the latest (atomic), or NULL */
+	int wview_state;	 /* enum nc_wview_state */
+	int wview_made;		 /* wviews used */
+	uint64_t wview_tried;	 /* 1 + the epoch last tried; 0: none */
+	uint64_t promoted;	 /* directories moved to hifd, or watched there
+				  * from the start (statistics) */
+	uint64_t events[2];	 /* events read from ifd, hifd (statistics) */
+	uint64_t hot_lost;	 /* hifd overflows: hot dentries forgotten */
 	uint32_t root_idx;
 	uint64_t root_ident;
 	uint32_t cwd_idx;
@@ -135,6 +149,12 @@ struct nc__cache {
 	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
 	uint32_t cwd_plen;   /* 0: not known (getcwd() next time) */
 	uint32_t cwd_tries;  /* shared: relative lookups since getcwd() */
+};
+
+/* Making a view of the daemon's watch ring (notify.c). */
+enum nc_wview_state {
+	NC_WVIEW_IDLE,
+	NC_WVIEW_MAKING, /* a thread is mapping one */
 };
 
 /* How an image attached (attach.c). */

@@ -44,6 +44,15 @@
  * NAMECACHE_CHECK=epoll|uring forces either (the latter from the first
  * check, where the kernel allows it).
  *
+ * In shared mode the daemon keeps a watch ring over its cold instance
+ * (uring.c), made with each instance (wring_make) and run at the start of
+ * every cold drain, inside the odd window; a client maps its page once
+ * (wview_make) and a walk that passed no hot dentry is checked with three
+ * loads of it, from the first lookup of the image: no probe, no system
+ * call.  A walk through a hot dentry, NAMECACHE_CHECK=epoll, a kernel
+ * without IORING_SETUP_NO_MMAP (before 6.5) or io_uring refused to the
+ * daemon: the probe's checks, as above.
+ *
  * The kernel queues an inotify event before the modifying system call
  * returns (research: fsnotify runs in the modifying task), so a lookup
  * that polls after a change's syscall returned sees that change's event,
@@ -106,12 +115,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/io_uring.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -300,6 +312,81 @@ int nc__fd_rehome(int fd)
 	return hi;
 }
 
+/* ---- the daemon's watch ring (uring.c) ------------------------------ */
+
+/* Unpublish and close the watch ring: closing it makes the kernel cancel
+ * its polls, which leaves every client that still reads its page in
+ * doubt (uring.c). */
+static void wring_close(void)
+{
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+
+	if (nc__c.wring_mem < 0)
+		return;
+	ck_pr_store_32((uint32_t *)&h->wring_fd, (uint32_t)-1);
+	ck_pr_fence_store();
+	nc__ring_close(&nc__c.wring);
+	syscall(SYS_close, nc__c.wring_mem);
+	syscall(SYS_close, nc__c.wring_mfd);
+	syscall(SYS_close, nc__c.wring_efd);
+	nc__c.wring_mem = nc__c.wring_mfd = nc__c.wring_efd = -1;
+}
+
+/*
+ * The daemon (hot_enabled): a watch ring over the new cold instance, made
+ * before anything is watched on it (so nothing can be queued unseen by
+ * its poll), published in the arena's header for the clients, who open
+ * the page through /proc/PID/fd (notify's wview_make: an io_uring
+ * descriptor cannot be sent, and the page needs none).
+ */
+static void wring_make(void)
+{
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+	struct nc_wring_layout lay;
+	static int logged;
+	struct stat st;
+	int mem = -1, mfd, efd, r = -1;
+
+	if (!nc__c.hot_enabled || !h || nc__c.ifd < 0)
+		return;
+	mfd = nc__notify_mount_file();
+	efd = nc__fd_rehome(
+	    (int)syscall(SYS_eventfd2, 0, EFD_NONBLOCK | EFD_CLOEXEC));
+	if (mfd >= 0 && efd >= 0)
+		r = nc__wring_open(&nc__c.wring, nc__c.ifd, mfd, efd, &mem,
+				   &lay);
+	if (r < 0 || syscall(SYS_fstat, mem, &st) < 0) {
+		if (r >= 0)
+			nc__ring_close(&nc__c.wring);
+		if (mem >= 0)
+			syscall(SYS_close, mem);
+		if (mfd >= 0)
+			syscall(SYS_close, mfd);
+		if (efd >= 0)
+			syscall(SYS_close, efd);
+		if (!logged) {
+			logged = 1;
+			nc__cache_log("no watch ring (io_uring refused, or a "
+				      "kernel before 6.5): clients check on "
+				      "their own");
+		}
+		return;
+	}
+	if (r > 0) /* the mount table changed before the poll: flush */
+		nc__c.flush_pending = 1;
+	nc__c.wring_mem = mem;
+	nc__c.wring_mfd = mfd;
+	nc__c.wring_efd = efd;
+	h->wring_flags = lay.flags;
+	h->wring_head = lay.head;
+	h->wring_tail = lay.tail;
+	h->wring_dev = st.st_dev;
+	h->wring_ino = st.st_ino;
+	h->wring_epoch = h->epoch;
+	ck_pr_fence_store();
+	ck_pr_store_32((uint32_t *)&h->wring_fd, (uint32_t)mem);
+}
+
 /* A new inotify instance in ifd (and hifd for the daemon); probes made
  * before it are stale. */
 static int new_inotify(void)
@@ -315,6 +402,7 @@ static int new_inotify(void)
 		ck_pr_store_int(&nc__c.hifd, nc__fd_rehome((int)syscall(
 						 SYS_inotify_init1,
 						 IN_NONBLOCK | IN_CLOEXEC)));
+	wring_make();
 	return 0;
 }
 
@@ -436,6 +524,9 @@ void nc__notify_forget(void)
 
 void nc__notify_fork_child(void)
 {
+	/* A thread of the parent was making a view: nobody is, here. */
+	if (nc__c.wview_state == NC_WVIEW_MAKING)
+		nc__c.wview_state = NC_WVIEW_IDLE;
 	for (int i = 0; i < NC_PROBES; i++)
 		nc__ring_unmap(&probes[i].ring);
 	ck_pr_store_int(&check_used, NC_CHECK_NONE);
@@ -1157,6 +1248,7 @@ void nc__flush_locked(void)
 	if (!(h->hot_seq & 1))
 		ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
 	ck_pr_fence_store();
+	wring_close();
 	if (had) {
 		/* Probes watching it are stale from here (new_inotify). */
 		syscall(SYS_close, nc__c.ifd);
@@ -1356,19 +1448,13 @@ static void flush_log(const struct inotify_event *e, int hot)
 	nc__cache_log(msg);
 }
 
-static void drain(int hot)
+/* Read the queue @fd until it is empty, applying each event; *@flush:
+ * what was read cannot be applied; *@lost: the hot queue overflowed. */
+static void read_queue(int fd, int hot, int *flush, int *lost)
 {
-	struct nc_arena_hdr *h = nc__c.arena.hdr;
-	uint32_t *seq = hot ? &h->hot_seq : &h->drain_seq;
-	int fd = hot ? nc__c.hifd : nc__c.ifd;
 	char buf[16384]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
-	int flush = 0, lost = 0;
 
-	if (fd < 0)
-		return;
-	ck_pr_store_32(seq, *seq + 1);
-	ck_pr_fence_store();
 	for (;;) {
 		long n = syscall(SYS_read, fd, buf, sizeof(buf));
 
@@ -1376,7 +1462,7 @@ static void drain(int hot)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				flush = 1;
+				*flush = 1;
 			break;
 		}
 		if (n == 0)
@@ -1387,25 +1473,86 @@ static void drain(int hot)
 
 			if (hot && (e->mask & IN_Q_OVERFLOW) && e->wd == -1) {
 				/* What follows was queued after: applied. */
-				lost = 1;
-			} else if (!flush && apply(e, hot ? HOT_BIAS : 0) < 0) {
-				flush = 1;
+				*lost = 1;
+			} else if (!*flush &&
+				   apply(e, hot ? HOT_BIAS : 0) < 0) {
+				*flush = 1;
 				flush_log(e, hot);
 			}
 			off += (long)sizeof(*e) + e->len;
 			nc__c.events[!!hot]++;
 		}
-		if (flush)
+		if (*flush)
 			break;
 	}
-	if (!flush && lost) {
-		nc__cache_log("hot inotify queue overflowed: written "
-			      "directories and files forgotten");
-		forget_hot();
+}
+
+/* The daemon's watch ring, run inside a cold drain: 0, or 1 when the
+ * cache must be flushed (a mount change, a broken ring). */
+static int wring_drain(void)
+{
+	uint64_t n;
+	int mount = 0;
+
+	/* Reset before the run: a flag set after it signals again. */
+	(void)!syscall(SYS_read, nc__c.wring_efd, &n, sizeof(n));
+	if (nc__wring_run(&nc__c.wring, &mount) == 0 && !mount)
+		return 0;
+	if (mount) {
+		/* Our own mountinfo heard it too: taken here, not flushed
+		 * for a second time. */
+		struct pollfd pf = {.fd = nc__c.mfd, .events = POLLPRI};
+
+		syscall(SYS_poll, &pf, 1, 0);
 	}
-	if (!flush && npromote)
-		promote_all();
-	npromote = 0;
+	nc__cache_log(mount ? "mount table changed: cache flushed"
+			    : "watch ring failed: cache flushed");
+	return 1;
+}
+
+#define WRING_ROUNDS 8
+
+/*
+ * A drain: the sequence odd, the queue read until empty and applied
+ * (promotions too), the sequence even.  With the daemon's watch ring, a
+ * cold drain runs the ring first (its flag cleared inside the window,
+ * before the read() that takes what set it: uring.c), and again, with
+ * another read, as long as the flag was set behind it: applying events
+ * changes watches, and a removed watch queues IN_IGNORED, which wakes
+ * the instance.  The flag is left clear unless events keep coming for
+ * WRING_ROUNDS rounds; then the ring's eventfd, which the kernel
+ * signalled when it set the flag, brings the daemon back for another
+ * drain (nc__serve_wring_efd).
+ */
+static void drain(int hot)
+{
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+	uint32_t *seq = hot ? &h->hot_seq : &h->drain_seq;
+	int fd = hot ? nc__c.hifd : nc__c.ifd;
+	int flush = 0, lost = 0, ring = !hot && nc__c.wring_mem >= 0;
+
+	if (fd < 0)
+		return;
+	ck_pr_store_32(seq, *seq + 1);
+	ck_pr_fence_store();
+	for (int round = 0;; round++) {
+		if (ring && !flush)
+			flush = wring_drain();
+		read_queue(fd, hot, &flush, &lost);
+		if (!flush && lost) {
+			nc__cache_log("hot inotify queue overflowed: written "
+				      "directories and files forgotten");
+			forget_hot();
+			lost = 0;
+		}
+		if (!flush && npromote)
+			promote_all();
+		npromote = 0;
+		if (!ring || flush || round + 1 >= WRING_ROUNDS ||
+		    !(__atomic_load_n(nc__c.wring.sq_flags, __ATOMIC_ACQUIRE) &
+		      IORING_SQ_TASKRUN))
+			break;
+	}
 	if (flush || nc__c.flush_pending) {
 		nc__flush_locked(); /* ends our odd window with its own */
 		return;
@@ -1439,6 +1586,108 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * A client's view of the daemon's watch ring (uring.c): the page is
+ * opened through /proc/PID/fd/N of the daemon named by the attachment
+ * (the kernel lets a process of the same user, and no other, open it)
+ * and taken only if it is the very file the arena's header names (device
+ * and inode) for the current epoch; mapped read-only, then closed.  One
+ * thread makes it, in a slot of its own that is published whole (a
+ * pointer store) and never changed or unmapped after: another thread may
+ * be reading it.  At most one attempt per epoch (the daemon's flush makes
+ * a new ring), NC_WVIEWS in all; an image without one checks with its
+ * probes.
+ */
+static struct nc__wview *wview_make(uint64_t epoch_now)
+{
+	const struct nc_arena_hdr *h = nc__c.arena.hdr;
+	struct nc__wview *v = NULL;
+	struct nc_wring_layout lay;
+	struct nc__buf b;
+	struct stat st;
+	char path[64];
+	int expect = NC_WVIEW_IDLE, fd;
+	uint64_t epoch, aino = nc__c.aino;
+	int32_t dfd;
+
+	if (!__atomic_compare_exchange_n(&nc__c.wview_state, &expect,
+					 NC_WVIEW_MAKING, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return NULL;
+	if (__atomic_load_n(&nc__c.wview_tried, __ATOMIC_ACQUIRE) ==
+		epoch_now + 1 ||
+	    nc__c.wview_made >= NC_WVIEWS)
+		goto out;
+	__atomic_store_n(&nc__c.wview_tried, epoch_now + 1, __ATOMIC_RELEASE);
+	epoch = ck_pr_load_64(&h->wring_epoch);
+	ck_pr_fence_load();
+	dfd = (int32_t)ck_pr_load_32((const uint32_t *)&h->wring_fd);
+	ck_pr_fence_load();
+	lay.size = 4096;
+	lay.flags = ck_pr_load_32(&h->wring_flags);
+	lay.head = ck_pr_load_32(&h->wring_head);
+	lay.tail = ck_pr_load_32(&h->wring_tail);
+	if (dfd < 0 || nc__c.daemon_pid <= 0 || nc__c.check == NC_CHECK_EPOLL ||
+	    epoch != epoch_now)
+		goto out;
+	nc__buf_init(&b, path, sizeof(path));
+	nc__buf_str(&b, "/proc/");
+	nc__buf_i64(&b, nc__c.daemon_pid);
+	nc__buf_str(&b, "/fd/");
+	nc__buf_i64(&b, dfd);
+	if (b.overflow || b.len >= sizeof(path))
+		goto out;
+	path[b.len] = '\0';
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	v = &nc__c.wviews[nc__c.wview_made];
+	if (syscall(SYS_fstat, fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size != lay.size ||
+	    (uint64_t)st.st_dev != ck_pr_load_64(&h->wring_dev) ||
+	    (uint64_t)st.st_ino != ck_pr_load_64(&h->wring_ino) ||
+	    nc__wview_map(v, fd, &lay) < 0)
+		v = NULL;
+	syscall(SYS_close, fd);
+	/* Still the ring it was when we read where it is. */
+	ck_pr_fence_load();
+	if (v &&
+	    ((int32_t)ck_pr_load_32((const uint32_t *)&h->wring_fd) != dfd ||
+	     ck_pr_load_64(&h->wring_epoch) != epoch)) {
+		nc__wview_unmap(v); /* never published */
+		v = NULL;
+	}
+	if (v) {
+		v->aino = aino;
+		v->epoch = epoch;
+		nc__c.wview_made++;
+		__atomic_store_n(&nc__c.wview, v, __ATOMIC_RELEASE);
+	}
+out:
+	__atomic_store_n(&nc__c.wview_state, NC_WVIEW_IDLE, __ATOMIC_RELEASE);
+	return v;
+}
+
+/* Shared mode, a walk through cold dentries only: 1 nothing pending, 0
+ * something may be (the probe's check then says), -1 no view. */
+static int wview_check(void)
+{
+	uint64_t epoch = ck_pr_load_64(&nc__c.arena.hdr->epoch);
+	struct nc__wview *v = __atomic_load_n(&nc__c.wview, __ATOMIC_ACQUIRE);
+
+	if (!v || v->aino != nc__c.aino || v->epoch != epoch) {
+		if (__atomic_load_n(&nc__c.wview_tried, __ATOMIC_ACQUIRE) ==
+		    epoch + 1)
+			return -1;
+		v = wview_make(epoch);
+		if (!v)
+			return -1;
+	}
+	if (ck_pr_load_int(&check_used) < NC_CHECK_SHARED)
+		ck_pr_store_int(&check_used, NC_CHECK_SHARED);
+	return nc__wview_clean(v);
+}
+
 int nc__coherent(int own, int hot)
 {
 	struct probe *p;
@@ -1462,6 +1711,15 @@ int nc__coherent(int own, int hot)
 		     now - ck_pr_load_64(&nc__c.checked_hot_ns) + slack <
 			 nc__c.max_stale_ns))
 			return 1;
+	}
+	/* A walk through cold directories, attached: the daemon's ring;
+	 * if it says something may be pending, the probe tells. */
+	if (nc__c.shared && !hot && wview_check() > 0) {
+		if (now) {
+			ck_pr_store_64(&nc__c.checked_ns, now);
+			ck_pr_store_64(&nc__c.checked_own, seen);
+		}
+		return 1;
 	}
 	p = probe_get();
 	if (!p)

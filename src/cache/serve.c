@@ -116,6 +116,11 @@ int nc__serve_mfd(void)
 	return nc__c.mfd;
 }
 
+int nc__serve_wring_efd(void)
+{
+	return nc__c.wring_efd;
+}
+
 static void after(void)
 {
 	if (nc__c.flush_pending) {

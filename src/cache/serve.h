@@ -40,6 +40,7 @@ uint64_t nc__serve_arena_size(void);
 int nc__serve_ifd(void);
 int nc__serve_hifd(void); /* the hot instance (notify.c); -1: none */
 int nc__serve_mfd(void);
+int nc__serve_wring_efd(void); /* readable: a cold drain is due; -1 */
 /* Read and apply the inotify queue, or the hot one's (flushing on
  * overflow). */
 void nc__serve_drain(int hot);

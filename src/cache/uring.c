@@ -51,7 +51,9 @@
  *        enters the kernel, even for an interrupt, and the flag is cleared
  *        there before the CQE is committed (ctx_flush_and_put()): another
  *        thread reading the ring could see neither.  Hence DEFER_TASKRUN,
- *        and one ring per thread, never read by another.
+ *        and a ring entered by one thread only: a thread's own, or the
+ *        daemon's watch ring (end of this file), which its clients read
+ *        but never enter.
  *   (K4) io_uring_enter() from another task fails with EEXIST
  *        (SINGLE_ISSUER) before it does anything.
  *
@@ -109,10 +111,15 @@
  * close wrappers (notify.c, nc__notify_owns): a program that closes or
  * dup2s over it turns the cache off.
  *
+ * In shared mode a client has a better answer for walks through cold
+ * directories: the daemon's own watch ring, read in place (end of this
+ * file); a thread's ring then serves only walks through hot ones.
+ *
  * Everything here is raw system calls and plain memory: no liburing, no
  * allocation, nothing exported.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/io_uring.h>
 #include <poll.h>
 #include <string.h>
@@ -129,8 +136,18 @@
 	(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | \
 	 IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |   \
 	 IORING_SETUP_CQSIZE)
-#define NC_RING_SQ 2  /* two polls */
-#define NC_RING_CQ 16 /* room for a few wakes' CQEs between checks */
+/* Debian 12's headers (Linux 6.1) predate IORING_SETUP_NO_MMAP (6.5):
+ * the application's own memory for the rings, its address in the last
+ * word of the offsets (resv2 then, user_addr since). */
+#ifdef IORING_SETUP_NO_MMAP
+#define NC_USER_ADDR user_addr
+#else
+#define IORING_SETUP_NO_MMAP (1U << 14)
+#define NC_USER_ADDR resv2
+#endif
+#define NC_RING_SQ 2	/* two polls */
+#define NC_WRING_CQ 128 /* the daemon drains late under load: still a page */
+#define NC_RING_CQ 16	/* room for a few wakes' CQEs between checks */
 
 static long ring_enter(int fd, unsigned submit)
 {
@@ -256,7 +273,11 @@ static int run(struct nc__ring *r, int *mount)
 		}
 		r->rearm = 0;
 		reap(r, mount);
-		if (!r->rearm)
+		/* CQEs the CQ had no room for are flushed into it by the
+		 * next GETEVENTS: a poll's last CQE may be among them. */
+		if (!r->rearm &&
+		    !(__atomic_load_n(r->sq_flags, __ATOMIC_ACQUIRE) &
+		      IORING_SQ_CQ_OVERFLOW))
 			return 0;
 	}
 	errno = EIO;
@@ -373,4 +394,166 @@ fail:
 	__atomic_store_n(&r->busy, 0, __ATOMIC_RELAXED);
 	errno = n;
 	return -1;
+}
+
+/*
+ * The daemon's watch ring.  The same ring as a thread's (the flags, two
+ * multishot polls: POLLIN on the daemon's cold inotify instance itself,
+ * POLLPRI on a mountinfo of the daemon's that nothing else polls), owned
+ * and entered by the daemon alone, with its rings in memory the daemon
+ * provides (IORING_SETUP_NO_MMAP, Linux 6.5): one page of a memfd,
+ * sealed against writable mappings, shrinking and growing once the
+ * kernel has pinned it.  Clients map that page read-only and read the
+ * flags and the CQ head and tail: they can neither enter the ring (an
+ * io_uring descriptor cannot be sent over a socket, and K4) nor write
+ * it.  The SQEs are in an anonymous page of the daemon's.
+ *
+ * The daemon runs the ring (nc__wring_run: GETEVENTS, reap, re-arm) only
+ * inside a cold drain, while drain_seq is odd, before it reads the queue;
+ * and it makes drain_seq even only after applying what it read.  So K3
+ * holds for every reader of the page: once the daemon's GETEVENTS has
+ * returned, every later wake of the instance or of the mount table
+ * leaves IORING_SQ_TASKRUN set until the daemon's next drain, and a
+ * reader that finds it clear, the CQ consumed (head == tail) and
+ * drain_seq even and unchanged across its walk has missed no event (the
+ * argument above, with the daemon's drain as step (1) and its read() as
+ * step (3)).  Arming a poll on a file that is already ready queues its
+ * task work at once, so a re-arm inside the window misses nothing.
+ *
+ * Liveness: the daemon's own drain changes watches, and a removed watch
+ * queues IN_IGNORED, which sets the flag after the run; the drain runs
+ * the ring and reads again until the flag stays clear (notify.c), and an
+ * eventfd registered on the ring (IORING_REGISTER_EVENTFD: signalled by
+ * io_req_local_work_add() where it sets the flag) is in the daemon's
+ * epoll, so a flag set behind any drain brings another.  CQEs that found
+ * the CQ full are flushed into it by the next GETEVENTS: run() goes
+ * round again while IORING_SQ_CQ_OVERFLOW is set.
+ *
+ * When the daemon dies (SIGKILL included), its descriptor of the ring is
+ * the last one (clients have the page, not the ring), so the ring is torn
+ * down (io_ring_exit_work(): io_poll_remove_all(), the cancellations run
+ * by the fallback worker), which sets the flag and posts the polls'
+ * CQEs, which nobody reaps: every client is in doubt from then on.  A
+ * stopped daemon leaves the flag set by the first event after it
+ * stopped.  When the daemon flushes it closes the ring and makes a new
+ * one with its new instance; the old page is then torn down the same way
+ * (and the epoch moved: clients make a view of the new one).
+ */
+int nc__wring_open(struct nc__ring *r, int ifd, int mfd, int efd, int *memfd,
+		   struct nc_wring_layout *lay)
+{
+	struct io_uring_params p;
+	void *mem = MAP_FAILED, *sqes = MAP_FAILED;
+	int mem_fd, fd = -1, mount = 0, e;
+	const size_t page = 4096;
+
+	mem_fd = (int)syscall(SYS_memfd_create, "namecache-watch-ring",
+			      MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mem_fd < 0 || syscall(SYS_ftruncate, mem_fd, page) < 0)
+		goto fail;
+	mem = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_POPULATE, mem_fd, 0);
+	sqes = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED || sqes == MAP_FAILED)
+		goto fail;
+	memset(&p, 0, sizeof(p));
+	p.flags = NC_RING_FLAGS | IORING_SETUP_NO_MMAP;
+	p.cq_entries = NC_WRING_CQ;
+	p.cq_off.NC_USER_ADDR = (uint64_t)(uintptr_t)mem;
+	p.sq_off.NC_USER_ADDR = (uint64_t)(uintptr_t)sqes;
+	fd = (int)syscall(SYS_io_uring_setup, NC_RING_SQ, &p);
+	if (fd < 0)
+		goto fail;
+	/* The rings must fit the page the clients map. */
+	if (p.sq_off.array + p.sq_entries * sizeof(uint32_t) > page ||
+	    p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe) > page ||
+	    p.sq_entries * sizeof(struct io_uring_sqe) > page) {
+		errno = EINVAL;
+		goto fail;
+	}
+	/* The daemon's wake-up whenever the flag is set (with DEFER_TASKRUN,
+	 * io_req_local_work_add() signals it where it sets the flag), so
+	 * that no flag set behind a drain is left standing. */
+	if (syscall(SYS_io_uring_register, fd, IORING_REGISTER_EVENTFD, &efd,
+		    1) < 0)
+		goto fail;
+	/* Pinned now: no writable mapping of it can be made any more. */
+	if (syscall(SYS_fcntl, mem_fd, F_ADD_SEALS,
+		    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) < 0)
+		goto fail;
+	memset(r, 0, sizeof(*r));
+	r->map[0] = mem;
+	r->map_len[0] = page;
+	r->map[2] = sqes;
+	r->map_len[2] = page;
+	r->sq_flags = (const uint32_t *)((char *)mem + p.sq_off.flags);
+	r->sq_tail = (uint32_t *)((char *)mem + p.sq_off.tail);
+	r->sq_array = (uint32_t *)((char *)mem + p.sq_off.array);
+	r->sq_mask = *(const uint32_t *)((char *)mem + p.sq_off.ring_mask);
+	r->sqes = sqes;
+	r->cq_head = (uint32_t *)((char *)mem + p.cq_off.head);
+	r->cq_tail = (const uint32_t *)((char *)mem + p.cq_off.tail);
+	r->cq_mask = *(const uint32_t *)((char *)mem + p.cq_off.ring_mask);
+	r->cqes = (const struct io_uring_cqe *)((char *)mem + p.cq_off.cqes);
+	r->efd = ifd;
+	r->mfd = mfd;
+	r->rearm = NC_RING_Q | NC_RING_M;
+	r->fd = fd;
+	if (run(r, &mount) < 0) {
+		e = errno;
+		nc__ring_close(r);
+		syscall(SYS_close, mem_fd);
+		errno = e;
+		return -1;
+	}
+	lay->size = (uint32_t)page;
+	lay->flags = p.sq_off.flags;
+	lay->head = p.cq_off.head;
+	lay->tail = p.cq_off.tail;
+	*memfd = mem_fd;
+	return mount; /* a change before the poll was armed: flush */
+fail:
+	e = errno;
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	if (mem != MAP_FAILED)
+		munmap(mem, page);
+	if (sqes != MAP_FAILED)
+		munmap(sqes, page);
+	if (mem_fd >= 0)
+		syscall(SYS_close, mem_fd);
+	errno = e;
+	return -1;
+}
+
+int nc__wring_run(struct nc__ring *r, int *mount)
+{
+	return run(r, mount);
+}
+
+int nc__wview_map(struct nc__wview *v, int memfd,
+		  const struct nc_wring_layout *lay)
+{
+	void *m;
+
+	if (lay->size != 4096 || lay->flags > lay->size - 4 ||
+	    lay->head > lay->size - 4 || lay->tail > lay->size - 4 ||
+	    (lay->flags | lay->head | lay->tail) & 3)
+		return -1;
+	m = mmap(NULL, lay->size, PROT_READ, MAP_SHARED, memfd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	v->map = m;
+	v->flags = (const uint32_t *)((const char *)m + lay->flags);
+	v->head = (const uint32_t *)((const char *)m + lay->head);
+	v->tail = (const uint32_t *)((const char *)m + lay->tail);
+	return 0;
+}
+
+void nc__wview_unmap(struct nc__wview *v)
+{
+	if (v->map)
+		munmap(v->map, 4096);
+	v->map = NULL;
 }

@@ -80,4 +80,51 @@ void nc__ring_unmap(struct nc__ring *r);
  * from a thread that may still read its old ring: kept mapped). */
 void nc__ring_forget(struct nc__ring *r);
 
+/*
+ * The daemon's watch ring (uring.c): its rings live in a one-page memfd
+ * that clients map read-only.  What a client needs to read it.
+ */
+struct nc_wring_layout {
+	uint32_t size;	     /* bytes of the memfd (one page) */
+	uint32_t flags;	     /* offset of sq_flags */
+	uint32_t head, tail; /* offsets of the CQ head and tail */
+};
+
+/* Daemon: make the watch ring over the cold inotify instance @ifd and
+ * @mfd (a mountinfo of its own that nothing else polls), signalling the
+ * eventfd @efd whenever its flag is set.  *@memfd gets the page clients
+ * map, *@lay what they need to read it.  0; 1 when arming the mount poll
+ * reported a change (flush); -1 with errno (a kernel before 6.5,
+ * io_uring refused): no watch ring. */
+int nc__wring_open(struct nc__ring *r, int ifd, int mfd, int efd, int *memfd,
+		   struct nc_wring_layout *lay);
+
+/* Daemon, in a cold drain with drain_seq odd, before the read(): run the
+ * ring (GETEVENTS, reap, re-arm).  *@mount: the mount table changed.
+ * 0, or -1 with errno (the ring is broken: close it). */
+int nc__wring_run(struct nc__ring *r, int *mount);
+
+/* A client's read-only view of the daemon's watch ring: filled, then
+ * published (notify.c), never changed or unmapped after. */
+struct nc__wview {
+	void *map;
+	const uint32_t *flags, *head, *tail;
+	uint64_t aino, epoch; /* the arena and the epoch it belongs to */
+};
+
+int nc__wview_map(struct nc__wview *v, int memfd,
+		  const struct nc_wring_layout *lay);
+void nc__wview_unmap(struct nc__wview *v);
+
+/* Nothing pending on the daemon's cold instance or mount table since its
+ * last drain: the flag clear, no CQE left unreaped.  Three loads. */
+static inline int nc__wview_clean(const struct nc__wview *v)
+{
+	return !(__atomic_load_n(v->flags, __ATOMIC_ACQUIRE) &
+		 (1u << 2 /* IORING_SQ_TASKRUN */ |
+		  1u << 1 /* IORING_SQ_CQ_OVERFLOW */)) &&
+	       __atomic_load_n(v->tail, __ATOMIC_ACQUIRE) ==
+		   __atomic_load_n(v->head, __ATOMIC_ACQUIRE);
+}
+
 #endif /* NC_URING_H */

@@ -24,7 +24,7 @@ struct nc__report {
 	int64_t *pids; /* pid, ppid, order * 2 + ended in exec: per record */
 	size_t npids, cap;
 	size_t records, bad;
-	size_t uring, epoll;	      /* records by coherence check */
+	size_t wring, uring, epoll;   /* records by coherence check */
 	size_t shared;		      /* records of attached images */
 	size_t handed;		      /* ... of them handed down (exec, fork) */
 	size_t process[NC_WHY_COUNT]; /* in-process images, by reason */
@@ -129,6 +129,7 @@ int nc__report_read(struct nc__report *r, FILE *in)
 			return -1;
 		}
 		r->records++;
+		r->wring += !strcmp(rec.check, "shared");
 		r->uring += !strcmp(rec.check, "uring");
 		r->epoll += !strcmp(rec.check, "epoll");
 		if (!strcmp(rec.cache, "shared")) {
@@ -278,11 +279,12 @@ void nc__report_print(const struct nc__report *r, FILE *out)
 	print_execs(c, out);
 	print_shared(r, out);
 	print_hints(c, out);
-	if (r->uring || r->epoll)
+	if (r->wring || r->uring || r->epoll)
 		fprintf(out,
 			"namecache: coherence checks: %zu process images "
-			"with io_uring, %zu with epoll_wait only\n",
-			r->uring, r->epoll);
+			"with the daemon's ring, %zu with io_uring, %zu with "
+			"epoll_wait only\n",
+			r->wring, r->uring, r->epoll);
 }
 
 int nc__cmd_stats(int argc, char **argv)

@@ -9,7 +9,8 @@
  *
  * The loop, in order of urgency:
  *   1. a mount change: flush (generation and epoch bump);
- *   2. inotify events: drain (drain_seq odd while reading and applying):
+ *   2. inotify events, or the watch ring's eventfd (notify.c: its flag was
+ *      set behind a drain): drain (drain_seq odd while reading and applying):
  *      while the queue is not empty every client passes through, so it
  *      is emptied before anything else, and again between hint batches;
  *   3. hints: at most HINT_BATCH per client per round, each copied out of
@@ -597,13 +598,15 @@ static int listen_on(const char *sock, int *lockfd)
  * a registration lives as long as its file: it must be removed through a
  * descriptor that is still open, ours.  Called again after every flush.
  */
-static int qfd[2] = {-1, -1};
+static int qfd[3] = {-1, -1, -1};
 
 static int watch_queues(void)
 {
-	int fd[2] = {nc__serve_ifd(), nc__serve_hifd()};
+	/* The cold instance, the hot one, and the watch ring's eventfd
+	 * (a flag of the ring set behind a drain: drain the cold one). */
+	int fd[3] = {nc__serve_ifd(), nc__serve_hifd(), nc__serve_wring_efd()};
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		if (qfd[i] >= 0) {
 			epoll_ctl(epfd, EPOLL_CTL_DEL, qfd[i], NULL);
 			close(qfd[i]);
@@ -613,7 +616,7 @@ static int watch_queues(void)
 			continue;
 		qfd[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, 0);
 		if (qfd[i] < 0 ||
-		    ep_add(qfd[i], EPOLLIN, i ? K_HOT : K_NOTIFY) < 0)
+		    ep_add(qfd[i], EPOLLIN, i == 1 ? K_HOT : K_NOTIFY) < 0)
 			return -1;
 	}
 	return 0;

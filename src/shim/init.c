@@ -198,7 +198,8 @@ static __attribute__((noinline)) void flush_record(const char *end)
 		int k = nc__cache_check_used();
 
 		set_word(rec.check, sizeof(rec.check),
-			 k == NC_CHECK_URING   ? "uring"
+			 k == NC_CHECK_SHARED  ? "shared"
+			 : k == NC_CHECK_URING ? "uring"
 			 : k == NC_CHECK_EPOLL ? "epoll"
 					       : "");
 	}

@@ -42,7 +42,7 @@
 #include <stdint.h>
 
 #define NC_ARENA_MAGIC 0x314e524143454e4eULL /* "NNECARN1", little-endian */
-#define NC_ARENA_VERSION 3
+#define NC_ARENA_VERSION 4
 #define NC_NONE UINT32_MAX
 
 struct nc_arena_hdr {
@@ -78,6 +78,14 @@ struct nc_arena_hdr {
 	uint32_t hot_seq;    /* drain_seq of the hot instance (notify.c) */
 	uint32_t pad;
 	uint64_t stx_off; /* the statx array (dentry_max slots) */
+	/* The daemon's watch ring (cache/uring.c): its page is the memfd
+	 * open as descriptor wring_fd in the daemon (pid in the attach
+	 * reply), identified by wring_dev/wring_ino; the offsets of sq_flags
+	 * and the CQ head and tail in it.  Valid while wring_epoch is the
+	 * epoch; wring_fd < 0: none. */
+	int32_t wring_fd;
+	uint32_t wring_flags, wring_head, wring_tail;
+	uint64_t wring_dev, wring_ino, wring_epoch;
 };
 
 struct nc_arena {

@@ -51,6 +51,16 @@ nc_package() {
 
 # Skip the test unless every named program is installed; the reason names
 # the Debian package to install (contrib/deps.sh lists them per target).
+# nc_kernel_at_least MAJOR MINOR: the running kernel is that or later.
+nc_kernel_at_least() {
+	local r maj min
+	r=$(uname -r)
+	maj=${r%%.*}
+	min=${r#*.}
+	min=${min%%[!0-9]*}
+	((maj > $1 || (maj == $1 && min >= $2)))
+}
+
 nc_require() {
 	local p
 	for p in "$@"; do

@@ -47,7 +47,7 @@ check_table() {
 		next
 	}
 	# The last line, when the records say how they checked.
-	/^namecache: coherence checks: [0-9]+ process images with io_uring, [0-9]+ with epoll_wait only$/ {
+	/^namecache: coherence checks: [0-9]+ process images with the daemon.s ring, [0-9]+ with io_uring, [0-9]+ with epoll_wait only$/ {
 		if (!total) bad("checks before the total")
 		checks = 1; next
 	}
@@ -461,13 +461,24 @@ stat_loop() {
 	NAMECACHE_WARMUP=0 NAMECACHE_CHECK=uring run --separate-stderr "$NC_CLI" run --stats --no-daemon -- \
 		bash -c 'for i in 1 2 3 4 5 6 7 8; do test -e x; done'
 	assert_success
-	[[ $stderr == *"namecache: coherence checks: 1 process images with io_uring, 0 with epoll_wait only"* ]]
+	[[ $stderr == *"namecache: coherence checks: 0 process images with the daemon's ring, 1 with io_uring, 0 with epoll_wait only"* ]]
 	NAMECACHE_WARMUP=0 NAMECACHE_CHECK=epoll run --separate-stderr "$NC_CLI" run --stats --no-daemon -- \
 		bash -c 'for i in 1 2 3 4 5 6 7 8; do test -e x; done'
 	assert_success
-	[[ $stderr == *"namecache: coherence checks: 0 process images with io_uring, 1 with epoll_wait only"* ]]
+	[[ $stderr == *"namecache: coherence checks: 0 process images with the daemon's ring, 0 with io_uring, 1 with epoll_wait only"* ]]
 	# No check made: no such line.
 	run --separate-stderr "$NC_CLI" run --stats -- true
 	assert_success
 	[[ $stderr != *"coherence checks"* ]]
+}
+
+@test "run --stats counts the images checked with the daemon's watch ring" {
+	nc_kernel_at_least 6 5 || skip "the watch ring needs Linux 6.5 (IORING_SETUP_NO_MMAP)"
+	touch x
+	NAMECACHE_WARMUP=0 run --separate-stderr "$NC_CLI" run --stats -- \
+		bash -c 'for i in $(seq 200); do test -e x; done'
+	assert_success
+	# bash, and seq: every image that checked, checked with the ring.
+	[[ $stderr =~ "namecache: coherence checks: "[1-9][0-9]*" process images with the daemon's ring, 0 with io_uring, 0 with epoll_wait only" ]] ||
+		fail "$stderr"
 }

@@ -1,7 +1,7 @@
 /*
  * The strict promise with a hand-off through memory only.
  *
- *   handoff-prog DIR N [mount]
+ *   handoff-prog DIR N [mount|attr]
  *
  * A mutator process (forked before anything is cached, using raw system
  * calls only) changes the tree under DIR, then stores the hand-off's
@@ -14,7 +14,11 @@
  * Each hand-off is one of: create, unlink, rename over, chmod, append,
  * truncate, mkdir, rmdir, symlink retarget, in turn, and with "mount"
  * (root; in a private mount namespace the program makes itself) every
- * 50th is the mount or unmount of a tmpfs over a cached directory.  Before
+ * 50th is the mount or unmount of a tmpfs over a cached directory.  With
+ * "attr", every hand-off is a chmod of one file or new times of another,
+ * in turn: changes
+ * that leave every directory cold, so that an attached checker's walks
+ * are checked with the daemon's watch ring alone (notify.c).  Before
  * every hand-off the checker asks each question twice through the shim (so that
  * the answers are cached); after it, through the shim, then by raw system call
  * (the mutator is idle: the two must agree).
@@ -35,13 +39,14 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#define KINDS 11
+#define KINDS 12
 
 static const char *const kind_name[KINDS] = {
     "create", "unlink", "rename-over", "chmod", "append", "truncate",
-    "mkdir",  "rmdir",	"symlink",     "mount", "umount"};
+    "mkdir",  "rmdir",	"symlink",     "mount", "umount", "utimes"};
 
 struct shared {
 	volatile long go;      /* the checker asks for hand-off i */
@@ -148,6 +153,12 @@ static void mutate(long i, int k)
 		if (syscall(SYS_umount2, p_mnt, 0))
 			die("umount");
 		break;
+	case 11: { /* a's times (IN_ATTRIB) */
+		const struct timespec t[2] = {{i, 0}, {i, 0}};
+
+		syscall(SYS_utimensat, AT_FDCWD, p_a, t, 0);
+		break;
+	}
 	}
 }
 
@@ -222,7 +233,7 @@ int main(int argc, char **argv)
 {
 	struct shared *sh;
 	long n, differences = 0, lookups = 0, shown = 0;
-	int kinds = 9, mounted = 0, status;
+	int kinds = 9, mounted = 0, attr, status;
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -230,6 +241,7 @@ int main(int argc, char **argv)
 		return 2;
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
 	n = atol(argv[2]);
+	attr = argc > 3 && !strcmp(argv[3], "attr");
 	if (argc > 3 && !strcmp(argv[3], "mount")) {
 		/* A private mount namespace of our own, before the cache
 		 * has seen anything (raw calls: nothing to flush). */
@@ -275,6 +287,12 @@ int main(int argc, char **argv)
 	for (long i = 1; i <= n; i++) {
 		struct answer s, k;
 		int kind = (int)((i - 1) % 9);
+
+		/* attr: changes of attributes only (chmod of a file, new
+		 * times of another), which leave every directory cold
+		 * (notify.c). */
+		if (attr)
+			kind = i % 2 ? 3 : 11;
 
 		/* Every 50th a mount or unmount (each costs a flush). */
 		if (kinds > 9 && i % 50 == 0)

@@ -24,6 +24,9 @@
  *   nc_scratch_dir(), nc_rm_rf(), nc_write_file(), nc_read_file()
  *                           scratch space that an unprivileged child can
  *                           enter (mode 0755), and its removal.
+ *   nc_daemon_start(), nc_daemon_stop()
+ *                           a real namecache daemon on a private socket.
+ *   nc_kernel_at_least(maj, min)  the running kernel's release.
  *
  * Failures of the helpers themselves (fork, pipe, exec) fail the test with
  * NC_FAIL, so callers only check the results they care about.
@@ -35,9 +38,13 @@
 #include <dirent.h>
 #include <grp.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
 
 #include "common/family.h"
 #include "harness.h"
@@ -351,6 +358,101 @@ static inline void nc__rm_at(int at, const char *name)
 static inline void nc_rm_rf(const char *path)
 {
 	nc__rm_at(AT_FDCWD, path);
+}
+
+/*
+ * A real daemon for shared-cache runs: `namecache daemon start
+ * --foreground` on a private socket in a scratch directory @sdir, as @uid
+ * (-1: ours; a client attaches only to a daemon with its own
+ * credentials).  Returns its pid once it answers; the socket's path in
+ * @sock.  nc_daemon_stop() stops it (SIGTERM: it must exit 0) and
+ * removes @sdir.  nc_daemon_start_under() runs it as the last argument
+ * of @wrap (a program and its arguments, NULL-terminated).
+ */
+static inline pid_t nc_daemon_start_under(const char *const *wrap, int uid,
+					  char *sock, size_t cap, char *sdir,
+					  size_t scap)
+{
+	char cli[PATH_MAX + 32], tdir[PATH_MAX], env_sock[PATH_MAX + 64];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	pid_t pid;
+
+	nc_scratch_dir(sdir, scap, "daemon");
+	CHECK(chmod(sdir, 0700));
+	if (uid >= 0)
+		CHECK(chown(sdir, (uid_t)uid, (gid_t)uid));
+	if ((size_t)snprintf(sock, cap, "%s/socket", sdir) >= cap ||
+	    strlen(sock) >= sizeof(sa.sun_path))
+		NC_FAIL("socket path too long: %s/socket", sdir);
+	snprintf(env_sock, sizeof(env_sock), "NAMECACHE_SOCKET=%.*s",
+		 (int)(sizeof(env_sock) - 20), sock);
+	snprintf(cli, sizeof(cli), "%s/../bin/namecache",
+		 nc_test_dir(tdir, sizeof(tdir)));
+	pid = fork();
+	CHECK(pid);
+	if (pid == 0) {
+		char *argv[16];
+		char *const envp[] = {env_sock, "PATH=/usr/bin:/bin", NULL};
+		int k = 0;
+
+		for (; wrap && wrap[k] && k < 10; k++)
+			argv[k] = (char *)wrap[k];
+		argv[k++] = cli;
+		argv[k++] = "daemon";
+		argv[k++] = "start";
+		argv[k++] = "--foreground";
+		argv[k] = NULL;
+
+		if (uid >= 0 &&
+		    (setgroups(0, NULL) < 0 ||
+		     setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) < 0 ||
+		     setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0))
+			_exit(126);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	for (int i = 0; i < 500; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int ok = fd >= 0 &&
+			 connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return pid;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	NC_FAIL("the daemon did not come up on %s", sock);
+	return -1;
+}
+
+static inline pid_t nc_daemon_start(int uid, char *sock, size_t cap, char *sdir,
+				    size_t scap)
+{
+	return nc_daemon_start_under(NULL, uid, sock, cap, sdir, scap);
+}
+
+static inline void nc_daemon_stop(pid_t pid, const char *sdir)
+{
+	int st;
+
+	kill(pid, SIGTERM);
+	CHECK(waitpid(pid, &st, 0));
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	nc_rm_rf(sdir);
+}
+
+static inline int nc_kernel_at_least(int maj, int min)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &a, &b) != 2)
+		return 0;
+	return a > maj || (a == maj && b >= min);
 }
 
 #endif /* NC_SHIMTEST_H */
