@@ -214,16 +214,6 @@ close_fresh() {
 	assert_hits obs stat 1
 }
 
-# kernel_at_least MAJOR MINOR: is the running kernel that release or later?
-kernel_at_least() {
-	local r maj min
-	r=$(uname -r)
-	maj=${r%%.*}
-	r=${r#*.}
-	min=${r%%[!0-9]*}
-	((maj > $1 || (maj == $1 && min >= $2)))
-}
-
 @test "splice into a file: IN_MODIFY since Linux 6.6 and the answer follows at once; before, stale until the writer's close" {
 	nc_require python3
 	python3 -c 'import os; os.splice' 2>/dev/null ||
@@ -240,7 +230,7 @@ kernel_at_least() {
 	ask writer splice
 	watch_sync
 	run events "$T/A" f
-	if kernel_at_least 6 6; then
+	if nc_kernel_at_least 6 6; then
 		# The event the cache relies on: the answer is the kernel's.
 		assert_line MODIFY
 		ask obs "s $T/A/f"
