@@ -1487,15 +1487,31 @@ static void read_queue(int fd, int hot, int *flush, int *lost)
 	}
 }
 
+/*
+ * Is the watch ring's flag set behind the drain's last run?  When it is
+ * not, the ring's eventfd is reset (it was signalled by this drain's own
+ * CQEs, and by the flag set that started it) and the flag looked at
+ * again: one set after the reset signals again, and brings the daemon
+ * back (nc__serve_wring_efd); one set before it is seen here.
+ */
+static int wring_flag(void)
+{
+	uint64_t n;
+
+	if (__atomic_load_n(nc__c.wring.sq_flags, __ATOMIC_ACQUIRE) &
+	    IORING_SQ_TASKRUN)
+		return 1;
+	(void)!syscall(SYS_read, nc__c.wring_efd, &n, sizeof(n));
+	return !!(__atomic_load_n(nc__c.wring.sq_flags, __ATOMIC_ACQUIRE) &
+		  IORING_SQ_TASKRUN);
+}
+
 /* The daemon's watch ring, run inside a cold drain: 0, or 1 when the
  * cache must be flushed (a mount change, a broken ring). */
 static int wring_drain(void)
 {
-	uint64_t n;
 	int mount = 0;
 
-	/* Reset before the run: a flag set after it signals again. */
-	(void)!syscall(SYS_read, nc__c.wring_efd, &n, sizeof(n));
 	if (nc__wring_run(&nc__c.wring, &mount) == 0 && !mount)
 		return 0;
 	if (mount) {
@@ -1548,9 +1564,9 @@ static void drain(int hot)
 		if (!flush && npromote)
 			promote_all();
 		npromote = 0;
-		if (!ring || flush || round + 1 >= WRING_ROUNDS ||
-		    !(__atomic_load_n(nc__c.wring.sq_flags, __ATOMIC_ACQUIRE) &
-		      IORING_SQ_TASKRUN))
+		if (!ring || flush || round + 1 >= WRING_ROUNDS)
+			break;
+		if (!wring_flag())
 			break;
 	}
 	if (flush || nc__c.flush_pending) {
