@@ -155,14 +155,15 @@ ncd_wait_at_least() {
 	fail "$1 is $REPLY, not $2 or more: $(ncd status)"
 }
 
-# ncd_quiet: wait (5 s at most) until the daemon has served every hint.
-# The first watch a new daemon adds on a directory with many cached
-# entries (/tmp after a test suite) can take it tens of milliseconds, and
-# a process that attaches meanwhile waits 1 ms for its reply, then runs
-# unattached: tests that need an image attached let the daemon settle.
+# ncd_quiet [SECONDS]: wait (5 s at most, or SECONDS) until the daemon
+# has served every hint.  The first watch a new daemon adds on a
+# directory with many cached entries (/tmp after a test suite) can take
+# it tens of milliseconds, and a process that attaches meanwhile waits
+# 1 ms for its reply, then runs unattached: tests that need an image
+# attached let the daemon settle.
 ncd_quiet() {
 	local i
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < ${1:-5} * 10; i++)); do
 		ncd_status_value "hints pending"
 		[ "$REPLY" = 0 ] && return 0
 		sleep 0.1
