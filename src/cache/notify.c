@@ -1564,9 +1564,9 @@ static void drain(int hot)
 		if (!flush && npromote)
 			promote_all();
 		npromote = 0;
-		if (!ring || flush || round + 1 >= WRING_ROUNDS)
-			break;
-		if (!wring_flag())
+		/* Set still after WRING_ROUNDS: its eventfd brings us back. */
+		if (!ring || flush || !wring_flag() ||
+		    round + 1 >= WRING_ROUNDS)
 			break;
 	}
 	if (flush || nc__c.flush_pending) {
