@@ -99,6 +99,7 @@ struct nc__cache {
 				  * from the start (statistics) */
 	uint64_t events[2];	 /* events read from ifd, hifd (statistics) */
 	uint64_t hot_lost;	 /* hifd overflows: hot dentries forgotten */
+	uint64_t q_overflows;	 /* overflows read that flushed (writer) */
 	uint32_t root_idx;
 	uint64_t root_ident;
 	uint32_t cwd_idx;

@@ -317,6 +317,15 @@ int nc__fd_rehome(int fd)
 /* Unpublish and close the watch ring: closing it makes the kernel cancel
  * its polls, which leaves every client that still reads its page in
  * doubt (uring.c). */
+static void wring_fds_close(int mem, int mfd, int efd)
+{
+	const int fd[] = {mem, mfd, efd};
+
+	for (int i = 0; i < 3; i++)
+		if (fd[i] >= 0)
+			syscall(SYS_close, fd[i]);
+}
+
 static void wring_close(void)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
@@ -326,9 +335,7 @@ static void wring_close(void)
 	ck_pr_store_32((uint32_t *)&h->wring_fd, (uint32_t)-1);
 	ck_pr_fence_store();
 	nc__ring_close(&nc__c.wring);
-	syscall(SYS_close, nc__c.wring_mem);
-	syscall(SYS_close, nc__c.wring_mfd);
-	syscall(SYS_close, nc__c.wring_efd);
+	wring_fds_close(nc__c.wring_mem, nc__c.wring_mfd, nc__c.wring_efd);
 	nc__c.wring_mem = nc__c.wring_mfd = nc__c.wring_efd = -1;
 }
 
@@ -358,12 +365,7 @@ static void wring_make(void)
 	if (r < 0 || syscall(SYS_fstat, mem, &st) < 0) {
 		if (r >= 0)
 			nc__ring_close(&nc__c.wring);
-		if (mem >= 0)
-			syscall(SYS_close, mem);
-		if (mfd >= 0)
-			syscall(SYS_close, mfd);
-		if (efd >= 0)
-			syscall(SYS_close, efd);
+		wring_fds_close(mem, mfd, efd);
 		if (!logged) {
 			logged = 1;
 			nc__cache_log("no watch ring (io_uring refused, or a "
@@ -1437,6 +1439,7 @@ static void flush_log(const struct inotify_event *e, int hot)
 	char msg[128];
 
 	if (e->mask & IN_Q_OVERFLOW) {
+		nc__c.q_overflows++;
 		nc__cache_log("inotify queue overflowed: cache flushed");
 		return;
 	}

@@ -145,7 +145,7 @@ void nc__serve_set_log(void (*log)(const char *msg))
 void nc__serve_drain(int hot)
 {
 	uint64_t epoch = nc__c.arena.hdr->epoch, t0 = mono_ns();
-	uint64_t lost = nc__c.hot_lost;
+	uint64_t lost = nc__c.hot_lost, over = nc__c.q_overflows;
 
 	if (hot)
 		nc__drain_hot();
@@ -153,12 +153,13 @@ void nc__serve_drain(int hot)
 		nc__drain();
 	st.drains[!!hot]++;
 	st.busy_ns[!!hot] += mono_ns() - t0;
-	if (nc__c.arena.hdr->epoch != epoch) {
-		st.overflows++;
+	/* A flush in a drain may have other causes (a mount change the
+	 * watch ring heard, a broken ring, an unknown watch): only what
+	 * the queues said is an overflow.  A hot overflow forgets the hot
+	 * entries only. */
+	st.overflows += (nc__c.q_overflows - over) + (nc__c.hot_lost - lost);
+	if (nc__c.arena.hdr->epoch != epoch)
 		st.flushes++;
-	} else if (nc__c.hot_lost != lost) {
-		st.overflows++; /* the hot entries only were forgotten */
-	}
 	after();
 }
 
