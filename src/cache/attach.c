@@ -11,7 +11,10 @@
  * process and in any other.
  *
  * Attaching hardly waits for the daemon, and only an image that looks a
- * path up attaches at all: its first query connects and sends the
+ * path up attaches at all.  Its first query takes the daemon's
+ * descriptors itself where the kernel allows it (nc__attach_pidfd: a
+ * link beside the socket, pidfd_getfd, about 150 us here) and needs no
+ * reply; otherwise it connects and sends the
  * request (nc__attach_begin: a few system calls), then waits at most
  * ATTACH_FIRST_MS for the reply (the daemon answers in tens of
  * microseconds when it runs at all), so that this very lookup can hit;
@@ -78,6 +81,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -232,7 +236,7 @@ static uint64_t groups_hash(uint32_t *g, long n)
  * be read or our real, effective and saved ids differ.  root_mnt is 0
  * where statx() gives no mount id: nothing is handed down then.
  */
-static int own_world(struct nc__world *w, uint32_t *g32)
+int nc__own_world(struct nc__world *w, uint32_t *g32)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg, g[NC_PROTO_GROUPS];
@@ -273,7 +277,7 @@ static int same_world(const struct nc_attach_reply *r, struct nc__world *w)
 		    &len) < 0 ||
 	    peer.uid != (uid_t)r->uid)
 		return NC_WHY_REFUSED;
-	if (own_world(w, g) < 0 || w->uid != r->uid || w->gid != r->gid ||
+	if (nc__own_world(w, g) < 0 || w->uid != r->uid || w->gid != r->gid ||
 	    !same_groups(r, g, w->ngroups))
 		return NC_WHY_CREDS;
 	if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/ns/mnt", &st, 0) <
@@ -387,6 +391,7 @@ int nc__attach_poll(void)
 	nc__c.daemon_pid = r.pid;
 	nc__c.why = NC_WHY_NONE;
 	nc__c.via = NC_VIA_SOCKET;
+	ck_pr_store_int(&nc__c.mounts_known, 1);
 	nc__c.ring_state = NC_RING_MADE;
 	nc__c.attach = NC_AT_DONE;
 	nc__c.shared = 1;
@@ -569,7 +574,7 @@ static void ours(struct nc__handoff *h, int mfd, int pmfd)
  */
 static int hand(struct nc__handoff *h)
 {
-	struct pollfd p = {.fd = nc__c.mfd, .events = POLLPRI};
+	struct pollfd p = {.fd = -1, .events = POLLPRI};
 	int mfd, pmfd;
 
 	if (ck_pr_load_int(&nc__cache_state) != NC_ST_READY) {
@@ -581,9 +586,11 @@ static int hand(struct nc__handoff *h)
 	}
 	if (!nc__c.shared || nc__c.attach != NC_AT_DONE ||
 	    ck_pr_load_int(&nc__c.flush_pending) || nc__c.afd < 0 ||
-	    nc__c.ifd < 0 || nc__c.mfd < 0 || !nc__c.world.root_mnt ||
-	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != nc__c.epoch)
+	    nc__c.ifd < 0 || !nc__c.world.root_mnt ||
+	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != nc__c.epoch ||
+	    !nc__notify_mounts_known() || nc__c.mfd < 0)
 		return 0;
+	p.fd = nc__c.mfd;
 	mfd = nc__notify_mount_file();
 	if (mfd < 0)
 		return 0;
@@ -830,6 +837,37 @@ void nc__attach_take(const char *v)
 	nc__c.ho_fork = 0;
 }
 
+/* Is @fd an inotify instance?  (Its add_watch fails on the empty path
+ * with ENOENT; with EINVAL on any other file.) */
+static int is_inotify(int fd)
+{
+	return syscall(SYS_inotify_add_watch, fd, "", IN_ATTRIB) < 0 &&
+	       errno == ENOENT;
+}
+
+/* Attached with @h's descriptors, checked, on the arena mapped in
+ * nc__c.arena; @h's descriptors are ours now. */
+static void take(struct nc__handoff *h, const struct nc__world *w, int via)
+{
+	nc__c.afd = h->afd;
+	nc__c.adev = h->adev;
+	nc__c.aino = h->aino;
+	ck_pr_store_int(&nc__c.mfd, h->mfd);
+	nc__notify_spare(h->pmfd);
+	nc__notify_adopt(h->ifd, h->hifd);
+	nc__c.epoch = h->epoch;
+	nc__c.daemon_pid = h->pid;
+	nc__c.world = *w;
+	h->afd = h->ifd = h->hifd = h->mfd = h->pmfd = -1;
+	nc__c.ring = NULL;
+	nc__c.ring_state = NC_RING_NONE;
+	ck_pr_store_int(&nc__c.mounts_known, via != NC_VIA_PIDFD);
+	nc__c.why = NC_WHY_NONE;
+	nc__c.via = via;
+	nc__c.attach = NC_AT_DONE;
+	nc__c.shared = 1;
+}
+
 /*
  * The first query of an image handed an attachment: 1 attached, 0 not
  * (ask the daemon), -1 not here (nc__c.why).  The world is checked
@@ -849,7 +887,7 @@ int nc__attach_inherit(void)
 
 	if (h->afd < 0)
 		return 0;
-	if (own_world(&w, g) < 0 || w.uid != h->world.uid ||
+	if (nc__own_world(&w, g) < 0 || w.uid != h->world.uid ||
 	    w.gid != h->world.gid || w.ngroups != h->world.ngroups ||
 	    w.ghash != h->world.ghash)
 		why = NC_WHY_CREDS;
@@ -873,24 +911,129 @@ int nc__attach_inherit(void)
 		hand_close(h);
 		return 0;
 	}
-	nc__c.afd = h->afd;
-	nc__c.adev = h->adev;
-	nc__c.aino = h->aino;
-	ck_pr_store_int(&nc__c.mfd, h->mfd);
-	nc__notify_spare(h->pmfd);
-	nc__notify_adopt(h->ifd, h->hifd);
-	nc__c.epoch = h->epoch;
-	nc__c.daemon_pid = h->pid;
-	nc__c.world = w;
-	h->afd = h->ifd = h->hifd = h->mfd = h->pmfd = -1;
-	nc__c.ring = NULL;
-	nc__c.ring_state = NC_RING_NONE;
-	nc__c.why = NC_WHY_NONE;
-	nc__c.via = nc__c.ho_fork ? NC_VIA_FORK : NC_VIA_EXEC;
+	take(h, &w, nc__c.ho_fork ? NC_VIA_FORK : NC_VIA_EXEC);
 	nc__c.ho_fork = 0;
-	nc__c.attach = NC_AT_DONE;
-	nc__c.shared = 1;
 	return 1;
+}
+
+/*
+ * Attaching without the socket, as a hand-down but from the daemon's own
+ * descriptor table (proto.h): the link beside the socket names the
+ * daemon's pid and arena descriptor; pidfd_getfd() takes that, and the
+ * kernel allows it only to a process that may ptrace the daemon (its
+ * user, and no other; Yama's ptrace_scope 1 refuses it, and then the
+ * socket is asked).  What is taken is checked as a hand-down is:
+ *   - the arena: a regular file whose header is an arena's, of the pid
+ *     the link names (a stale link's pid reused by another process names
+ *     no arena);
+ *   - the world the header states is ours (credentials, root mount and
+ *     inode), as the reply's would be;
+ *   - the instances: their numbers are read from the header with
+ *     drain_seq even, taken, and kept only if drain_seq is still even
+ *     and the epoch has not moved (a flush, which closes and replaces
+ *     them, keeps drain_seq odd throughout), and if each is an inotify
+ *     instance (inotify_add_watch on "" fails with ENOENT on one, EINVAL
+ *     on anything else: a corrupt header cannot make us poll a socket);
+ *   - the daemon has a watch ring.  A walk through cold directories is
+ *     checked with it alone, mount changes included (its mount poll).
+ *     Our mountinfo, which a probe and a hand-down rely on, is opened
+ *     only when one is first needed, and a mount change before that may
+ *     not be in the arena yet (the socket's daemon looks at its own
+ *     before it replies; here nobody does): until one look at the ring
+ *     after that open finds nothing pending (nc__notify_mounts_known),
+ *     a walk that the ring does not check, and a hand-down, doubt.  A
+ *     process whose walks stay cold never pays that open (30-50 us).
+ * 1 attached, 0 not this way, -1 refused (nc__c.why).
+ */
+int nc__attach_pidfd(void)
+{
+	struct nc__handoff h = {
+	    .afd = -1, .ifd = -1, .hifd = -1, .mfd = -1, .pmfd = -1};
+	const struct nc_arena_hdr *hd;
+	struct nc_arena ar;
+	char link[128], tgt[64];
+	struct nc__world w;
+	uint32_t g[NC_PROTO_GROUPS], s1, s2;
+	int32_t ifd_no, hifd_no;
+	struct stat st;
+	int pid, fd, pfd = -1, why = 0;
+	void *a = MAP_FAILED;
+	long n;
+
+	/* NAMECACHE_CHECK=epoll: no watch ring, so none of this. */
+	if (nc__c.attach_tries >= MAX_TRIES || nc__c.check == NC_CHECK_EPOLL ||
+	    nc__arena_link_path(link, sizeof(link), nc__sock_path_cfg) < 0 ||
+	    nc__sock_dir_check(nc__sock_path_cfg, (uid_t)syscall(SYS_getuid)) <
+		0)
+		return 0;
+	n = syscall(SYS_readlinkat, AT_FDCWD, link, tgt, sizeof(tgt));
+	if (n <= 0 || n >= (long)sizeof(tgt) ||
+	    nc__arena_link_parse(tgt, (size_t)n, &pid, &fd) < 0)
+		return 0;
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return 0;
+	h.afd = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	if (h.afd < 0 || syscall(SYS_fstat, h.afd, &st) < 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size < 4096)
+		goto out;
+	h.size = (uint64_t)st.st_size;
+	/* Not into nc__c.arena yet: a fork child of an image with a cache
+	 * of its own still has that one there. */
+	a = mmap(NULL, h.size, PROT_READ, MAP_SHARED, h.afd, 0);
+	if (a == MAP_FAILED || nc__arena_attach(&ar, a, h.size) < 0)
+		goto out;
+	hd = ar.hdr;
+	if (ck_pr_load_32((const uint32_t *)&hd->daemon_pid) != (uint32_t)pid ||
+	    !ck_pr_load_32(&hd->world_ok) ||
+	    (int32_t)ck_pr_load_32((const uint32_t *)&hd->wring_fd) < 0)
+		goto out;
+	ck_pr_fence_load();
+	if (nc__own_world(&w, g) < 0 || !w.root_mnt)
+		goto out; /* the socket's checks need no mount id */
+	if (w.uid != hd->w_uid || w.gid != hd->w_gid ||
+	    w.ngroups != hd->w_ngroups || w.ghash != hd->w_ghash)
+		why = NC_WHY_CREDS;
+	else if (w.root_mnt != hd->w_root_mnt)
+		why = NC_WHY_MNTNS;
+	else if (w.root_dev != hd->w_root_dev || w.root_ino != hd->w_root_ino)
+		why = NC_WHY_ROOT;
+	if (why)
+		goto out;
+	s1 = ck_pr_load_32(&hd->drain_seq);
+	ck_pr_fence_load();
+	h.epoch = ck_pr_load_64(&hd->epoch);
+	ifd_no = (int32_t)ck_pr_load_32((const uint32_t *)&hd->ifd_no);
+	hifd_no = (int32_t)ck_pr_load_32((const uint32_t *)&hd->hifd_no);
+	if ((s1 & 1) || ifd_no < 0)
+		goto out;
+	h.ifd = (int)syscall(SYS_pidfd_getfd, pfd, ifd_no, 0);
+	if (hifd_no >= 0)
+		h.hifd = (int)syscall(SYS_pidfd_getfd, pfd, hifd_no, 0);
+	ck_pr_fence_load();
+	s2 = ck_pr_load_32(&hd->drain_seq);
+	if (h.ifd < 0 || (hifd_no >= 0 && h.hifd < 0) || (s2 & 1) ||
+	    ck_pr_load_64(&hd->epoch) != h.epoch || !is_inotify(h.ifd) ||
+	    (h.hifd >= 0 && !is_inotify(h.hifd)))
+		goto out;
+	syscall(SYS_close, pfd);
+	h.afd = nc__fd_rehome(h.afd);
+	h.adev = st.st_dev;
+	h.aino = st.st_ino;
+	h.pid = pid;
+	nc__c.attach_tries++;
+	nc__c.arena = ar;
+	take(&h, &w, NC_VIA_PIDFD);
+	return 1;
+out:
+	if (a != MAP_FAILED)
+		munmap(a, h.size);
+	hand_close(&h);
+	syscall(SYS_close, pfd);
+	if (!why)
+		return 0;
+	nc__c.why = why;
+	return -1;
 }
 
 /*
@@ -929,7 +1072,8 @@ static struct nc_hint_ring *ring_make(void)
 	if (fd < 0 ||
 	    syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) <
 		0 ||
-	    peer.uid != uid || nc__send_fds(fd, &req, sizeof(req), &rfd, 1) < 0)
+	    peer.uid != uid || peer.pid != nc__c.daemon_pid ||
+	    nc__send_fds(fd, &req, sizeof(req), &rfd, 1) < 0)
 		goto fail;
 	syscall(SYS_close, rfd);
 	__atomic_store_n(&nc__c.sfd, fd, __ATOMIC_RELEASE);

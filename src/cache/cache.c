@@ -130,6 +130,8 @@ const char *nc__cache_via(void)
 		return "exec";
 	case NC_VIA_FORK:
 		return "fork";
+	case NC_VIA_PIDFD:
+		return "pidfd";
 	}
 	return "";
 }
@@ -183,6 +185,8 @@ static int start_shared(void)
 
 	if (nc__c.attach == NC_AT_NONE && !nc__c.why)
 		r = nc__attach_inherit();
+	if (!r && nc__c.attach == NC_AT_NONE && !nc__c.why)
+		r = nc__attach_pidfd();
 	if (r < 0)
 		return r;
 	if (nc__c.attach == NC_AT_NONE && !nc__c.why)

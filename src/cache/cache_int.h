@@ -145,6 +145,8 @@ struct nc__cache {
 	pid_t ho_pid;		/* ... to this process */
 	int ho_fork;		/* ... by fork (else exec) */
 	int ring_state;		/* enum nc_ring_state */
+	int mounts_known; /* shared: mfd hears every mount change the arena
+			   * may not hold yet (nc__attach_pidfd) */
 	struct nc_hint_ring *ring;
 	uint64_t hints[2];   /* posted, dropped (relaxed atomic adds) */
 	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
@@ -164,6 +166,7 @@ enum nc_via {
 	NC_VIA_SOCKET, /* asked the daemon */
 	NC_VIA_EXEC,   /* handed down by the image that exec'd it */
 	NC_VIA_FORK,   /* a fork child: handed down by its parent */
+	NC_VIA_PIDFD,  /* took the daemon's descriptors itself */
 };
 
 /* Its hint ring: the daemon's (via the socket), or made at the first
@@ -236,6 +239,9 @@ int nc__notify_mount_open(void);
 void nc__notify_spare(int fd);
 /* Shared mode: a mount change was heard (the image leaves). */
 void nc__notify_mount_seen(void);
+/* Shared: does our mountinfo hear every mount change the arena may not
+ * hold yet?  1, or 0 (doubt; nc__attach_pidfd). */
+int nc__notify_mounts_known(void);
 /* Shared mode: poll @ifd and @hifd (-1: none), the daemon's inotify
  * instances, from now on. */
 void nc__notify_adopt(int ifd, int hifd);
@@ -276,6 +282,13 @@ int nc__attach_poll(void);
 /* An attachment handed down at exec: 1 attached, 0 none (ask the
  * daemon), -1 refused (nc__c.why).  Under the writer lock. */
 int nc__attach_inherit(void);
+/* Attach through the daemon's descriptors (pidfd_getfd), without the
+ * socket: 1 attached, 0 not this way (ask on the socket), -1 refused
+ * (nc__c.why).  Under the writer lock. */
+int nc__attach_pidfd(void);
+/* Our credentials and root, as an attachment is checked against, and
+ * our groups, sorted, in @g32 (NC_PROTO_GROUPS of room): 0 or -1. */
+int nc__own_world(struct nc__world *w, uint32_t *g32);
 /* fork: the atfork handlers.  A child gets its parent's attachment as
  * an unused hand-down (a hand-down its parent had not used yet is not
  * its own: the mountinfo's reports would be shared, it is closed). */

@@ -400,10 +400,18 @@ static int new_inotify(void)
 	if (fd < 0)
 		return -1;
 	ck_pr_store_int(&nc__c.ifd, fd);
-	if (nc__c.hot_enabled)
+	if (nc__c.hot_enabled) {
+		struct nc_arena_hdr *h = nc__c.arena.hdr;
+
 		ck_pr_store_int(&nc__c.hifd, nc__fd_rehome((int)syscall(
 						 SYS_inotify_init1,
 						 IN_NONBLOCK | IN_CLOEXEC)));
+		/* The daemon: where a client attaching without the socket
+		 * finds them (attach.c; drain_seq is odd here, or nobody
+		 * is attached yet). */
+		ck_pr_store_32((uint32_t *)&h->ifd_no, (uint32_t)fd);
+		ck_pr_store_32((uint32_t *)&h->hifd_no, (uint32_t)nc__c.hifd);
+	}
 	wring_make();
 	return 0;
 }
@@ -1251,6 +1259,10 @@ void nc__flush_locked(void)
 		ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
 	ck_pr_fence_store();
 	wring_close();
+	if (nc__c.hot_enabled) { /* the numbers go before the descriptors */
+		ck_pr_store_32((uint32_t *)&h->ifd_no, UINT32_MAX);
+		ck_pr_store_32((uint32_t *)&h->hifd_no, UINT32_MAX);
+	}
 	if (had) {
 		/* Probes watching it are stale from here (new_inotify). */
 		syscall(SYS_close, nc__c.ifd);
@@ -1707,6 +1719,38 @@ static int wview_check(void)
 	return nc__wview_clean(v);
 }
 
+/*
+ * An image attached without the socket (attach.c): its mountinfo, opened
+ * here the first time, hears every mount change since, and one look at the
+ * daemon's watch ring after that, finding nothing pending, says that every
+ * change before is in the arena already (the daemon drained it and flushed, and
+ * the epoch that every walk compares has moved).  1 from then on, 0 not
+ * yet (doubt).
+ */
+int nc__notify_mounts_known(void)
+{
+	if (ck_pr_load_int(&nc__c.mounts_known))
+		return 1;
+	/* Not from a vfork child (a hand-down at its exec): a descriptor
+	 * it opened is in its table only, not in ours. */
+	if (!nc__in_owner())
+		return 0;
+	if (ck_pr_load_int(&nc__c.mfd) < 0) {
+		int fd = nc__notify_mount_file(), expect = -1;
+
+		if (fd < 0)
+			return 0;
+		if (!__atomic_compare_exchange_n(&nc__c.mfd, &expect, fd, 0,
+						 __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			syscall(SYS_close, fd);
+	}
+	if (wview_check() <= 0)
+		return 0;
+	ck_pr_store_int(&nc__c.mounts_known, 1);
+	return 1;
+}
+
 int nc__coherent(int own, int hot)
 {
 	struct probe *p;
@@ -1740,6 +1784,8 @@ int nc__coherent(int own, int hot)
 		}
 		return 1;
 	}
+	if (nc__c.shared && !nc__notify_mounts_known())
+		return 0;
 	p = probe_get();
 	if (!p)
 		return 0;

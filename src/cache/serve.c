@@ -29,11 +29,38 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/proto.h"
 #include "../store/walk.h"
 #include "cache_int.h"
 #include "serve.h"
 
 static struct nc_serve_stats st;
+
+/*
+ * What a client attaching without the socket checks itself against
+ * (attach.c): our pid and world, in the header before anyone can map it.
+ * A world we cannot state (ids that differ, too many groups) leaves
+ * world_ok 0: clients then ask on the socket.
+ */
+static void publish_world(void)
+{
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+	uint32_t g[NC_PROTO_GROUPS];
+	struct nc__world w;
+
+	h->daemon_pid = (int32_t)getpid();
+	if (nc__own_world(&w, g) < 0 || !w.root_mnt)
+		return;
+	h->w_uid = w.uid;
+	h->w_gid = w.gid;
+	h->w_ngroups = w.ngroups;
+	h->w_ghash = w.ghash;
+	h->w_root_mnt = w.root_mnt;
+	h->w_root_dev = w.root_dev;
+	h->w_root_ino = w.root_ino;
+	ck_pr_fence_store();
+	ck_pr_store_32(&h->world_ok, 1);
+}
 
 /* Sized for ~@bytes: a dentry, its statx slot, its name (48 bytes on
  * average) and its share of the hash table.  The statx slots are address
@@ -87,6 +114,7 @@ int nc__serve_start(int memfd, uint64_t bytes)
 		errno = ENOMEM;
 		return -1;
 	}
+	publish_world();
 	__atomic_store_n(&nc__cache_state, 2 /* ready */, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -27,6 +27,7 @@ struct nc__report {
 	size_t wring, uring, epoll;   /* records by coherence check */
 	size_t shared;		      /* records of attached images */
 	size_t handed;		      /* ... of them handed down (exec, fork) */
+	size_t took;		      /* ... that took the daemon's fds */
 	size_t process[NC_WHY_COUNT]; /* in-process images, by reason */
 };
 
@@ -136,6 +137,7 @@ int nc__report_read(struct nc__report *r, FILE *in)
 			r->shared++;
 			r->handed += !strcmp(rec.via, "exec") ||
 				     !strcmp(rec.via, "fork");
+			r->took += !strcmp(rec.via, "pidfd");
 		} else if (!strcmp(rec.cache, "process")) {
 			int w = nc__why_lookup(rec.why, strlen(rec.why));
 
@@ -228,8 +230,8 @@ static void print_shared(const struct nc__report *r, FILE *out)
 		return;
 	fprintf(out,
 		"namecache: shared cache: %zu process images attached (%zu "
-		"handed down), %zu in-process",
-		r->shared, r->handed, own);
+		"handed down, %zu without asking), %zu in-process",
+		r->shared, r->handed, r->took, own);
 	for (int w = 0; w < NC_WHY_COUNT; w++)
 		if (r->process[w]) {
 			fprintf(out, "%s%s %zu", sep,

@@ -39,6 +39,58 @@ int nc__sock_path(char *out, size_t n, const char *env, const char *xdg,
 	return b.overflow || b.len >= 108 ? -1 : 0;
 }
 
+int nc__arena_link_path(char *out, size_t cap, const char *sock)
+{
+	struct nc__buf b;
+
+	nc__buf_init(&b, out, cap);
+	nc__buf_str(&b, sock);
+	nc__buf_str(&b, ".arena");
+	if (b.overflow || b.len >= cap)
+		return -1;
+	out[b.len] = '\0';
+	return 0;
+}
+
+/* A decimal number below 2^31 at @t (@n bytes) up to @end: its value and
+ * the bytes it took, or -1. */
+static long number(const char *t, size_t n, char end, size_t *used)
+{
+	long v = 0;
+	size_t i = 0;
+
+	for (; i < n && t[i] >= '0' && t[i] <= '9' && i < 10; i++)
+		v = v * 10 + (t[i] - '0');
+	if (!i || v > 0x7fffffffL || (end ? i >= n || t[i] != end : i != n))
+		return -1;
+	*used = i + (end != 0);
+	return v;
+}
+
+int nc__arena_link_parse(const char *t, size_t n, int *pid, int *fd)
+{
+	size_t used;
+	long p, f;
+
+	if (n < 6 || memcmp(t, "/proc/", 6) != 0)
+		return -1;
+	t += 6;
+	n -= 6;
+	p = number(t, n, '/', &used);
+	if (p <= 0)
+		return -1;
+	t += used;
+	n -= used;
+	if (n < 3 || memcmp(t, "fd/", 3) != 0)
+		return -1;
+	f = number(t + 3, n - 3, 0, &used);
+	if (f < 0)
+		return -1;
+	*pid = (int)p;
+	*fd = (int)f;
+	return 0;
+}
+
 int nc__sock_dir_check(const char *sock, uid_t uid)
 {
 	char dir[108];

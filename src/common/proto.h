@@ -27,6 +27,15 @@
  *                                           serves it as an attached
  *                                           client's (bytes as above)
  *
+ * Attaching without the socket: beside it, the daemon keeps a symbolic
+ * link "SOCKET.arena" to "/proc/PID/fd/FD", its arena's descriptor.  A
+ * client of the same user that may ptrace the daemon (the kernel's
+ * check for pidfd_getfd(), Linux 5.6) takes the arena and the inotify
+ * instances from the daemon's descriptor table, checks the world the
+ * arena's header states (cache/attach.c), and needs no reply; its first
+ * miss makes a ring and hands it over as above.  Anything else (no link,
+ * a dead pid, EPERM) and it asks on the socket.
+ *
  * STATUS answers lines of "key: value" and closes; STOP answers "ok" and
  * the daemon exits.  Every field is validated by its reader: the daemon
  * trusts nothing a client sends, and a client trusts nothing but the
@@ -92,6 +101,13 @@ int nc__sock_path(char *out, size_t n, const char *env, const char *xdg,
 /* Is the socket's directory @uid's, a directory, with no access for
  * anyone else?  0, or -1 with errno (EPERM: wrong owner or mode). */
 int nc__sock_dir_check(const char *sock, uid_t uid);
+
+/* "@sock.arena" into @out (@cap bytes): 0, or -1 when it does not fit. */
+int nc__arena_link_path(char *out, size_t cap, const char *sock);
+
+/* The pid and descriptor of the link's target "/proc/PID/fd/FD" (@n
+ * bytes at @t): 0, or -1 if it is not one. */
+int nc__arena_link_parse(const char *t, size_t n, int *pid, int *fd);
 
 /* Send @n bytes and @nfds descriptors in one message: 0 or -1. */
 int nc__send_fds(int s, const void *buf, size_t n, const int *fds, int nfds);

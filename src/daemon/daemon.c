@@ -622,6 +622,55 @@ static int watch_queues(void)
 	return 0;
 }
 
+/*
+ * The link beside the socket through which a client of ours attaches
+ * without asking (proto.h): made once everything it leads to is set up,
+ * by a rename (a client reads a whole link or none); removed at exit if
+ * it is still ours.  A killed daemon's stays behind, naming a pid that
+ * is gone or that holds no arena; the next daemon replaces it.
+ */
+static char arena_link[128];
+
+static void arena_target(char *t, size_t n)
+{
+	snprintf(t, n, "/proc/%d/fd/%d", (int)getpid(), memfd);
+}
+
+static void link_make(const char *sock)
+{
+	char tmp[160], tgt[64];
+
+	if (!sock ||
+	    nc__arena_link_path(arena_link, sizeof(arena_link), sock) < 0) {
+		arena_link[0] = '\0';
+		return;
+	}
+	arena_target(tgt, sizeof(tgt));
+	snprintf(tmp, sizeof(tmp), "%s.%d", arena_link, (int)getpid());
+	unlink(tmp);
+	if (symlink(tgt, tmp) < 0 || rename(tmp, arena_link) < 0) {
+		die_line(arena_link); /* clients ask on the socket */
+		unlink(tmp);
+		arena_link[0] = '\0';
+	}
+}
+
+static void link_drop(void)
+{
+	char tgt[64], want[64];
+	ssize_t n;
+
+	if (!arena_link[0])
+		return;
+	arena_target(want, sizeof(want));
+	n = readlink(arena_link, tgt, sizeof(tgt) - 1);
+	if (n > 0) {
+		tgt[n] = '\0';
+		if (!strcmp(tgt, want))
+			unlink(arena_link);
+	}
+}
+
 static void one_round(int lfd, struct epoll_event *ev, int n);
 
 /*
@@ -715,6 +764,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		goto out;
 	}
 	hdr = nc__serve_hdr();
+	link_make(o->sock);
 	if (o->ready_fd >= 0) {
 		(void)!write(o->ready_fd, "", 1);
 		close(o->ready_fd);
@@ -785,6 +835,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		}
 	}
 out:
+	link_drop();
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (clients[i].fd != -1)
 			client_close(&clients[i]);

@@ -42,7 +42,7 @@
 #include <stdint.h>
 
 #define NC_ARENA_MAGIC 0x314e524143454e4eULL /* "NNECARN1", little-endian */
-#define NC_ARENA_VERSION 4
+#define NC_ARENA_VERSION 5
 #define NC_NONE UINT32_MAX
 
 struct nc_arena_hdr {
@@ -86,6 +86,17 @@ struct nc_arena_hdr {
 	int32_t wring_fd;
 	uint32_t wring_flags, wring_head, wring_tail;
 	uint64_t wring_dev, wring_ino, wring_epoch;
+	/* Attaching without the socket (cache/attach.c): the daemon's pid
+	 * and the descriptor numbers of its inotify instances in it (set by
+	 * the flush that makes them, while drain_seq is odd: valid while
+	 * drain_seq is even and the epoch has not moved; -1: none), and the
+	 * world it resolves paths in, as a hand-down records one (world_ok
+	 * 0: not known, no such attach). */
+	int32_t daemon_pid;
+	int32_t ifd_no, hifd_no;
+	uint32_t world_ok;
+	uint32_t w_uid, w_gid, w_ngroups, w_pad;
+	uint64_t w_ghash, w_root_mnt, w_root_dev, w_root_ino;
 };
 
 struct nc_arena {

@@ -143,6 +143,25 @@ ncd_wait_clients() {
 	fail "the daemon still counts $REPLY clients, not $1"
 }
 
+# ncd_wait_attached N [SECONDS]: wait (10 s at most) until N running
+# lookup-prog processes of this test hold the daemon's arena: attached,
+# whichever way (one that took the daemon's descriptors itself is no
+# client of the daemon's until its first miss).
+ncd_wait_attached() {
+	local i n p
+	for ((i = 0; i < ${2:-10} * 20; i++)); do
+		n=0
+		for p in $(ncd_leftovers); do
+			[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$LOOKUP")" ] &&
+				ls -l "/proc/$p/fd" 2>/dev/null |
+				grep -q 'memfd:namecache-arena' && n=$((n + 1))
+		done
+		[ "$n" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "$n lookup-prog processes hold the daemon's arena, not $1"
+}
+
 # ncd_wait_at_least KEY MIN: wait (5 s at most) until the daemon's status
 # shows at least MIN for KEY; its value in $REPLY.
 ncd_wait_at_least() {

@@ -35,7 +35,7 @@ check_table() {
 		execs = 1; next
 	}
 	# Whether the images used the shared cache.
-	/^namecache: shared cache: [0-9]+ process images attached \([0-9]+ handed down\), [0-9]+ in-process( \(([a-z]+ [0-9]+(, )?)+\))?$/ {
+	/^namecache: shared cache: [0-9]+ process images attached \([0-9]+ handed down, [0-9]+ without asking\), [0-9]+ in-process( \(([a-z]+ [0-9]+(, )?)+\))?$/ {
 		if (!total) bad("shared line before the total")
 		if (checks) bad("shared line after the checks")
 		shared = 1; next

@@ -43,7 +43,7 @@ under_run() {
 	ncd_same_run plain shared
 	ncd_assert_all "$T/shared.rec" cache=shared
 	run grep '^namecache: shared cache: ' "$T/shared.stats"
-	assert_output --regexp '^namecache: shared cache: [1-9][0-9]* process images? attached \([0-9]+ handed down\), 0 in-process'
+	assert_output --regexp '^namecache: shared cache: [1-9][0-9]* process images? attached \([0-9]+ handed down, [0-9]+ without asking\), 0 in-process'
 	ncd_status_value fills
 	[ "$REPLY" -gt 0 ] || fail "the daemon filled nothing"
 	ncd_wait_clients 0 5
@@ -57,7 +57,7 @@ under_run() {
 	run grep -c ' why=[a-z]' "$T/local.rec"
 	assert_output "$(ncd_records "$T/local.rec")"
 	run grep '^namecache: shared cache: ' "$T/local.stats"
-	assert_output --regexp '^namecache: shared cache: 0 process images? attached \(0 handed down\), [1-9][0-9]* in-process \(.+\)'
+	assert_output --regexp '^namecache: shared cache: 0 process images? attached \(0 handed down, 0 without asking\), [1-9][0-9]* in-process \(.+\)'
 	ncd_status_value fills
 	assert_equal "$REPLY" 0
 }
@@ -77,6 +77,51 @@ under_run() {
 		"$LOOKUP" "${paths[@]}"
 	[ "$(ncd_records "$T/sh.rec")" -ge 3 ] || fail "$(cat "$T/sh.rec")"
 	ncd_assert_all "$T/sh.rec" cache=shared
+}
+
+@test "a process takes the daemon's descriptors itself (via=pidfd), and asks on the socket when the link names no daemon's arena" {
+	nc_kernel_at_least 6 5 || skip "attaching without asking needs the watch ring (Linux 6.5)"
+	ncd_start
+	local link=$NAMECACHE_SOCKET.arena pid
+	run readlink "$link"
+	assert_output --regexp "^/proc/$NCD_PID/fd/[0-9]+\$"
+	ncd_shim own "$LOOKUP" show -w 200 "${paths[@]}"
+	ncd_same_run plain own
+	ncd_assert_all "$T/own.rec" via=pidfd
+	# ... and its lookups hit once the daemon filled its misses.
+	ncd_quiet
+	ncd_shim again "$LOOKUP" show "${paths[@]}"
+	ncd_same_run plain again
+	ncd_assert_all "$T/again.rec" via=pidfd
+	ncd_assert_hit_share "$T/again.rec" 90
+	# No link: the socket.
+	mv "$link" "$T/link"
+	ncd_shim gone "$LOOKUP" show -w 200 "${paths[@]}"
+	ncd_same_run plain gone
+	ncd_assert_all "$T/gone.rec" via=socket
+	# A stale link: a pid that is gone, one reused by a process that holds
+	# no arena, a descriptor that is not the arena, garbage.
+	sleep 60 3>&- </dev/null >/dev/null 2>&1 &
+	pid=$!
+	for t in /proc/999999999/fd/7 "/proc/$pid/fd/0" "/proc/$NCD_PID/fd/0" \
+		"/proc/$NCD_PID/fd/99999" /proc/x/fd/1 "/proc/$NCD_PID"; do
+		ln -sfn "$t" "$link"
+		rm -f "$T/stale.rec"
+		ncd_shim stale "$LOOKUP" show -w 200 "${paths[@]}"
+		ncd_same_run plain stale
+		ncd_assert_all "$T/stale.rec" via=socket
+	done
+	kill "$pid"
+	# The daemon removes its own link when it stops, not another's.
+	mv -fT "$T/link" "$link"
+	ncd stop
+	ncd_wait_gone "$NCD_PID" 5
+	[ ! -L "$link" ] || fail "the daemon left its link"
+	ncd_start
+	ln -sfn /proc/1/fd/0 "$link"
+	ncd stop
+	ncd_wait_gone "$NCD_PID" 5
+	assert_equal "$(readlink "$link")" /proc/1/fd/0
 }
 
 @test "a second process hits on the paths the first looked up" {

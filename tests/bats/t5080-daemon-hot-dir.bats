@@ -79,7 +79,7 @@ readers_start() {
 	(cd "$D" && ncd_shim "$1-2" "$LOOKUP" diff -t "$2" -s "$PAGE" -f "$3") &
 	reader_b=$!
 	NCD_PIDS+=("$reader_a" "$reader_b")
-	ncd_wait_clients 2 5
+	ncd_wait_attached 2 5
 }
 
 # readers_wait NAME: wait for the readers; both exact, both attached.

@@ -75,7 +75,7 @@ EOF
 		fail "no fork child attached: $(cat "$T/second.rec")"
 	grep ' comm=lookup-prog ' "$T/second.rec" >"$T/handed.rec"
 	ncd_assert_hit_share "$T/handed.rec" 90
-	run grep -c ' via=socket ' "$T/second.rec"
+	run grep -cE ' via=(socket|pidfd) ' "$T/second.rec"
 	assert_output 1 # the top-level shell, started by namecache itself
 }
 
@@ -129,7 +129,8 @@ EOF
 		NAMECACHE_STATS='$T/b.rec' LD_PRELOAD='$SHIM' bash -c '[ -e \"$f\" ]; readlink /proc/self/fd/5; env | grep -c NAMECACHE_ATTACH || true'"
 	assert_success
 	assert_output $'/dev/null\n0'
-	[ "$(ncd_count "$T/b.rec" via=socket)" -ge 1 ] || fail "$(cat "$T/b.rec")"
+	[ "$(($(ncd_count "$T/b.rec" via=socket) + $(ncd_count "$T/b.rec" via=pidfd)))" -ge 1 ] ||
+		fail "$(cat "$T/b.rec")"
 }
 
 @test "an image in another mount namespace is not handed the attachment" {
@@ -202,4 +203,33 @@ EOF
 		[ "$output" -ge 1 ] ||
 			fail "no image attached at exec made a hit: $(cat "$r/$check.rec")"
 	done
+}
+
+@test "an image that takes the daemon's descriptors itself hears a mount made before, with the daemon stopped" {
+	# The daemon, stopped, cannot flush, and a mount makes no inotify
+	# event; the image opens its mountinfo after the mount, so that
+	# hears nothing either.  Only the daemon's watch ring (its mount
+	# poll) says a change is pending: walks that it does not check
+	# doubt until it is seen clean once after that open.
+	[ "$(id -u)" -eq 0 ] || skip "mount needs root"
+	nc_kernel_at_least 6 5 || skip "the watch ring needs Linux 6.5 (IORING_SETUP_NO_MMAP)"
+	local m r
+	m=$(mktemp -d /dev/shm/nc-mount.XXXXXX)
+	r=$(mktemp -d /dev/shm/nc-records.XXXXXX)
+	NCD_SHARED+=("$m" "$r")
+	mkdir "$m/d"
+	ncd_start
+	warm "$LOOKUP" show "$m/d" "$m/x"
+	kill -STOP "$NCD_PID"
+	mount -t tmpfs nc-test "$m"
+	touch "$m/x"
+	run env LD_PRELOAD="$SHIM" NAMECACHE_STATS="$r/p.rec" \
+		"$LOOKUP" show "$m/d" "$m/x"
+	kill -CONT "$NCD_PID"
+	local got=$output
+	run "$LOOKUP" show "$m/d" "$m/x"
+	umount "$m"
+	assert_equal "$got" "$output"
+	[ "$(ncd_count "$r/p.rec" via=pidfd)" -eq 1 ] ||
+		fail "not attached through the daemon's descriptors: $(cat "$r/p.rec")"
 }

@@ -8,7 +8,8 @@
  * keep its sequence odd until the flush has bumped the generation: were
  * it even in between, with the queue read empty and the generation not
  * yet moved, a client could trust an entry whose change was lost.
- * An overflow is counted once, as one flush.
+ * The header names the instances a client attaching without the socket
+ * takes, and an overflow is counted once, as one flush.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +71,11 @@ TEST(a_drain_that_flushes_is_one_odd_window)
 	hint(path); /* the directory is watched, its file filled */
 	nc__serve_stats(&st);
 	ASSERT(st.watches >= 2);
+	/* What a client attaching without the socket reads (attach.c). */
+	ASSERT_EQ(h->daemon_pid, (int32_t)getpid());
+	ASSERT_EQ(h->world_ok, 1u);
+	ASSERT_EQ(h->ifd_no, nc__serve_ifd());
+	ASSERT_EQ(h->hifd_no, nc__serve_hifd());
 	/* More events than the queue holds: it overflows. */
 	for (long i = 0; i <= max; i++) {
 		snprintf(path, sizeof(path), "%s/x%ld", dir, i);
@@ -84,6 +90,9 @@ TEST(a_drain_that_flushes_is_one_odd_window)
 	nc__serve_stats(&st);
 	ASSERT_EQ(st.overflows, 1u);
 	ASSERT_EQ(st.flushes, 1u);
+	/* The new instances, under the same odd window. */
+	ASSERT_EQ(h->ifd_no, nc__serve_ifd());
+	ASSERT_EQ(h->hifd_no, nc__serve_hifd());
 	ASSERT(h->generation > g0);
 	/* Odd from the read() to the end of the flush: one window each. */
 	ASSERT_EQ(h->drain_seq, s0 + 2);
