@@ -314,9 +314,7 @@ int nc__fd_rehome(int fd)
 
 /* ---- the daemon's watch ring (uring.c) ------------------------------ */
 
-/* Unpublish and close the watch ring: closing it makes the kernel cancel
- * its polls, which leaves every client that still reads its page in
- * doubt (uring.c). */
+/* Close those of the watch ring's descriptors that are open. */
 static void wring_fds_close(int mem, int mfd, int efd)
 {
 	const int fd[] = {mem, mfd, efd};
@@ -326,6 +324,9 @@ static void wring_fds_close(int mem, int mfd, int efd)
 			syscall(SYS_close, fd[i]);
 }
 
+/* Unpublish and close the watch ring: closing it makes the kernel cancel
+ * its polls, which leaves every client that still reads its page in
+ * doubt (uring.c). */
 static void wring_close(void)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
@@ -1720,12 +1721,12 @@ static int wview_check(void)
 }
 
 /*
- * An image attached without the socket (attach.c): its mountinfo, opened
- * here the first time, hears every mount change since, and one look at the
- * daemon's watch ring after that, finding nothing pending, says that every
- * change before is in the arena already (the daemon drained it and flushed, and
- * the epoch that every walk compares has moved).  1 from then on, 0 not
- * yet (doubt).
+ * An image attached without the socket (attach.c): its mountinfo,
+ * opened here the first time, hears every mount change since, and one
+ * look at the daemon's watch ring after that, finding nothing pending,
+ * says that every change before is in the arena already (the daemon
+ * drained it and flushed, and the epoch that every walk compares has
+ * moved).  1 from then on, 0 not yet (doubt).
  */
 int nc__notify_mounts_known(void)
 {
