@@ -302,8 +302,7 @@ static int map(const struct nc_attach_reply *r, const int *fds)
 	    syscall(SYS_fstat, fds[NC_FD_ARENA], &st) < 0 ||
 	    (uint64_t)st.st_size < r->arena_size)
 		return NC_WHY_REFUSED;
-	a = mmap(NULL, r->arena_size, PROT_READ, MAP_SHARED, fds[NC_FD_ARENA],
-		 0);
+	a = nc__arena_map(fds[NC_FD_ARENA], r->arena_size, PROT_READ);
 	if (a == MAP_FAILED)
 		return NC_WHY_REFUSED;
 	ring = mmap(NULL, r->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -901,7 +900,7 @@ int nc__attach_inherit(void)
 		nc__c.why = why;
 		return -1;
 	}
-	a = mmap(NULL, h->size, PROT_READ, MAP_SHARED, h->afd, 0);
+	a = nc__arena_map(h->afd, h->size, PROT_READ);
 	if (a == MAP_FAILED || nc__arena_attach(&nc__c.arena, a, h->size) < 0 ||
 	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != h->epoch) {
 		/* A flush since: the instances are stale; ask the daemon. */
@@ -980,7 +979,7 @@ int nc__attach_pidfd(void)
 	h.size = (uint64_t)st.st_size;
 	/* Not into nc__c.arena yet: a fork child of an image with a cache
 	 * of its own still has that one there. */
-	a = mmap(NULL, h.size, PROT_READ, MAP_SHARED, h.afd, 0);
+	a = nc__arena_map(h.afd, h.size, PROT_READ);
 	if (a == MAP_FAILED || nc__arena_attach(&ar, a, h.size) < 0)
 		goto out;
 	hd = ar.hdr;

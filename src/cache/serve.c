@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,6 +36,7 @@
 #include "serve.h"
 
 static struct nc_serve_stats st;
+static uint64_t *huge_done; /* a bit per chunk of the arena (arena.h) */
 
 /*
  * What a client attaching without the socket checks itself against
@@ -86,6 +88,8 @@ int nc__serve_start(int memfd, uint64_t bytes)
 		return -1;
 	}
 	st.arena_bytes = nc__c.arena.size;
+	huge_done = calloc(NC_HUGE_BITS(nc__c.arena.size), sizeof(uint64_t));
+	st.huge_off = !huge_done;
 	/* A watch per cached directory and file: allow most of the user's
 	 * limit, leaving room for the user's other programs. */
 	fd = (int)syscall(SYS_openat, AT_FDCWD,
@@ -281,6 +285,23 @@ void nc__serve_hint(const struct nc_hint *h)
 	if (h->op == NC_HINT_ACCESS || h->op == NC_HINT_STATX)
 		verdict(h);
 	after();
+}
+
+int nc__serve_huge(void)
+{
+	int r = nc__arena_huge_step(&nc__c.arena, huge_done, &st.huge_off);
+
+	if (r == 1) {
+		st.huge++;
+	} else if (r == 0 && !st.huge_failed++) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "a chunk of the arena stays in small pages (%s)",
+			 strerror(errno));
+		nc__cache_log(msg);
+	}
+	return r >= 0;
 }
 
 int nc__serve_evict(void)

@@ -26,6 +26,9 @@ struct nc_serve_stats {
 	uint64_t overflows;
 	uint64_t flushes;
 	uint64_t epoch;
+	uint64_t huge;	      /* 2 MiB chunks made huge pages */
+	uint64_t huge_failed; /* chunks the kernel could not make so */
+	int huge_off;	      /* 1: the kernel cannot collapse (arena.h) */
 };
 
 /*
@@ -50,6 +53,10 @@ void nc__serve_set_log(void (*log)(const char *msg));
 int nc__serve_mount(void);
 /* Resolve and fill what a (validated) hint asks for. */
 void nc__serve_hint(const struct nc_hint *h);
+/* When idle: make the next chunk of the arena in use a huge page
+ * (arena.h).  1 if that took time (the caller looks for work again),
+ * 0 when nothing is left to do. */
+int nc__serve_huge(void);
 /* Flush when the arena is nearly full (the eviction): 1 if it did. */
 int nc__serve_evict(void);
 void nc__serve_stats(struct nc_serve_stats *s);

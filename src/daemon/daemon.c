@@ -365,7 +365,8 @@ static void do_status(struct client *c)
 	    "flushes: %llu\nhints pending: %llu\nhot directories: %llu\n"
 	    "events read: cold %llu, hot %llu\n"
 	    "drains: cold %llu, hot %llu\n"
-	    "drain time: cold %llu us, hot %llu us\n",
+	    "drain time: cold %llu us, hot %llu us\n"
+	    "huge pages: %llu of 2 MiB%s\n",
 	    (int)getpid(), (long)(time(NULL) - started), attached,
 	    (unsigned long long)s.entries, (unsigned long long)s.memory,
 	    (unsigned long long)s.arena_bytes,
@@ -377,7 +378,11 @@ static void do_status(struct client *c)
 	    (unsigned long long)s.events[0], (unsigned long long)s.events[1],
 	    (unsigned long long)s.drains[0], (unsigned long long)s.drains[1],
 	    (unsigned long long)(s.busy_ns[0] / 1000),
-	    (unsigned long long)(s.busy_ns[1] / 1000));
+	    (unsigned long long)(s.busy_ns[1] / 1000),
+	    (unsigned long long)s.huge,
+	    s.huge_off	    ? " (the kernel cannot make them)"
+	    : s.huge_failed ? " (some chunks left in small pages)"
+			    : "");
 	if (n > 0)
 		(void)!send(c->fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	client_close(c);
@@ -815,6 +820,10 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		}
 		epoch = hdr->epoch;
 		if (n > 0 || served)
+			continue;
+		/* Idle: a chunk of the arena made a huge page (a millisecond
+		 * or more), then a look for work again before sleeping. */
+		if (nc__serve_huge())
 			continue;
 		/* Sleep, unless a hint came in meanwhile (hint.h): each
 		 * ring's wake-up allowed again, then the flag, a full fence,

@@ -15,6 +15,10 @@
 #define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
 #define PAGE_ALIGN(x) (((x) + 4095) & ~(uint64_t)4095)
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25 /* Linux 6.1; not in every C library's headers */
+#endif
+
 static uint32_t table_max_log2(uint32_t dentries)
 {
 	uint32_t l = 4;
@@ -63,8 +67,7 @@ int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 	if (p->fd >= 0) {
 		if (ftruncate(p->fd, (off_t)l.size) < 0)
 			return -errno;
-		m = mmap(NULL, l.size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 p->fd, 0);
+		m = nc__arena_map(p->fd, l.size, PROT_READ | PROT_WRITE);
 	} else {
 		m = mmap(NULL, l.size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -102,6 +105,91 @@ void nc__arena_destroy(struct nc_arena *a)
 	if (a->base)
 		munmap(a->base, a->size);
 	memset(a, 0, sizeof(*a));
+}
+
+void *nc__arena_map(int fd, size_t size, int prot)
+{
+	size_t len = PAGE_ALIGN(size), room = len + NC_HUGE;
+	uintptr_t r, at;
+	void *m;
+
+	/* Reserve room for an aligned start, map there, give back the
+	 * rest: no other mapping can take the place in between. */
+	m = mmap(NULL, room, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return MAP_FAILED;
+	r = (uintptr_t)m;
+	at = (r + NC_HUGE - 1) & ~(uintptr_t)(NC_HUGE - 1);
+	m = mmap((void *)at, len, prot, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (m == MAP_FAILED) {
+		int e = errno;
+
+		munmap((void *)r, room);
+		errno = e;
+		return MAP_FAILED;
+	}
+	if (at > r)
+		munmap((void *)r, at - r);
+	if (r + room > at + len)
+		munmap((void *)(at + len), r + room - (at + len));
+	return m;
+}
+
+/* Is chunk @c, or a part of it, in use or about to be? */
+static int chunk_wanted(const struct nc_arena *a, uint64_t c)
+{
+	const struct nc_arena_hdr *h = a->hdr;
+	uint64_t lo = c * NC_HUGE, hi = lo + NC_HUGE;
+	uint64_t ext[3][2] = {
+	    /* the header and the dentries handed out */
+	    {0, a->dentry_off +
+		    (uint64_t)h->dentry_used * sizeof(struct nc_dentry)},
+	    {a->str_off, a->str_off + h->str_used},
+	    {a->tables_off, a->tables_off + h->tables_used},
+	};
+	uint64_t end[3] = {
+	    a->dentry_off + (uint64_t)a->dentry_max * sizeof(struct nc_dentry),
+	    a->str_off + a->str_size, a->tables_off + a->tables_size};
+
+	/* The statx slots are left out: a page of them is only allocated
+	 * once an answer is stored there (dentry.h). */
+	for (int i = 0; i < 3; i++) {
+		/* The next chunk once the use is near it. */
+		uint64_t e = ext[i][1] + NC_HUGE / 4;
+
+		if (e > end[i])
+			e = end[i];
+		if (lo < e && hi > ext[i][0])
+			return 1;
+	}
+	return 0;
+}
+
+int nc__arena_huge_step(struct nc_arena *a, uint64_t *done, int *off)
+{
+	uint64_t n = a->size / NC_HUGE; /* whole chunks only */
+
+	if (*off)
+		return -1;
+	for (uint64_t c = 0; c < n; c++) {
+		unsigned char *p = a->base + c * NC_HUGE;
+
+		if (done[c / 64] & (1ull << (c % 64)) || !chunk_wanted(a, c))
+			continue;
+		done[c / 64] |= 1ull << (c % 64);
+		/* A chunk with no page at all is refused: a read allocates
+		 * its first one (a zero page of the memfd). */
+		(void)*(volatile unsigned char *)p;
+		if (madvise(p, NC_HUGE, MADV_COLLAPSE) == 0)
+			return 1;
+		if (errno == EINVAL) { /* before Linux 6.1, or "deny" */
+			*off = 1;
+			return -1;
+		}
+		return 0; /* no huge page free now: this chunk stays small */
+	}
+	return -1;
 }
 
 int nc__arena_attach(struct nc_arena *a, void *base, size_t size)

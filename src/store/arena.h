@@ -132,6 +132,33 @@ int nc__arena_attach(struct nc_arena *a, void *base, size_t size);
 /* The bytes an arena of @p takes. */
 uint64_t nc__arena_bytes(const struct nc_arena_params *p);
 
+/*
+ * Huge pages.  Every process that maps the arena pays the first touch of
+ * each page it reads: a page fault, and on a virtual machine with shadow
+ * page tables a trap to the hypervisor as well, 2 to 15 us a page on
+ * the machines we measure, for a new process of a build more than its
+ * lookups save.  A 2 MiB page of the memfd is mapped by one fault.
+ *
+ * NC_HUGE is that size.  nc__arena_map() maps @fd at an address aligned to
+ * it, so that whole huge pages of the file line up with whole page-table
+ * entries (the kernel maps a huge page of a file by one entry only then);
+ * it returns MAP_FAILED and sets errno on failure.
+ *
+ * nc__arena_huge_step() (writer) turns the next 2 MiB chunk that is in
+ * use, or about to be (its use within 512 KiB of it), into one huge page
+ * with madvise(MADV_COLLAPSE) (Linux 6.1), whatever the system's default
+ * for shared memory (only "deny" refuses); the contents stay as they are,
+ * and readers that have the chunk mapped refault onto the huge page.
+ * @done has a bit per chunk (NC_HUGE_BITS words), the caller's, zeroed at
+ * the start.  Returns 1 when it collapsed a chunk, 0 when it tried one and
+ * the kernel refused, -1 when nothing is left to do (or collapsing is
+ * unsupported: *@off set).  Memory grows by whole chunks, ahead of use.
+ */
+#define NC_HUGE (2ull << 20)
+#define NC_HUGE_BITS(size) (((size) / NC_HUGE + 64) / 64)
+void *nc__arena_map(int fd, size_t size, int prot);
+int nc__arena_huge_step(struct nc_arena *a, uint64_t *done, int *off);
+
 /* Writer: drop everything (generation bump, pools reset). */
 void nc__arena_flush(struct nc_arena *a);
 

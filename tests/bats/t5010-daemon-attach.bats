@@ -124,6 +124,35 @@ under_run() {
 	assert_equal "$(readlink "$link")" /proc/1/fd/0
 }
 
+@test "the arena is made of huge pages, and an attached process maps each with one entry" {
+	ncd_start
+	local i n=0 pid kb
+	# The daemon collapses the chunks in use when it is idle.
+	for ((i = 0; i < 50; i++)); do
+		ncd_status_value "huge pages"
+		n=${REPLY%% *}
+		[ "$n" -ge 1 ] && break
+		sleep 0.1
+	done
+	[[ $REPLY != *"cannot make them"* ]] ||
+		skip "this kernel makes no huge pages of shared memory (MADV_COLLAPSE)"
+	[ "$n" -ge 1 ] || fail "no huge page after 5 s: $REPLY"
+	# A process that looked paths up and still runs: its mapping of the
+	# arena, aligned to 2 MiB, has whole huge pages mapped (one fault
+	# each), not 4 KiB pages.
+	env LD_PRELOAD="$SHIM" NAMECACHE_WARMUP=0 "$LOOKUP" show -w 3000 \
+		"${paths[@]}" >/dev/null 2>&1 </dev/null &
+	pid=$!
+	ncd_wait_attached 1
+	kb=$(awk '/memfd:namecache-arena/ { a = 1; next }
+		/^[0-9a-f]+-[0-9a-f]+ / { a = 0 }
+		a && /^ShmemPmdMapped:/ { print $2 }' "/proc/$pid/smaps")
+	kill "$pid"
+	wait "$pid" || true
+	[ -n "$kb" ] || fail "no arena mapping in the process's smaps"
+	[ "$kb" -ge 2048 ] || fail "the arena is mapped in small pages only (ShmemPmdMapped: $kb kB)"
+}
+
 @test "a second process hits on the paths the first looked up" {
 	ncd_plain plain1 "$LOOKUP" show -r 1 "${paths[@]}"
 	ncd_start
