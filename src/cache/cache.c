@@ -6,7 +6,7 @@
  *
  *   0. admission: the path is hashed once; a path this thread did not
  *      look up recently goes straight to the real call (a "first"
- *      lookup: no walk, no fill, no watch; nc__sighted_before).  This
+ *      lookup: no walk, no fill, no watch; nc__sightings).  This
  *      keeps a cold run, where every path is new, within a hash of the
  *      plain calls' cost.  And nothing is cached until the process has
  *      repeated cfg_warmup lookups: its first watch commits it to a cost
@@ -793,7 +793,7 @@ static int query(struct nc_query *q)
 	hash = XXH3_64bits_withSeed(
 	    q->path, q->len_path,
 	    q->path[0] == '/' ? 0 : 1 + ck_pr_load_32(&nc__c.cwd_gen));
-	if (!nc__c.shared && !nc__sighted_before(hash)) {
+	if (!nc__c.shared && !nc__sightings(hash)) {
 		q->doubt = NC_DOUBT_FIRST;
 		return NC_Q_MISS;
 	}
@@ -876,12 +876,13 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 				     ck_pr_load_64(&nc__c.cwd_ident), q->path,
 				     q->nofollow);
 			/* Shared mode admits every path; its memo entry
-			 * waits for a second sighting: the first write to
+			 * waits for a third sighting: the first write to
 			 * each page of the memo is a page fault, which a
 			 * short process making a few lookups of each path
-			 * would pay without ever reading it back. */
+			 * (a compiler's driver: two) would pay without
+			 * ever reading it back. */
 			if ((r == W_FOUND || (r == W_ERR && w.neg)) &&
-			    (!nc__c.shared || nc__sighted_before(hash)))
+			    (!nc__c.shared || nc__sightings(hash) >= 2))
 				remember(q, &w, hash, start, topo);
 		}
 		if (r == W_ABORT) {

@@ -38,29 +38,52 @@ struct memo_ent {
 enum { M_NOFOLLOW = 1, M_NAMED = 2, M_LASTLINK = 4, M_HOT = 8, M_LINKS = 16 };
 
 /*
- * memo_written: the pages of the block (mapped page-aligned) that a memo
- * entry has been written to, a bit each.  A read of a page nobody wrote
- * would find only empty slots, after a page fault (the zero page mapped
- * in): a short process looking up 50 paths once each paid 17 of them,
- * some 20 us.  A slot is read only when the pages of its first and last
- * byte are marked, which happens after the entry is written; a bit lost
- * to a signal handler's store in between costs misses, nothing else.
+ * memo_written, sight_written: the pages of the block (mapped
+ * page-aligned) that a memo entry or a sighting may have been written to,
+ * a bit each.  A page of anonymous memory costs two page faults when it
+ * is read before it is written (the zero page is mapped in, then copied
+ * on the write), and a page nobody wrote holds only empty slots: a short
+ * process looking up 50 paths once each paid 17 of them, some 20 us, and
+ * a compiler's driver 26.  So a slot on unmarked pages is never read: a
+ * get misses at once, a put or a sighting knows it empty.  A put or a
+ * sighting marks the pages (one atomic OR, which a signal handler cannot
+ * undo halfway) before it writes the slot: a slot on a page still
+ * unmarked has never been written, not even by a handler that
+ * interrupted a put to it.
  */
 struct thread_mem {
 	uint64_t memo_written;	       /* a bit per page, above */
+	uint64_t sight_written;	       /* the same, for the sightings */
 	uint16_t sightings[SIGHTINGS]; /* tags of paths seen; 0: empty */
 	struct memo_ent memo[MEMO_SLOTS];
 };
 
 _Static_assert(sizeof(struct thread_mem) <= 64ul * 4096, "a bit per page");
 
-/* The bits of the pages that slot @e lies on. */
-static uint64_t slot_pages(const struct thread_mem *t, const struct memo_ent *e)
+/* The bits of the pages that the @n bytes at @p lie on. */
+static uint64_t pages_of(const struct thread_mem *t, const void *p, size_t n)
 {
-	size_t first = (size_t)((const char *)e - (const char *)t);
-	size_t last = first + sizeof(*e) - 1;
+	size_t first = (size_t)((const char *)p - (const char *)t);
+	size_t last = first + n - 1;
 
 	return (1ull << (first / 4096)) | (1ull << (last / 4096));
+}
+
+static uint64_t slot_pages(const struct thread_mem *t, const struct memo_ent *e)
+{
+	return pages_of(t, e, sizeof(*e));
+}
+
+/* Mark @bits in @word; 1 if they were all marked already (the slot may
+ * hold something), 0 if the slot is known empty. */
+static int mark(uint64_t *word, uint64_t bits)
+{
+	if ((__atomic_load_n(word, __ATOMIC_RELAXED) & bits) == bits)
+		return 1;
+	__atomic_fetch_or(word, bits, __ATOMIC_RELAXED);
+	/* Marked before the slot is written, as a handler sees it. */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return 0;
 }
 
 static __thread struct thread_mem *mine
@@ -100,6 +123,10 @@ static struct thread_mem *thread_mem(void)
 		mine_failed = 1;
 		return NULL;
 	}
+	/* Its first page written first: read first, it would fault
+	 * twice (mark()). */
+	__atomic_store_n(&((struct thread_mem *)m)->memo_written, 0,
+			 __ATOMIC_RELAXED);
 	/* Without a destructor the block would outlive the thread. */
 	if (!release_key_ok || pthread_setspecific(release_key, m) != 0) {
 		munmap(m, sizeof(struct thread_mem));
@@ -115,19 +142,22 @@ int nc__memo_thread_ok(void)
 	return thread_mem() != NULL;
 }
 
-int nc__sighted_before(uint64_t hash)
+int nc__sightings(uint64_t hash)
 {
 	struct thread_mem *t = thread_mem();
-	uint16_t *slot;
-	uint16_t tag = (uint16_t)(hash | 1); /* 0: an empty slot */
+	uint16_t *slot, was = 0;
+	uint16_t tag = (uint16_t)hash & 0xfffc; /* the low bits: a count */
 
 	if (!t)
-		return 1; /* cannot tell: admit, the walk decides */
+		return 3; /* cannot tell: admit, the walk decides */
 	slot = &t->sightings[(hash >> 16) % SIGHTINGS];
-	if (*(volatile uint16_t *)slot == tag)
-		return 1;
-	*(volatile uint16_t *)slot = tag;
-	return 0;
+	if (mark(&t->sight_written, pages_of(t, slot, sizeof(*slot))))
+		was = *(volatile uint16_t *)slot;
+	if ((was & 0xfffc) != tag || !(was & 3))
+		was = 0;
+	was &= 3;
+	*(volatile uint16_t *)slot = (uint16_t)(tag | (was < 3 ? was + 1 : 3));
+	return was;
 }
 
 /* The slot key: the path hash mixed with what else the entry depends on. */
@@ -149,7 +179,8 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 		return 0;
 	k = key_of(hash, start, nofollow);
 	e = &mine->memo[k % MEMO_SLOTS];
-	if ((mine->memo_written & slot_pages(mine, e)) != slot_pages(mine, e))
+	if ((__atomic_load_n(&mine->memo_written, __ATOMIC_RELAXED) &
+	     slot_pages(mine, e)) != slot_pages(mine, e))
 		return 0;
 	s = e->seq;
 	if (s & 1) /* a put this thread was in when its handler came */
@@ -182,7 +213,7 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 		return;
 	k = key_of(hash, start, nofollow);
 	e = &mine->memo[k % MEMO_SLOTS];
-	s = e->seq;
+	s = mark(&mine->memo_written, slot_pages(mine, e)) ? e->seq : 0;
 	if (s & 1) /* in a signal handler that interrupted this very put */
 		return;
 	e->seq = s + 1;
@@ -200,5 +231,4 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 	memcpy(e->path, path, len);
 	__asm__ volatile("" ::: "memory");
 	e->seq = s + 2;
-	mine->memo_written |= slot_pages(mine, e);
 }

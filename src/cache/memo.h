@@ -59,12 +59,14 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 int nc__memo_thread_ok(void);
 
 /*
- * Admission: has this thread looked up the path whose hash is @hash
- * recently?  Records the sighting.  A direct-mapped table of 16-bit tags:
- * a path that comes back after thousands of others is seen anew (one more
- * miss, never a wrong answer).  Writes only this thread's memory.
+ * Admission: how often has this thread looked up the path whose hash is
+ * @hash recently: 0, 1, 2, or 3 for three times or more?  Records this
+ * sighting.  A direct-mapped table of 16-bit slots, a 14-bit tag and a
+ * 2-bit count: a path that comes back after thousands of others is seen
+ * anew (one more miss, never a wrong answer).  Writes only this thread's
+ * memory.
  */
-int nc__sighted_before(uint64_t hash);
+int nc__sightings(uint64_t hash);
 
 /* When the cache starts (idempotent): the per-thread memory's destructor
  * key; without it no per-thread memory is used. */
