@@ -39,7 +39,7 @@ struct nc_memo_hit {
 	int named;	/* walk.h: named, last_name_link */
 	int last_name_link;
 	int hot;   /* walk.h: hot (stable while topo is: a directory turns
-		    * hot only by being dropped and filled again) */
+		    * hot only as topo moves, notify.c) */
 	int links; /* the walk followed a symbolic link (walk.h) */
 };
 

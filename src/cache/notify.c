@@ -102,7 +102,9 @@
  *     is unseen: until the hot watch exists every event is in the cold
  *     queue; from then on in the hot one, which every walk through D
  *     checks because D is marked.  A walk that read D before the mark is
- *     rejected by the cold drain sequence, which moved.
+ *     rejected by the cold drain sequence, which moved; a walk
+ *     remembered before it (memo.h), by the topology count, which moves
+ *     before the mark.
  *   - A lookup whose walk saw no NC_D_HOT dentry depends on no hot
  *     watch: every directory it passed and its final dentry are watched
  *     by the cold instance, and an event that could change its answer is
@@ -1352,6 +1354,12 @@ static void promote_all(void)
 		old = wd_slot(okey, 0);
 		if (old)
 			old->ident = 0; /* no live dentry has identity 0 */
+		/* A walk through D remembered before (memo.h) would keep
+		 * needing the cold queue alone, while D's own events (a
+		 * chmod taking its search permission) now go to the hot
+		 * one: the topology moves, voiding it. */
+		ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
+		ck_pr_fence_store();
 		nc__d_write_begin(d);
 		d->wd = key;
 		d->flags |= NC_D_HOT;

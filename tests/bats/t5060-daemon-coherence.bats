@@ -132,3 +132,47 @@ coh_clean() {
 		coh_clean "own-$m" cases
 	done
 }
+
+@test "directories that turn hot under remembered walks: a chmod is seen at once" {
+	# The checker walks $dir/d/sub/f over and over (its memo holds the
+	# walk, through $dir and d while they are cold), then $dir and d
+	# receive names (they turn hot: their events go to the other queue
+	# from then on, the chmod of d's to both), the daemon stops, and d
+	# loses its search permission.  The checker's next answers are
+	# EACCES, the kernel's: a remembered walk through them must not go
+	# on trusting the queue they no longer report to.
+	local c hot0 h n
+	scratch hot
+	mkdir -p "$dir/d/sub"
+	echo x >"$dir/d/sub/f"
+	printf '%s\n' "$dir/d/sub/f" "$dir/d/sub" >"$dir/list"
+	# The chmod's progress, for the checker (lookup-prog diff -s): an
+	# answer given while it is under way is excused.  In $dir, so that
+	# its writes, once $dir is hot, leave the other queue empty.
+	"$LOOKUP" step "$dir/page" true
+	chmod 0666 "$dir/page"
+	[ "${#AS[@]}" -eq 0 ] || chown -R nobody:nogroup "$dir/d"
+	ncd_status_value "hot directories"
+	hot0=$REPLY
+	timeout -k 2 60 "${AS[@]}" env LD_PRELOAD="$SHIM" NAMECACHE_WARMUP=0 \
+		NAMECACHE_STATS="$dir/stats" "$LOOKUP" diff -t 3000 \
+		-s "$dir/page" -f "$dir/list" >"$T/hot.out" 2>"$T/hot.err" \
+		</dev/null &
+	c=$!
+	NCD_PIDS+=("$c")
+	sleep 0.5
+	touch "$dir/new" "$dir/d/new"
+	ncd_wait_at_least "hot directories" $((hot0 + 2))
+	sleep 0.3
+	kill -STOP "$NCD_PID"
+	"$LOOKUP" step "$dir/page" chmod 0 "$dir/d"
+	sleep 1
+	kill -CONT "$NCD_PID"
+	nc_wait_pid "$c" 60
+	echo "$status" >"$T/hot.rc"
+	chmod 0755 "$dir/d"
+	ncd_assert_no_difference hot
+	ncd_assert_all "$dir/stats" cache=shared
+	read -r h n < <(ncd_hits "$dir/stats")
+	[ "$h" -gt 0 ] || fail "no hits ($n lookups): nothing was remembered"
+}
