@@ -422,7 +422,7 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 			goto changed;
 		ans->ret = 0;
 		/* errno as glibc leaves it on success (see walk.h). */
-		ans->err = (w->named && !w->last_name_link) ? EINVAL : 0;
+		ans->err = w->nonlink ? EINVAL : 0;
 		break;
 	default:
 		q->doubt = NC_DOUBT_ARGS;
@@ -646,8 +646,10 @@ static int remembered(const struct nc_query *q, struct nc_walk *w,
 	w->fidx = m.idx;
 	w->fseq = seq;
 	w->named = m.named;
-	w->last_name_link = m.last_name_link;
-	w->hot = m.hot;
+	w->nonlink = m.nonlink;
+	/* Marked hot since (a fill's watch on a directory it had left
+	 * unwatched moves no topology): the final dentry says so. */
+	w->hot = m.hot || (flags & NC_D_HOT);
 	w->links = m.links;
 	w->neg = !!(flags & NC_D_NEG);
 	if (w->neg) {
@@ -668,7 +670,7 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 	m.idx = w->fidx;
 	m.ident = ck_pr_load_64(&d->ident);
 	m.named = w->named;
-	m.last_name_link = w->last_name_link;
+	m.nonlink = w->nonlink;
 	m.hot = w->hot;
 	m.links = w->links > 0;
 	if (nc__d_read_retry(d, w->fseq))
@@ -871,10 +873,27 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		}
 		r = remembered(q, &w, a, hash, g, start, topo);
 		if (r < 0) {
-			r = nc__walk(&w, a, g, root_idx, root_ident,
-				     ck_pr_load_32(&nc__c.cwd_idx),
-				     ck_pr_load_64(&nc__c.cwd_ident), q->path,
-				     q->nofollow);
+			struct nc_walk_dir dir;
+			size_t n =
+			    start ? nc__memo_dir_get(start, q->path,
+						     q->len_path, topo, &dir)
+				  : 0;
+
+			if (n) {
+				r = nc__walk_in(&w, a, g, root_idx, root_ident,
+						&dir, q->path + n, q->nofollow);
+			} else {
+				/* From the cwd sampled as @start: a chdir
+				 * since fails the walk's start check, and
+				 * what it remembers is @start's. */
+				r = nc__walk(&w, a, g, root_idx, root_ident,
+					     ck_pr_load_32(&nc__c.cwd_idx),
+					     start, q->path, q->nofollow);
+				if (w.dir_len && start)
+					nc__memo_dir_put(start, q->path,
+							 w.dir_len, topo,
+							 &w.dir);
+			}
 			/* Shared mode admits every path; its memo entry
 			 * waits for a third sighting: the first write to
 			 * each page of the memo is a page fault, which a

@@ -14,6 +14,7 @@
  * stores tolerate.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -35,7 +36,7 @@ struct memo_ent {
 	char path[NC_MEMO_PATH];
 };
 
-enum { M_NOFOLLOW = 1, M_NAMED = 2, M_LASTLINK = 4, M_HOT = 8, M_LINKS = 16 };
+enum { M_NOFOLLOW = 1, M_NAMED = 2, M_NONLINK = 4, M_HOT = 8, M_LINKS = 16 };
 
 /*
  * memo_written, sight_written: the pages of the block (mapped
@@ -51,12 +52,30 @@ enum { M_NOFOLLOW = 1, M_NAMED = 2, M_LASTLINK = 4, M_HOT = 8, M_LINKS = 16 };
  * unmarked has never been written, not even by a handler that
  * interrupted a put to it.
  */
+/* The directory memo's one entry (memo.h), on the block's first page,
+ * which is written when the block is mapped. */
+struct dir_ent {
+	uint32_t seq; /* odd while being written, as a memo entry's */
+	uint16_t len; /* bytes of the directory part; 0: empty */
+	uint8_t hot, named, nonlink;
+	uint32_t links;
+	uint32_t idx;
+	uint64_t start;
+	uint64_t topo;
+	uint64_t ident;
+	char path[NC_MEMO_PATH];
+};
+
 struct thread_mem {
 	uint64_t memo_written;	       /* a bit per page, above */
 	uint64_t sight_written;	       /* the same, for the sightings */
+	struct dir_ent last_dir;       /* the directory memo */
 	uint16_t sightings[SIGHTINGS]; /* tags of paths seen; 0: empty */
 	struct memo_ent memo[MEMO_SLOTS];
 };
+
+_Static_assert(offsetof(struct thread_mem, sightings) <= 4096,
+	       "the directory memo on the first page");
 
 _Static_assert(sizeof(struct thread_mem) <= 64ul * 4096, "a bit per page");
 
@@ -193,7 +212,7 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 	out->idx = e->idx;
 	out->ident = e->ident;
 	out->named = !!(e->flags & M_NAMED);
-	out->last_name_link = !!(e->flags & M_LASTLINK);
+	out->nonlink = !!(e->flags & M_NONLINK);
 	out->hot = !!(e->flags & M_HOT);
 	out->links = !!(e->flags & M_LINKS);
 	__asm__ volatile("" ::: "memory");
@@ -226,9 +245,66 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 	e->len = (uint16_t)len;
 	e->flags =
 	    (uint8_t)((nofollow ? M_NOFOLLOW : 0) | (res->named ? M_NAMED : 0) |
-		      (res->last_name_link ? M_LASTLINK : 0) |
-		      (res->hot ? M_HOT : 0) | (res->links ? M_LINKS : 0));
+		      (res->nonlink ? M_NONLINK : 0) | (res->hot ? M_HOT : 0) |
+		      (res->links ? M_LINKS : 0));
 	memcpy(e->path, path, len);
+	__asm__ volatile("" ::: "memory");
+	e->seq = s + 2;
+}
+
+size_t nc__memo_dir_get(uint64_t start, const char *path, size_t len,
+			uint64_t topo, struct nc_walk_dir *out)
+{
+	const struct dir_ent *e;
+	uint32_t s;
+	size_t n;
+
+	if (!mine)
+		return 0;
+	e = &mine->last_dir;
+	s = e->seq;
+	if (s & 1) /* a put this thread was in when its handler came */
+		return 0;
+	__asm__ volatile("" ::: "memory");
+	n = __atomic_load_n(&e->len, __ATOMIC_RELAXED); /* read once */
+	if (!n || n >= len || n > NC_MEMO_PATH || e->start != start ||
+	    e->topo != topo || memcmp(e->path, path, n) != 0 ||
+	    memchr(path + n, '/', len - n))
+		return 0;
+	out->idx = e->idx;
+	out->ident = e->ident;
+	out->hot = e->hot;
+	out->named = e->named;
+	out->links = (int)e->links;
+	out->nonlink = e->nonlink;
+	__asm__ volatile("" ::: "memory");
+	return e->seq == s ? n : 0;
+}
+
+void nc__memo_dir_put(uint64_t start, const char *path, size_t n, uint64_t topo,
+		      const struct nc_walk_dir *d)
+{
+	struct dir_ent *e;
+	uint32_t s;
+
+	if (!n || n > NC_MEMO_PATH || !thread_mem())
+		return;
+	e = &mine->last_dir;
+	s = e->seq;
+	if (s & 1) /* in a signal handler that interrupted this very put */
+		return;
+	e->seq = s + 1;
+	__asm__ volatile("" ::: "memory");
+	e->len = (uint16_t)n;
+	e->hot = (uint8_t) !!d->hot;
+	e->named = (uint8_t) !!d->named;
+	e->links = (uint32_t)d->links;
+	e->nonlink = (uint8_t) !!d->nonlink;
+	e->idx = d->idx;
+	e->start = start;
+	e->topo = topo;
+	e->ident = d->ident;
+	memcpy(e->path, path, n);
 	__asm__ volatile("" ::: "memory");
 	e->seq = s + 2;
 }

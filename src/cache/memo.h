@@ -31,13 +31,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../store/walk.h"
+
 #define NC_MEMO_PATH 120 /* longer paths are not memoized */
 
 struct nc_memo_hit {
 	uint32_t idx;	/* final dentry */
 	uint64_t ident; /* its identity when remembered */
-	int named;	/* walk.h: named, last_name_link */
-	int last_name_link;
+	int named;	/* walk.h: named, nonlink */
+	int nonlink;
 	int hot;   /* walk.h: hot (stable while topo is: a directory turns
 		    * hot only as topo moves, notify.c) */
 	int links; /* the walk followed a symbolic link (walk.h) */
@@ -54,6 +56,26 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 /* Remember a resolution made at topology @topo (same @hash as the get). */
 void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 		  int nofollow, uint64_t topo, const struct nc_memo_hit *res);
+
+/*
+ * The directory memo: where this thread's last full walk stood after the
+ * path's directory part (walk.h: dir), one entry.  Consecutive lookups
+ * in one directory (git status, ninja, a compiler's include search) walk
+ * only their last name from there.  It is trusted as a memo entry is:
+ * while the topology has not moved, every step of the way there would
+ * be taken again the same way, so that the way's hot, named and links
+ * still hold; the directory's dentry itself is checked again by
+ * nc__walk_in() as a walk's start is.
+ *
+ * nc__memo_dir_get: if the entry is for (@start, the first bytes of
+ * @path) at @topo and the rest of @path is one name without a slash, the
+ * directory part's length, and its walk state in *@out; else 0.
+ * nc__memo_dir_put: remember the first @n bytes of @path.
+ */
+size_t nc__memo_dir_get(uint64_t start, const char *path, size_t len,
+			uint64_t topo, struct nc_walk_dir *out);
+void nc__memo_dir_put(uint64_t start, const char *path, size_t n, uint64_t topo,
+		      const struct nc_walk_dir *d);
 
 /* Has this thread its block (and so a destructor at its exit)? */
 int nc__memo_thread_ok(void);

@@ -104,7 +104,7 @@
  *     checks because D is marked.  A walk that read D before the mark is
  *     rejected by the cold drain sequence, which moved; a walk
  *     remembered before it (memo.h), by the topology count, which moves
- *     before the mark.
+ *     before the mark and after it.
  *   - A lookup whose walk saw no NC_D_HOT dentry depends on no hot
  *     watch: every directory it passed and its final dentry are watched
  *     by the cold instance, and an event that could change its answer is
@@ -1357,13 +1357,18 @@ static void promote_all(void)
 		/* A walk through D remembered before (memo.h) would keep
 		 * needing the cold queue alone, while D's own events (a
 		 * chmod taking its search permission) now go to the hot
-		 * one: the topology moves, voiding it. */
+		 * one: the topology moves, voiding it, before the mark and
+		 * after it (as for a death, dcache.c). */
 		ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
 		ck_pr_fence_store();
 		nc__d_write_begin(d);
 		d->wd = key;
 		d->flags |= NC_D_HOT;
 		nc__d_write_end(d);
+		/* ... and again: a walk that sampled the first move and
+		 * read D before the mark remembered it cold. */
+		ck_pr_fence_store();
+		ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
 		rm_watch(okey);
 		for (uint32_t c = 0; c < a->hdr->dentry_used; c++) {
 			const struct nc_dentry *k = nc__dentry_at(a, c);

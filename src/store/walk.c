@@ -88,32 +88,23 @@ int nc__walk_next(struct nc_walk *w, const char **name, size_t *len, int *last,
 	return 1;
 }
 
-int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
-	     uint32_t root_idx, uint64_t root_ident, uint32_t start_idx,
-	     uint64_t start_ident, const char *path, int nofollow)
+/* Walk @path (stk[0]) from the directory in w->idx/ident, with w->hot,
+ * w->named, w->nonlink and w->links as the way there left them. */
+static int walk(struct nc_walk *w, uint32_t root_idx, uint64_t root_ident,
+		const char *path, int nofollow)
 {
+	const struct nc_arena *a = w->a;
+	uint64_t gen = w->gen;
 	const char *name;
 	size_t len;
 	int last, slash;
 	struct snap cur;
 
-	w->a = a;
-	w->gen = gen;
-	w->links = 0;
 	w->depth = 0;
-	w->named = 0;
-	w->last_name_link = 0;
 	w->neg = 0;
-	w->hot = 0;
+	w->dir_len = 0;
 	w->stk[0].p = path;
 	w->stk[0].n = strlen(path);
-	if (path[0] == '/') {
-		w->idx = root_idx;
-		w->ident = root_ident;
-	} else {
-		w->idx = start_idx;
-		w->ident = start_ident;
-	}
 	if (snap(a, gen, w->idx, &cur, NULL) < 0 || cur.ident != w->ident ||
 	    !(cur.flags & NC_D_DIR))
 		return W_ABORT;
@@ -127,6 +118,17 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 		unsigned cseq;
 		int follow;
 
+		/* The last name of the path itself, nothing after it: where
+		 * the directory part ended (walk.h: dir). */
+		if (!w->depth && last && !slash) {
+			w->dir_len = (size_t)(name - path);
+			w->dir.idx = w->idx;
+			w->dir.ident = w->ident;
+			w->dir.hot = w->hot;
+			w->dir.named = w->named;
+			w->dir.links = w->links;
+			w->dir.nonlink = w->nonlink;
+		}
 		if (len > NAME_MAX)
 			return W_ABORT; /* ENAMETOOLONG: let the kernel say */
 		/* Any component inside a directory, "." and ".." included,
@@ -170,7 +172,7 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 		follow =
 		    (child.flags & NC_D_LNK) && (!last || slash || !nofollow);
 		w->named = 1;
-		w->last_name_link = follow;
+		w->nonlink |= !follow;
 		if (follow) {
 			const char *t;
 
@@ -231,4 +233,43 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 			return W_ABORT;
 	}
 	return W_FOUND;
+}
+
+int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
+	     uint32_t root_idx, uint64_t root_ident, uint32_t start_idx,
+	     uint64_t start_ident, const char *path, int nofollow)
+{
+	w->a = a;
+	w->gen = gen;
+	w->links = 0;
+	w->named = 0;
+	w->nonlink = 0;
+	w->hot = 0;
+	if (path[0] == '/') {
+		w->idx = root_idx;
+		w->ident = root_ident;
+	} else {
+		w->idx = start_idx;
+		w->ident = start_ident;
+	}
+	return walk(w, root_idx, root_ident, path, nofollow);
+}
+
+int nc__walk_in(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
+		uint32_t root_idx, uint64_t root_ident,
+		const struct nc_walk_dir *dir, const char *name, int nofollow)
+{
+	int r;
+
+	w->a = a;
+	w->gen = gen;
+	w->idx = dir->idx;
+	w->ident = dir->ident;
+	w->links = dir->links;
+	w->named = dir->named;
+	w->nonlink = dir->nonlink;
+	w->hot = dir->hot;
+	r = walk(w, root_idx, root_ident, name, nofollow);
+	w->dir_len = 0; /* nothing new to remember */
+	return r;
 }

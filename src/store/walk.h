@@ -42,6 +42,14 @@ struct nc_walk_seg {
 	size_t n;
 };
 
+/* Where a walk stood after a path's directory part: the directory, and
+ * what the way there set (nc_walk's fields of the same names). */
+struct nc_walk_dir {
+	uint32_t idx;
+	uint64_t ident;
+	int hot, named, links, nonlink;
+};
+
 struct nc_walk {
 	const struct nc_arena *a;
 	uint64_t gen;
@@ -55,14 +63,21 @@ struct nc_walk {
 	uint32_t fidx; /* W_FOUND: final dentry */
 	unsigned fseq; /* W_FOUND: its seqcount sample */
 	int err;       /* W_ERR */
-	/* W_FOUND: the last name (not "." or "..") consumed was a symlink;
-	 * and whether any name was consumed.  glibc's realpath() leaves
-	 * errno at EINVAL exactly when its last readlink() found no link. */
-	int last_name_link;
+	/* W_FOUND: a name (not "." or "..") consumed was not a followed
+	 * symlink; and whether any name was consumed.  glibc's realpath()
+	 * leaves errno at EINVAL exactly then: it readlink()s every name,
+	 * one that is no link fails with EINVAL, and a later one that is a
+	 * link does not reset errno ("d/up/." with up -> ".." too). */
+	int nonlink;
 	int named;
 	int neg; /* W_ERR: from the negative dentry in fidx */
 	int hot; /* a dentry of the walk is NC_D_HOT: its answer needs the
 		  * hot instance's queue empty too (notify.c) */
+	/* When the walk reached the path's last name and nothing follows
+	 * it (no slash, no link still to finish): the length of the part
+	 * before that name, ending in '/', and where it led; else 0. */
+	size_t dir_len;
+	struct nc_walk_dir dir;
 };
 
 /*
@@ -73,6 +88,17 @@ struct nc_walk {
 int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 	     uint32_t root_idx, uint64_t root_ident, uint32_t start_idx,
 	     uint64_t start_ident, const char *path, int nofollow);
+
+/*
+ * Walk @name, one name without a slash, from @dir, where a walk of a
+ * path's directory part stood (w->dir of an earlier walk): the rest of
+ * that path's walk, as nc__walk() would have made it.  The caller
+ * vouches that the directory part still leads there (memo.h); the
+ * directory's dentry itself is checked as a start is.
+ */
+int nc__walk_in(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
+		uint32_t root_idx, uint64_t root_ident,
+		const struct nc_walk_dir *dir, const char *name, int nofollow);
 
 /* The next component of the walk's segment stack (used by the fill too). */
 int nc__walk_next(struct nc_walk *w, const char **name, size_t *len, int *last,

@@ -880,34 +880,24 @@ static void build_paths(void)
 	snprintf(abs_l_abs, sizeof(abs_l_abs), "%s/l_abs", root);
 
 	static const char *const rel[] = {
-	    "f",	  "f/",
-	    "f/.",	  "f/x",
-	    "empty",	  "d",
-	    "d/",	  "d/.",
-	    "d/..",	  "d/g",
-	    "d//g",	  "d/./g",
-	    "d/sub/../g", "d/up/f",
-	    "d/sub/",	  "l_rel",
-	    "l_rel/",	  "l_abs",
-	    "l_dir",	  "l_dir/",
-	    "l_dir/g",	  "l_dotdot",
-	    "l_dangle",	  "l_dangle/",
-	    "l_self",	  "l_self/x",
-	    "l_a",	  "l_a/",
-	    "l_long",	  "c0",
-	    "c1",	  "c40",
-	    "missing",	  "missing/",
-	    "missing/x",  "noaccess",
-	    "noaccess/",  "noaccess/inner",
-	    "nperm",	  "ronly/x",
-	    "ronly",	  "xonly",
-	    "xonly/x",	  "w",
-	    ".",	  "..",
-	    "./",	  "",
-	    "f\n",
+	    "f",	  "f/",	       "f/.",	    "f/x",
+	    "empty",	  "d",	       "d/",	    "d/.",
+	    "d/..",	  "d/g",       "d//g",	    "d/./g",
+	    "d/sub/../g", "d/up/f",    "d/up/.",    "d/up/..",
+	    "d/sub/",	  "l_rel",     "l_rel/",    "l_abs",
+	    "l_dir",	  "l_dir/",    "l_dir/g",   "l_dotdot",
+	    "l_dangle",	  "l_dangle/", "l_self",    "l_self/x",
+	    "l_a",	  "l_a/",      "l_long",    "c0",
+	    "c1",	  "c40",       "missing",   "missing/",
+	    "missing/x",  "noaccess",  "noaccess/", "noaccess/inner",
+	    "nperm",	  "ronly/x",   "ronly",	    "xonly",
+	    "xonly/x",	  "w",	       ".",	    "..",
+	    "./",	  "",	       "f\n",
 	};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
-		add(rel[i], !strcmp(rel[i], "..") || !strcmp(rel[i], "d/up/f"),
+		add(rel[i],
+		    !strcmp(rel[i], "..") || !strcmp(rel[i], "d/up/f") ||
+			!strcmp(rel[i], "d/up/.."),
 		    0);
 	add("fifo", 0, 1);
 	add("l_fifo", 0, 1);
