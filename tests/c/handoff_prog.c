@@ -75,6 +75,7 @@ static void wait_yielding(volatile long *v, long i)
 	}
 }
 
+static const char *base; /* the paths' start: DIR, or "." */
 static char dir[PATH_MAX], p_file[PATH_MAX + 8], p_a[PATH_MAX + 8],
     p_b[PATH_MAX + 8], p_link[PATH_MAX + 8], p_sub[PATH_MAX + 8],
     p_mnt[PATH_MAX + 8], p_under[PATH_MAX + 16], p_new[PATH_MAX + 8],
@@ -174,8 +175,8 @@ struct answer {
 
 static void ask(struct answer *a, int raw)
 {
-	const char *stat_paths[] = {p_file, p_a, p_b,	 p_new,
-				    p_sub,  dir, p_under};
+	const char *stat_paths[] = {p_file, p_a,  p_b,	  p_new,
+				    p_sub,  base, p_under};
 	int n = (int)(sizeof(stat_paths) / sizeof(stat_paths[0]));
 
 	memset(a, 0, sizeof(*a));
@@ -251,15 +252,23 @@ int main(int argc, char **argv)
 			die("private mount namespace");
 		kinds = KINDS;
 	}
-	snprintf(p_file, sizeof(p_file), "%s/f", dir);
-	snprintf(p_a, sizeof(p_a), "%s/a", dir);
-	snprintf(p_b, sizeof(p_b), "%s/b", dir);
-	snprintf(p_new, sizeof(p_new), "%s/new", dir);
-	snprintf(p_link, sizeof(p_link), "%s/l", dir);
-	snprintf(p_sub, sizeof(p_sub), "%s/sub", dir);
-	snprintf(p_tmp, sizeof(p_tmp), "%s/tmp", dir);
-	snprintf(p_mnt, sizeof(p_mnt), "%s/m", dir);
-	snprintf(p_under, sizeof(p_under), "%s/m/under", dir);
+	/* attr (an attached checker): relative paths from DIR, so that
+	 * the walks pass no directory above it.  /tmp, where anyone may
+	 * create a name at any time, turns hot for the daemon and rightly
+	 * puts every walk through it in doubt: the daemon's watch ring
+	 * would never answer. */
+	if (attr && chdir(dir))
+		die("chdir");
+	base = attr ? "." : dir;
+	snprintf(p_file, sizeof(p_file), "%s/f", base);
+	snprintf(p_a, sizeof(p_a), "%s/a", base);
+	snprintf(p_b, sizeof(p_b), "%s/b", base);
+	snprintf(p_new, sizeof(p_new), "%s/new", base);
+	snprintf(p_link, sizeof(p_link), "%s/l", base);
+	snprintf(p_sub, sizeof(p_sub), "%s/sub", base);
+	snprintf(p_tmp, sizeof(p_tmp), "%s/tmp", base);
+	snprintf(p_mnt, sizeof(p_mnt), "%s/m", base);
+	snprintf(p_under, sizeof(p_under), "%s/m/under", base);
 	raw_create(p_file, 10);
 	raw_create(p_a, 1);
 	raw_create(p_b, 2);
