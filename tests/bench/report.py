@@ -1074,6 +1074,8 @@ def main():
     ap.add_argument("--budget", default="?")
     ap.add_argument("--sizes", default="")
     ap.add_argument("--doc")
+    ap.add_argument("--sections", default="",
+                    help="the sections run, when not all of them")
     a = ap.parse_args()
     res = a.results
     top = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -1134,7 +1136,24 @@ def main():
                       "and fewer rounds than the full benchmark; these "
                       "numbers are indicative only.  Run `make bench` for "
                       "the real ones.\n")
+    run_command = "`make bench`"
+    if a.sections:
+        all_sections = ("micro startup git make ninja cc bats python "
+                        "attach memory builds").split()
+        ran = a.sections.split()
+        left = [x for x in all_sections if x not in ran]
+        run_command = ("`NC_BENCH_DOC=docs/benchmarks.md tests/bench/run.sh "
+                       "%s`" % " ".join(ran))
+        if left:
+            quick_note += ("> **Part of the benchmark**: sections %s were "
+                           "not run, and their tables are not on this "
+                           "page (an earlier full run's page is in the "
+                           "repository's history).\n" % ", ".join(left))
     subst = {
+        "MICRO_PLOT": ("![Micro benchmark, one thread: cost per call "
+                       "relative to the plain call](bench-micro.svg)\n"
+                       if cells else ""),
+        "RUN_COMMAND": run_command,
         "QUICK_NOTE": quick_note,
         "DATE": mdict.get("date", "?"),
         "TOTAL_TIME": mdict.get("total run time", "?"),

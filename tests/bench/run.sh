@@ -467,6 +467,7 @@ report() {
 		--quick "$QUICK" --rounds "$ROUNDS" --warmup "$WARMUP" \
 		--max-rounds "$MAX_ROUNDS" --budget "$BUDGET" \
 		--sizes "git=$GIT_FILES build=$BUILD_TARGETS bats=$BATS_TESTS python=$PY_MODULES micro_cold=$MICRO_COLD micro_ms=$MICRO_MS clean=$CLEAN_TARGETS cc_dirs=$CC_DIRS attach=$ATTACH_CHILDREN mem=$MEM_ENTRIES" \
+		--sections "$([ "$SECTIONS" = "$ALL_SECTIONS" ] || echo "$SECTIONS")" \
 		--doc "$doc"
 	if [ -n "$plots" ]; then
 		gnuplot -e "res='$RES'; out='$plots'" "$HERE/plot.gp"
