@@ -645,7 +645,6 @@ static int remembered(const struct nc_query *q, struct nc_walk *w,
 	w->gen = g;
 	w->fidx = m.idx;
 	w->fseq = seq;
-	w->named = m.named;
 	w->nonlink = m.nonlink;
 	/* Marked hot since (a fill's watch on a directory it had left
 	 * unwatched moves no topology): the final dentry says so. */
@@ -669,7 +668,6 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 		return;
 	m.idx = w->fidx;
 	m.ident = ck_pr_load_64(&d->ident);
-	m.named = w->named;
 	m.nonlink = w->nonlink;
 	m.hot = w->hot;
 	m.links = w->links > 0;

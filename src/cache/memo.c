@@ -39,7 +39,7 @@ struct memo_ent {
 	char path[NC_MEMO_PATH];
 };
 
-enum { M_NOFOLLOW = 1, M_NAMED = 2, M_NONLINK = 4, M_HOT = 8, M_LINKS = 16 };
+enum { M_NOFOLLOW = 1, M_NONLINK = 4, M_HOT = 8, M_LINKS = 16 };
 
 /*
  * memo_written, sight_written: the pages of the block (mapped
@@ -60,7 +60,7 @@ enum { M_NOFOLLOW = 1, M_NAMED = 2, M_NONLINK = 4, M_HOT = 8, M_LINKS = 16 };
 struct dir_ent {
 	uint32_t seq; /* odd while being written, as a memo entry's */
 	uint16_t len; /* bytes of the directory part; 0: empty */
-	uint8_t hot, named, nonlink;
+	uint8_t hot, nonlink;
 	uint32_t links;
 	uint32_t idx;
 	uint64_t start;
@@ -218,7 +218,6 @@ int nc__memo_get(uint64_t hash, uint64_t start, const char *path, size_t len,
 		return 0;
 	out->idx = e->idx;
 	out->ident = e->ident;
-	out->named = !!(e->flags & M_NAMED);
 	out->nonlink = !!(e->flags & M_NONLINK);
 	out->hot = !!(e->flags & M_HOT);
 	out->links = !!(e->flags & M_LINKS);
@@ -251,7 +250,7 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
 	e->idx = res->idx;
 	e->len = (uint16_t)len;
 	e->flags =
-	    (uint8_t)((nofollow ? M_NOFOLLOW : 0) | (res->named ? M_NAMED : 0) |
+	    (uint8_t)((nofollow ? M_NOFOLLOW : 0) |
 		      (res->nonlink ? M_NONLINK : 0) | (res->hot ? M_HOT : 0) |
 		      (res->links ? M_LINKS : 0));
 	memcpy(e->path, path, len);
@@ -281,7 +280,6 @@ size_t nc__memo_dir_get(uint64_t start, const char *path, size_t len,
 	out->idx = e->idx;
 	out->ident = e->ident;
 	out->hot = e->hot;
-	out->named = e->named;
 	out->links = (int)e->links;
 	out->nonlink = e->nonlink;
 	__asm__ volatile("" ::: "memory");
@@ -304,7 +302,6 @@ void nc__memo_dir_put(uint64_t start, const char *path, size_t n, uint64_t topo,
 	__asm__ volatile("" ::: "memory");
 	e->len = (uint16_t)n;
 	e->hot = (uint8_t) !!d->hot;
-	e->named = (uint8_t) !!d->named;
 	e->links = (uint32_t)d->links;
 	e->nonlink = (uint8_t) !!d->nonlink;
 	e->idx = d->idx;

@@ -38,11 +38,10 @@
 struct nc_memo_hit {
 	uint32_t idx;	/* final dentry */
 	uint64_t ident; /* its identity when remembered */
-	int named;	/* walk.h: named, nonlink */
-	int nonlink;
-	int hot;   /* walk.h: hot (stable while topo is: a directory turns
-		    * hot only as topo moves, notify.c) */
-	int links; /* the walk followed a symbolic link (walk.h) */
+	int nonlink;	/* walk.h */
+	int hot;	/* walk.h: hot (stable while topo is: a directory turns
+			 * hot only as topo moves, notify.c) */
+	int links;	/* the walk followed a symbolic link (walk.h) */
 };
 
 /*
@@ -63,7 +62,7 @@ void nc__memo_put(uint64_t hash, uint64_t start, const char *path, size_t len,
  * in one directory (git status, ninja, a compiler's include search) walk
  * only their last name from there.  It is trusted as a memo entry is:
  * while the topology has not moved, every step of the way there would
- * be taken again the same way, so that the way's hot, named and links
+ * be taken again the same way, so that the way's hot, nonlink and links
  * still hold; the directory's dentry itself is checked again by
  * nc__walk_in() as a walk's start is.
  *

@@ -89,7 +89,7 @@ int nc__walk_next(struct nc_walk *w, const char **name, size_t *len, int *last,
 }
 
 /* Walk @path (stk[0]) from the directory in w->idx/ident, with w->hot,
- * w->named, w->nonlink and w->links as the way there left them. */
+ * w->nonlink and w->links as the way there left them. */
 static int walk(struct nc_walk *w, uint32_t root_idx, uint64_t root_ident,
 		const char *path, int nofollow)
 {
@@ -125,7 +125,6 @@ static int walk(struct nc_walk *w, uint32_t root_idx, uint64_t root_ident,
 			w->dir.idx = w->idx;
 			w->dir.ident = w->ident;
 			w->dir.hot = w->hot;
-			w->dir.named = w->named;
 			w->dir.links = w->links;
 			w->dir.nonlink = w->nonlink;
 		}
@@ -171,7 +170,6 @@ static int walk(struct nc_walk *w, uint32_t root_idx, uint64_t root_ident,
 		}
 		follow =
 		    (child.flags & NC_D_LNK) && (!last || slash || !nofollow);
-		w->named = 1;
 		w->nonlink |= !follow;
 		if (follow) {
 			const char *t;
@@ -242,7 +240,6 @@ int nc__walk(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 	w->a = a;
 	w->gen = gen;
 	w->links = 0;
-	w->named = 0;
 	w->nonlink = 0;
 	w->hot = 0;
 	if (path[0] == '/') {
@@ -266,7 +263,6 @@ int nc__walk_in(struct nc_walk *w, const struct nc_arena *a, uint64_t gen,
 	w->idx = dir->idx;
 	w->ident = dir->ident;
 	w->links = dir->links;
-	w->named = dir->named;
 	w->nonlink = dir->nonlink;
 	w->hot = dir->hot;
 	r = walk(w, root_idx, root_ident, name, nofollow);

@@ -47,7 +47,7 @@ struct nc_walk_seg {
 struct nc_walk_dir {
 	uint32_t idx;
 	uint64_t ident;
-	int hot, named, links, nonlink;
+	int hot, links, nonlink;
 };
 
 struct nc_walk {
@@ -64,12 +64,11 @@ struct nc_walk {
 	unsigned fseq; /* W_FOUND: its seqcount sample */
 	int err;       /* W_ERR */
 	/* W_FOUND: a name (not "." or "..") consumed was not a followed
-	 * symlink; and whether any name was consumed.  glibc's realpath()
+	 * symlink.  glibc's realpath()
 	 * leaves errno at EINVAL exactly then: it readlink()s every name,
 	 * one that is no link fails with EINVAL, and a later one that is a
 	 * link does not reset errno ("d/up/." with up -> ".." too). */
 	int nonlink;
-	int named;
 	int neg; /* W_ERR: from the negative dentry in fidx */
 	int hot; /* a dentry of the walk is NC_D_HOT: its answer needs the
 		  * hot instance's queue empty too (notify.c) */
