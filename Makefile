@@ -241,6 +241,7 @@ format:
 lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 -D_GNU_SOURCE -D__x86_64__ \
+		'-DElfW(type)=Elf64_##type' \
 		--suppress=missingIncludeSystem -Iinclude src
 	@# One file per run: clang-tidy 14 carries analyzer state between the
 	@# files of one invocation (a false va_list report in src/cli/main.c).

@@ -101,7 +101,7 @@
 #define ATTACH_EVERY_NS 200000ull   /* then a look every 0.2 ms at most */
 #define MAX_TRIES 4
 
-char nc__sock_path_cfg[108];
+char nc__sock_path_cfg[108] NC_STARTUP;
 
 static uint64_t mono_ns(void)
 {

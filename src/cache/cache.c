@@ -40,6 +40,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "../common/util.h"
 #include "cache_int.h"
 #include "../store/dcache.h"
 #include "memo.h"
@@ -58,12 +59,13 @@ struct nc__cache nc__c = {
     .wring_efd = -1,
     .ho = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1, .pmfd = -1}};
 static int was_attached;
-int nc__cache_state;
+int nc__cache_state NC_STARTUP;
 
-static int cfg_mode = 0; /* NC_MODE_STRICT */
-static int cfg_check;	 /* NC_CHECK_AUTO */
-static int cfg_chain;	 /* 0: not known yet, 1: libc, 2: another library */
-static uint64_t cfg_stale_ns = 100000000;
+/* Set by the shim's constructor (NC_STARTUP: util.h). */
+static int cfg_mode NC_STARTUP = 0; /* NC_MODE_STRICT */
+static int cfg_check NC_STARTUP;    /* NC_CHECK_AUTO */
+static int cfg_chain NC_STARTUP;    /* 0: not known yet, 1: libc, 2: another */
+static uint64_t cfg_stale_ns NC_STARTUP = 100000000;
 
 /*
  * Repeated lookups a process makes before it caches anything
@@ -76,19 +78,20 @@ static uint64_t cfg_stale_ns = 100000000;
  * that many more.  Short-lived processes (a compiler, a shell command)
  * stay below it and pay nothing but the admission hash.
  */
-static uint32_t cfg_warmup = 4096;
+static uint32_t cfg_warmup NC_STARTUP = 4096;
 
 #define ARENA_DENTRIES (128u * 1024)
 #define ARENA_STRINGS (8ull << 20)
 
-void nc__cache_configure(int mode, uint64_t max_stale_us, uint64_t warmup)
+NC_START_TEXT void nc__cache_configure(int mode, uint64_t max_stale_us,
+				       uint64_t warmup)
 {
 	cfg_mode = mode;
 	cfg_stale_ns = max_stale_us * 1000;
 	cfg_warmup = (uint32_t)warmup;
 }
 
-void nc__cache_set_check(int check)
+NC_START_TEXT void nc__cache_set_check(int check)
 {
 	cfg_check = check;
 }
@@ -98,7 +101,7 @@ int nc__cache_check_used(void)
 	return nc__notify_check_used();
 }
 
-void nc__cache_set_socket(const char *path)
+NC_START_TEXT void nc__cache_set_socket(const char *path)
 {
 	size_t n = strlen(path);
 
@@ -136,7 +139,7 @@ const char *nc__cache_via(void)
 	return "";
 }
 
-void nc__cache_chain(int libc)
+NC_START_TEXT void nc__cache_chain(int libc)
 {
 	/* From the constructor: this image's process owns the cache.  The
 	 * daemon is asked at the first lookup (start_shared), not here: an

@@ -35,13 +35,14 @@
 #include <unistd.h>
 
 #include "../store/dcache.h"
+#include "../common/util.h"
 #include "cache_int.h"
 
-static pid_t owner_pid;
+static pid_t owner_pid NC_STARTUP;
 static __thread pid_t borrower __attribute__((tls_model("initial-exec")));
-static void (*cfg_log)(const char *msg);
+static void (*cfg_log)(const char *msg) NC_STARTUP;
 
-void nc__owner_set(void)
+NC_START_TEXT void nc__owner_set(void)
 {
 	__atomic_store_n(&owner_pid, (pid_t)syscall(SYS_getpid),
 			 __ATOMIC_RELAXED);
@@ -86,7 +87,7 @@ void nc__writer_unlock(void)
 	__atomic_store_n(&nc__c.writer, 0, __ATOMIC_RELEASE);
 }
 
-void nc__cache_set_log(void (*log)(const char *msg))
+NC_START_TEXT void nc__cache_set_log(void (*log)(const char *msg))
 {
 	cfg_log = log;
 }

@@ -13,7 +13,7 @@ static const char *const mode_names[] = {
     [NC_MODE_OFF] = "off",
 };
 
-int nc__mode_parse(const char *s)
+NC_START_TEXT int nc__mode_parse(const char *s)
 {
 	for (unsigned i = 0; i < NC_ARRAY_SIZE(mode_names); i++)
 		if (s && strcmp(s, mode_names[i]) == 0)
@@ -56,12 +56,15 @@ static void bad(struct nc__buf *err, const char *var, const char *val,
 	nc__buf_str(err, expected);
 }
 
-static int load_path(char *dst, const char *var, const char *v,
-		     struct nc__buf *err)
+static char stats_copy[PATH_MAX], log_copy[PATH_MAX];
+
+NC_START_TEXT static int load_path(const char **dst, char *copy,
+				   const char *var, const char *v,
+				   struct nc__buf *err)
 {
 	size_t n;
 
-	dst[0] = '\0';
+	*dst = "";
 	if (!v || !*v)
 		return 0;
 	n = strlen(v);
@@ -73,12 +76,14 @@ static int load_path(char *dst, const char *var, const char *v,
 		bad(err, var, v, "path too long");
 		return -1;
 	}
-	memcpy(dst, v, n + 1);
+	memcpy(copy, v, n + 1);
+	*dst = copy;
 	return 0;
 }
 
-int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
-		    struct nc__buf *err)
+NC_START_TEXT int nc__config_load(struct nc__config *c,
+				  const char *(*get)(const char *),
+				  struct nc__buf *err)
 {
 	const char *v;
 	int rc = 0;
@@ -156,9 +161,11 @@ int nc__config_load(struct nc__config *c, const char *(*get)(const char *),
 			rc = -1;
 		}
 	}
-	if (load_path(c->stats_path, NC_ENV_STATS, get(NC_ENV_STATS), err) < 0)
+	if (load_path(&c->stats_path, stats_copy, NC_ENV_STATS,
+		      get(NC_ENV_STATS), err) < 0)
 		rc = -1;
-	if (load_path(c->log_path, NC_ENV_LOG, get(NC_ENV_LOG), err) < 0)
+	if (load_path(&c->log_path, log_copy, NC_ENV_LOG, get(NC_ENV_LOG),
+		      err) < 0)
 		rc = -1;
 	if (rc < 0)
 		c->mode = NC_MODE_OFF;

@@ -55,14 +55,15 @@ enum nc_mode { NC_MODE_STRICT, NC_MODE_RELAXED, NC_MODE_OFF };
 struct nc__config {
 	int mode;
 	uint64_t max_stale_us;
-	uint64_t warmup; /* repeated lookups before caching */
-	int inherit;	 /* NAMECACHE_INHERIT=1 */
-	int check;	 /* enum nc_check (cache.h): 0 auto */
-	/* Short and always written first: a process's start-up touches
-	 * as few pages of it as it can. */
-	char sock_path[108];	   /* "": no shared cache */
-	char stats_path[PATH_MAX]; /* "" when unset */
-	char log_path[PATH_MAX];   /* "" when unset */
+	uint64_t warmup;     /* repeated lookups before caching */
+	int inherit;	     /* NAMECACHE_INHERIT=1 */
+	int check;	     /* enum nc_check (cache.h): 0 auto */
+	char sock_path[108]; /* "": no shared cache */
+	/* "" when unset; else a copy in the config module's own storage
+	 * (one of each per process: a later load replaces it), whose
+	 * pages a process that sets neither never touches. */
+	const char *stats_path;
+	const char *log_path;
 };
 
 /* The mode named @s, or -1. */

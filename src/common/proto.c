@@ -15,8 +15,8 @@
 #include "proto.h"
 #include "util.h"
 
-int nc__sock_path(char *out, size_t n, const char *env, const char *xdg,
-		  uid_t uid)
+NC_START_TEXT int nc__sock_path(char *out, size_t n, const char *env,
+				const char *xdg, uid_t uid)
 {
 	struct nc__buf b;
 

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void nc__buf_init(struct nc__buf *b, char *mem, size_t cap)
+NC_START_TEXT void nc__buf_init(struct nc__buf *b, char *mem, size_t cap)
 {
 	b->p = mem;
 	b->len = 0;
@@ -22,7 +22,7 @@ void nc__buf_init(struct nc__buf *b, char *mem, size_t cap)
 		mem[0] = '\0';
 }
 
-void nc__buf_mem(struct nc__buf *b, const char *s, size_t n)
+NC_START_TEXT void nc__buf_mem(struct nc__buf *b, const char *s, size_t n)
 {
 	if (b->overflow || b->cap == 0 || n >= b->cap - b->len) {
 		b->overflow = 1;
@@ -33,17 +33,17 @@ void nc__buf_mem(struct nc__buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void nc__buf_str(struct nc__buf *b, const char *s)
+NC_START_TEXT void nc__buf_str(struct nc__buf *b, const char *s)
 {
 	nc__buf_mem(b, s, strlen(s));
 }
 
-void nc__buf_chr(struct nc__buf *b, char c)
+NC_START_TEXT void nc__buf_chr(struct nc__buf *b, char c)
 {
 	nc__buf_mem(b, &c, 1);
 }
 
-void nc__buf_u64(struct nc__buf *b, uint64_t v)
+NC_START_TEXT void nc__buf_u64(struct nc__buf *b, uint64_t v)
 {
 	char tmp[24];
 	size_t i = sizeof(tmp);
@@ -65,7 +65,7 @@ void nc__buf_i64(struct nc__buf *b, int64_t v)
 	}
 }
 
-int nc__parse_u64(const char *s, uint64_t max, uint64_t *out)
+NC_START_TEXT int nc__parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 

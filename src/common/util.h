@@ -56,6 +56,29 @@ static inline void nc__touch_page(void *p)
 	__atomic_fetch_or((unsigned char *)p, 0, __ATOMIC_RELAXED);
 }
 
+/*
+ * Start-up data: what every process under the shim writes as it loads
+ * and reads on its first calls.  The linker places .data1 right after
+ * .data, each object's part in link order; the first of them, init.c's
+ * state, aligns it to a page, and it is smaller than one, so it shares
+ * its page with nothing but the start of .bss.
+ * The loader writes that page anyway (it clears the part of it past the
+ * file's data), so all of this costs a process no page fault of its own;
+ * scattered through .bss, the same variables cost four.
+ * tests/bats/t1000-build.bats checks the built library's layout.
+ */
+#define NC_STARTUP __attribute__((section(".data1")))
+
+/*
+ * Start-up code: the functions every process under the shim runs as it
+ * loads (constructor, configuration, the choice of how real functions
+ * are found) and at its first calls.  The linker puts .text.startup, the
+ * compiler's section for constructors, at the start of .text, so they
+ * share the one or two 64 KiB windows the kernel maps around a fault,
+ * instead of taking one at each end of the library.
+ */
+#define NC_START_TEXT __attribute__((section(".text.startup")))
+
 /* write() all of @n bytes to @fd, retrying on EINTR; errno is preserved. */
 void nc__write_all(int fd, const char *s, size_t n);
 

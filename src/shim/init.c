@@ -1,15 +1,17 @@
 /*
  * Shim life cycle: configuration, constructor, fork, end of image.
  *
- * Initialisation is lazy and idempotent.  The constructor resolves every
- * real symbol and reads the environment once; a wrapper called before the
- * constructor (another preloaded library's constructor runs first when it
- * comes later in LD_PRELOAD) passes straight through: counting needs no
- * initialisation, and the real function is resolved on demand (real.c).
+ * Initialisation is lazy and idempotent.  The constructor chooses how the
+ * real functions are found (real.c) and reads the environment once; a
+ * wrapper called before the constructor (another preloaded library's
+ * constructor runs first when it comes later in LD_PRELOAD) passes
+ * straight through: counting needs no initialisation, and the real
+ * function is resolved on demand (real.c).
  *
- * state: 0 = not started, 1 = one thread is reading the environment,
- * 2 = configuration published.  Only the thread that moves 0 -> 1 writes
- * cfg; everybody else reads cfg only after seeing 2 (acquire).  Nobody
+ * shim_start.state: 0 = not started, 1 = one thread is reading the
+ * environment, 2 = configuration published.  Only the thread that moves
+ * 0 -> 1 writes shim_start.cfg; everybody else reads it only after seeing
+ * 2 (acquire).  Nobody
  * waits for 1 -> 2: a caller that finds 1 proceeds without configuration,
  * because it may be the initialising thread itself, re-entered from a
  * signal handler.
@@ -32,12 +34,16 @@
 #include "../common/util.h"
 #include "real.h"
 
-static struct nc__config cfg;
-static int state;
+/* The first of the start-up data (NC_STARTUP, util.h): it aligns the
+ * page.  One object, so that the compiler cannot put another first. */
+static struct {
+	int state;
+	struct nc__config cfg;
+} shim_start NC_STARTUP __attribute__((aligned(4096)));
 static struct nc__counts reported;
 static int flushing;
 
-static const char *env_get(const char *name)
+NC_START_TEXT static const char *env_get(const char *name)
 {
 	return getenv(name);
 }
@@ -69,8 +75,9 @@ void nc__log(int to_stderr, const char *msg)
 	line[b.len++] = '\n';
 	if (to_stderr)
 		nc__write_all(2, line, b.len);
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2 && cfg.log_path[0])
-		append_line(cfg.log_path, line, b.len);
+	if (__atomic_load_n(&shim_start.state, __ATOMIC_ACQUIRE) == 2 &&
+	    shim_start.cfg.log_path[0])
+		append_line(shim_start.cfg.log_path, line, b.len);
 	errno = saved;
 }
 
@@ -81,33 +88,30 @@ static void cache_log(const char *msg)
 	nc__log(0, msg);
 }
 
-void nc__init(void)
+NC_START_TEXT void nc__init(void)
 {
+	struct nc__config *c = &shim_start.cfg;
 	char ebuf[256];
 	struct nc__buf err;
-	int expect = 0;
+	int expect = 0, bad;
 	int saved = errno;
 
-	if (NC_LIKELY(__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2))
+	if (NC_LIKELY(__atomic_load_n(&shim_start.state, __ATOMIC_ACQUIRE) ==
+		      2))
 		return;
-	if (!__atomic_compare_exchange_n(&state, &expect, 1, 0,
+	if (!__atomic_compare_exchange_n(&shim_start.state, &expect, 1, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	nc__buf_init(&err, ebuf, sizeof(ebuf));
-	if (nc__config_load(&cfg, env_get, &err) < 0) {
-		nc__cache_configure(cfg.mode, cfg.max_stale_us, cfg.warmup);
-		nc__cache_set_check(cfg.check);
-		nc__cache_set_log(cache_log);
-		nc__cache_set_socket(cfg.sock_path);
-		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+	bad = nc__config_load(c, env_get, &err) < 0;
+	nc__cache_configure(c->mode, c->max_stale_us, c->warmup);
+	nc__cache_set_check(c->check);
+	nc__cache_set_log(cache_log);
+	nc__cache_set_socket(c->sock_path);
+	__atomic_store_n(&shim_start.state, 2, __ATOMIC_RELEASE);
+	if (bad) {
 		nc__buf_str(&err, "; the cache is off for this process");
 		nc__log(1, ebuf);
-	} else {
-		nc__cache_configure(cfg.mode, cfg.max_stale_us, cfg.warmup);
-		nc__cache_set_check(cfg.check);
-		nc__cache_set_log(cache_log);
-		nc__cache_set_socket(cfg.sock_path);
-		__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 	}
 	errno = saved;
 }
@@ -160,7 +164,7 @@ static __attribute__((noinline, cold)) void flush_failed(int err)
 
 	nc__buf_init(&b, msg, sizeof(msg));
 	nc__buf_str(&b, "cannot append statistics to ");
-	nc__buf_str(&b, cfg.stats_path);
+	nc__buf_str(&b, shim_start.cfg.stats_path);
 	nc__buf_str(&b, ": ");
 	nc__buf_str(&b, e ? e : "error");
 	nc__log(1, msg);
@@ -192,7 +196,8 @@ static __attribute__((noinline)) void flush_record(const char *end)
 	rec.pid = (int64_t)syscall(SYS_getpid);
 	rec.ppid = (int64_t)syscall(SYS_getppid);
 	set_word(rec.comm, sizeof(rec.comm), program_invocation_short_name);
-	set_word(rec.mode, sizeof(rec.mode), nc__mode_name(cfg.mode));
+	set_word(rec.mode, sizeof(rec.mode),
+		 nc__mode_name(shim_start.cfg.mode));
 	set_word(rec.end, sizeof(rec.end), end);
 	{
 		int k = nc__cache_check_used();
@@ -206,7 +211,7 @@ static __attribute__((noinline)) void flush_record(const char *end)
 	{
 		int was, why = nc__cache_why(&was);
 
-		if (cfg.mode != NC_MODE_OFF && (was || why)) {
+		if (shim_start.cfg.mode != NC_MODE_OFF && (was || why)) {
 			set_word(rec.cache, sizeof(rec.cache),
 				 was ? "shared" : "process");
 			if (was)
@@ -219,9 +224,9 @@ static __attribute__((noinline)) void flush_record(const char *end)
 	}
 	len = nc__record_format(line, sizeof(line), &rec);
 	if (len) {
-		int fd = (int)syscall(SYS_openat, AT_FDCWD, cfg.stats_path,
-				      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-				      0666);
+		int fd = (int)syscall(
+		    SYS_openat, AT_FDCWD, shim_start.cfg.stats_path,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 
 		if (fd >= 0) {
 			nc__write_all(fd, line, len);
@@ -233,13 +238,13 @@ static __attribute__((noinline)) void flush_record(const char *end)
 }
 
 /* Small frame: an exec path without NAMECACHE_STATS pays nothing more. */
-void nc__stats_flush(const char *end)
+NC_START_TEXT void nc__stats_flush(const char *end)
 {
 	int saved = errno;
 
 	nc__init();
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 ||
-	    !cfg.stats_path[0])
+	if (__atomic_load_n(&shim_start.state, __ATOMIC_ACQUIRE) != 2 ||
+	    !shim_start.cfg.stats_path[0])
 		goto out;
 	if (!claim_flush())
 		goto out;
@@ -255,7 +260,8 @@ void nc__proc_child(void)
 	 * child reads no counter block and writes no page of reported[] (a
 	 * fork child pays a page fault for each page it writes first).
 	 * Before our constructor, whether there will be one is not known. */
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2 || cfg.stats_path[0])
+	if (__atomic_load_n(&shim_start.state, __ATOMIC_ACQUIRE) != 2 ||
+	    shim_start.cfg.stats_path[0])
 		nc__ctr_snapshot(&reported);
 	if (__atomic_load_n(&flushing, __ATOMIC_RELAXED))
 		__atomic_store_n(&flushing, 0, __ATOMIC_RELAXED);
@@ -264,11 +270,11 @@ void nc__proc_child(void)
 
 __attribute__((constructor)) static void nc_constructor(void)
 {
-	int saved = errno;
+	int saved = errno, chain;
 
-	/* The page of state and cfg: nc__init() reads state, then writes. */
-	nc__touch_page(&state);
-	nc__real_resolve_all();
+	/* The start-up page: nc__init() reads shim_start.state, then writes. */
+	nc__touch_page(&shim_start.state);
+	chain = nc__real_setup();
 	/* An attachment our parent image handed down: taken (its
 	 * descriptors close-on-exec again) and out of the program's sight,
 	 * before anything could run a program or copy the environment. */
@@ -281,9 +287,10 @@ __attribute__((constructor)) static void nc_constructor(void)
 		}
 	}
 	nc__init();
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == 2 && cfg.inherit)
+	if (__atomic_load_n(&shim_start.state, __ATOMIC_ACQUIRE) == 2 &&
+	    shim_start.cfg.inherit)
 		nc__inherit_setup();
-	nc__cache_chain(nc__real_chain_is_libc());
+	nc__cache_chain(chain);
 	pthread_atfork(nc__cache_fork_prepare, nc__cache_fork_parent,
 		       nc__proc_child);
 	errno = saved;

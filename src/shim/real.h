@@ -36,8 +36,16 @@ extern void *nc__real_slot[NC_SYM_COUNT];
 extern const char *const nc__sym_name[NC_SYM_COUNT];
 
 void *nc__real_resolve(int sym);
-void nc__real_resolve_all(void);
-int nc__real_chain_is_libc(void);
+
+/*
+ * From the constructor: choose how slots are filled (real.c) and say
+ * whether the next definition of every lookup is the C library's own.
+ * When another interposer comes after us in the search order (fakeroot,
+ * a tracer), its answers may differ from the kernel's, and the cache,
+ * which fills itself with raw system calls, would bypass it: the cache
+ * then stays off and every call goes down the chain.
+ */
+int nc__real_setup(void);
 
 static inline void *nc__real(int sym)
 {

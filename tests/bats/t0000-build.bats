@@ -115,3 +115,37 @@ print(n > 0, lib.nc_access(b"/", os.F_OK, 0))' "$shim"
 	assert_success
 	assert_output "True 0"
 }
+
+# What every process pays to load the shim: the start-up data
+# (NC_STARTUP, src/common/util.h) in one page, the page the loader
+# writes anyway, and the start-up code (NC_START_TEXT) together.
+@test "the shim's start-up data fits the one page the loader writes, its code is together" {
+	local data1 bss addr size end
+	data1=$(readelf -S -W "$shim" | awk '$2 == ".data1" {print $4, $6}')
+	[ -n "$data1" ]
+	read -r addr size <<<"$data1"
+	addr=$((16#$addr)) size=$((16#$size)) end=$((addr + size))
+	# Page-aligned, smaller than a page: .bss starts in the same page,
+	# whose rest past the file's data the loader clears.
+	[ $((addr % 4096)) -eq 0 ]
+	[ "$size" -gt 0 ] && [ "$size" -lt 4096 ]
+	bss=$(readelf -S -W "$shim" | awk '$2 == ".bss" {print $4}')
+	[ $((16#$bss / 4096)) -eq $((addr / 4096)) ]
+	# What the constructor and the first calls write is in it.
+	for sym in nc__real_slot nc__cache_state nc__sock_path_cfg cfg_mode cfg_log owner_pid shim_start; do
+		a=$(nm "$shim" | awk -v s="$sym" '$3 == s {print $1}')
+		[ -n "$a" ] || fail "$sym: not in the symbol table"
+		a=$((16#$a))
+		[ "$a" -ge "$addr" ] && [ "$a" -lt "$end" ] || fail "$sym: not in .data1"
+	done
+	# The code a process runs as it loads lies within 16 KiB.
+	local lo=-1 hi=0
+	for sym in nc_constructor nc__init nc__real_setup nc__real_resolve nc__symtab_find nc__config_load nc__sock_path nc__buf_str nc__cache_chain; do
+		a=$(nm "$shim" | awk -v s="$sym" '$3 == s {print $1}')
+		[ -n "$a" ] || fail "$sym: not in the symbol table"
+		a=$((16#$a))
+		[ "$lo" -lt 0 ] || [ "$a" -lt "$lo" ] && lo=$a
+		[ "$a" -gt "$hi" ] && hi=$a
+	done
+	[ $((hi - lo)) -lt 16384 ] || fail "start-up code spans $((hi - lo)) bytes"
+}
