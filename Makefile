@@ -79,7 +79,7 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
 	-fno-delete-null-pointer-checks -ftls-model=initial-exec \
 	-DNC_LIBDIR='"$(LIBDIR)"'
 SHIM_LDFLAGS := -shared -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,noexecstack \
-	-Wl,--no-undefined
+	-Wl,--no-undefined -Wl,-T,src/shim/startup.ld
 
 COMMON_SRC := $(wildcard src/common/*.c)
 STORE_SRC := $(wildcard src/store/*.c)
@@ -106,10 +106,11 @@ $(OBJ)/%.o: src/%.c
 	$(call say,CC,$@)
 	$(Q)$(CC) $(SHIM_CFLAGS) $(SANFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(SHIM): $(SHIM_OBJ) $(CACHE_OBJ) $(STORE_OBJ) $(COMMON_OBJ)
+$(SHIM): $(SHIM_OBJ) $(CACHE_OBJ) $(STORE_OBJ) $(COMMON_OBJ) src/shim/startup.ld
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $^ \
+	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ \
+		$(filter %.o,$^) \
 		$(STATIC_LIBS) -ldl
 
 # The CLI holds the daemon, which runs the cache's writer (src/cache, on

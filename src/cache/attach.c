@@ -1114,10 +1114,10 @@ static int hint_make(struct nc_hint *h, const struct nc_query *q, int op)
 	if (q->path[0] != '/') {
 		uint32_t cl = ck_pr_load_32(&nc__c.cwd_plen);
 
-		if (!cl || cl >= sizeof(nc__c.cwd_path) || cl >= NC_HINT_PATH ||
+		if (!cl || cl >= sizeof(nc__cwd_path) || cl >= NC_HINT_PATH ||
 		    (size_t)cl + 1 + q->len_path >= NC_HINT_PATH)
 			return -1;
-		memcpy(h->path, nc__c.cwd_path, cl);
+		memcpy(h->path, nc__cwd_path, cl);
 		len = cl;
 		if (len > 1)
 			h->path[len++] = '/';

@@ -58,7 +58,8 @@ struct nc__cache nc__c = {
     .wring_mfd = -1,
     .wring_efd = -1,
     .ho = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1, .pmfd = -1}};
-static int was_attached;
+static int was_attached NC_STARTUP;
+char nc__cwd_path[4096];
 int nc__cache_state NC_STARTUP;
 
 /* Set by the shim's constructor (NC_STARTUP: util.h). */
@@ -159,7 +160,7 @@ NC_START_TEXT void nc__cache_chain(int libc)
  * the cache; a query that finds 0 starts afresh, as a fork child does.
  * NULL where the kernel cannot wipe: the atfork handler alone remains.
  */
-static unsigned char *alive;
+static unsigned char *alive NC_STARTUP;
 
 static void alive_set(void)
 {
@@ -558,7 +559,7 @@ static void find_cwd(void)
 	const struct nc_arena *a = &nc__c.arena;
 	uint32_t gen = __atomic_load_n(&nc__c.cwd_gen, __ATOMIC_SEQ_CST);
 	const struct nc_dentry *d;
-	struct nc_query hq = {.path = nc__c.cwd_path};
+	struct nc_query hq = {.path = nc__cwd_path};
 	struct nc_walk w;
 	struct stat here;
 	unsigned seq;
@@ -568,8 +569,8 @@ static void find_cwd(void)
 	 * walk is tried again every CWD_RETRY relative lookups while the
 	 * daemon has not filled it yet. */
 	if (n == 1) {
-		n = syscall(SYS_getcwd, nc__c.cwd_path, sizeof(nc__c.cwd_path));
-		if (n <= 1 || nc__c.cwd_path[0] != '/')
+		n = syscall(SYS_getcwd, nc__cwd_path, sizeof(nc__cwd_path));
+		if (n <= 1 || nc__cwd_path[0] != '/')
 			return;
 		ck_pr_store_32(&nc__c.cwd_plen, (uint32_t)(n - 1));
 		nc__c.cwd_tries = 0;
@@ -580,7 +581,7 @@ static void find_cwd(void)
 		     ck_pr_load_32(&a->hdr->root_idx),
 		     ck_pr_load_64(&a->hdr->root_ident),
 		     ck_pr_load_32(&a->hdr->root_idx),
-		     ck_pr_load_64(&a->hdr->root_ident), nc__c.cwd_path,
+		     ck_pr_load_64(&a->hdr->root_ident), nc__cwd_path,
 		     0) != W_FOUND ||
 	    !(d = nc__dentry_at(a, w.fidx)) || !nc__d_read_begin(d, &seq) ||
 	    !(ck_pr_load_32(&d->flags) & NC_D_DIR) ||
@@ -706,7 +707,7 @@ static void lost(int why)
  */
 static void daemon_alive(void)
 {
-	static unsigned doubts;
+	static unsigned doubts NC_STARTUP;
 	char b;
 	int fd, saved = errno;
 

@@ -148,11 +148,16 @@ struct nc__cache {
 	int mounts_known; /* shared: mfd hears every mount change the arena
 			   * may not hold yet (nc__attach_pidfd) */
 	struct nc_hint_ring *ring;
-	uint64_t hints[2];   /* posted, dropped (relaxed atomic adds) */
-	char cwd_path[4096]; /* shared: getcwd() of cwd_ident, for hints */
-	uint32_t cwd_plen;   /* 0: not known (getcwd() next time) */
-	uint32_t cwd_tries;  /* shared: relative lookups since getcwd() */
+	uint64_t hints[2];  /* posted, dropped (relaxed atomic adds) */
+	uint32_t cwd_plen;  /* 0: not known (getcwd() next time) */
+	uint32_t cwd_tries; /* shared: relative lookups since getcwd() */
 };
+
+/* Shared: getcwd() of nc__c.cwd_ident, for hints.  Apart from nc__c so
+ * that nc__c and the probes after it (notify.c) share the first page of
+ * .data, which the loader writes anyway: a first lookup then faults in
+ * no page of .data of its own. */
+extern char nc__cwd_path[4096];
 
 /* Making a view of the daemon's watch ring (notify.c). */
 enum nc_wview_state {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../common/util.h"
 #include "cache_int.h"
 #include "memo.h"
 
@@ -115,10 +116,11 @@ static int mark(uint64_t *word, uint64_t bits)
 static __thread struct thread_mem *mine
     __attribute__((tls_model("initial-exec")));
 static __thread int mine_failed __attribute__((tls_model("initial-exec")));
-static pthread_key_t release_key;
-static int release_key_ok;
+static pthread_key_t release_key NC_STARTUP;
+static int release_key_ok NC_STARTUP;
 
-static void (*at_exit)(void); /* what else goes with a thread's block */
+static void (*at_exit)(void)
+    NC_STARTUP; /* what else goes with a thread's block */
 
 static void release(void *m)
 {

@@ -180,14 +180,14 @@ static uint32_t watch_budget = WATCH_BUDGET;
 static struct hot_ino {
 	uint64_t dev, ino;
 } hot_set[HOT_SET];
-static uint32_t hot_used;
+static uint32_t hot_used NC_STARTUP;
 static uint32_t promote[PROMOTE_MAX];
-static int npromote;
+static int npromote NC_STARTUP;
 /* The keys of the watches whose IN_IGNORED was applied last (apply). */
 #define IGNORED_RECENT 1024
 static int32_t ignored_recent[IGNORED_RECENT];
-static uint32_t ignored_next;
-static int ignored_any; /* something was written there */
+static uint32_t ignored_next NC_STARTUP;
+static int ignored_any NC_STARTUP; /* something was written there */
 
 static uint32_t hot_slot(uint64_t dev, uint64_t ino)
 {
@@ -288,14 +288,14 @@ struct probe {
 #define RING_AFTER_NEXT 128
 /* Clean epoll checks made by all threads of this image, counted up to
  * RING_AFTER (a fork child starts again from 0). */
-static uint32_t checks_all;
+static uint32_t checks_all NC_STARTUP;
 
 static struct probe probes[NC_PROBES] = {
     [0 ... NC_PROBES - 1] = {.efd = -1, .mfd = -1, .ring = NC_RING_INIT}};
-static int ring_refused;     /* io_uring refused in this image: epoll only */
-static int check_used;	     /* NC_CHECK_*: the best check this image used */
-static uint32_t ifd_gen;     /* bumped whenever ifd is replaced or closed */
-static __thread int my_probe /* slot + 1; 0: none */
+static int ring_refused NC_STARTUP; /* io_uring refused here: epoll only */
+static int check_used NC_STARTUP;   /* NC_CHECK_*: the best check used */
+static uint32_t ifd_gen NC_STARTUP; /* bumped when ifd is replaced, closed */
+static __thread int my_probe	    /* slot + 1; 0: none */
     __attribute__((tls_model("initial-exec")));
 
 /* Move @fd (close-on-exec already, as every descriptor of ours is made)
@@ -353,7 +353,7 @@ static void wring_make(void)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
 	struct nc_wring_layout lay;
-	static int logged;
+	static int logged NC_STARTUP;
 	struct stat st;
 	int mem = -1, mfd, efd, r = -1;
 
@@ -429,7 +429,7 @@ int nc__notify_mount_file(void)
 /* Once a process image (the kernel does not change under it). */
 static int kernel_ok(void)
 {
-	static int known; /* 0: not asked yet, 1: trusted, -1: too old */
+	static int known NC_STARTUP; /* 0: not asked, 1: trusted, -1: too old */
 
 	if (!known) {
 		known = nc__policy_kernel_ok() ? 1 : -1;
@@ -741,7 +741,7 @@ static int ring_due(struct probe *p)
  */
 static void ring_start(struct probe *p)
 {
-	static int logged;
+	static int logged NC_STARTUP;
 	int mount = 0, e;
 
 	if (nc__c.check == NC_CHECK_EPOLL || p->no_ring ||
@@ -1032,7 +1032,7 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		goto refuse;
 	}
 	if (cffs && nc__policy_dir_casefolded(path)) {
-		static int logged;
+		static int logged NC_STARTUP;
 
 		if (!logged) {
 			logged = 1;

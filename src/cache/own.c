@@ -55,16 +55,17 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "../common/util.h"
 #include "cache_int.h"
 
 #define OWN_SLOTS 512 /* a power of two */
 #define OWN_PROBE 16
 
-static uint64_t own_seq;
+static uint64_t own_seq NC_STARTUP;
 static uint64_t own_set[OWN_SLOTS];
-static int own_full;	/* the set overflowed: every inode counts */
-static int own_used;	/* slots in use (a fast "none" for hits) */
-static int own_scanned; /* inherited descriptors looked at (this image) */
+static int own_full NC_STARTUP;	   /* the set overflowed: every inode counts */
+static int own_used NC_STARTUP;	   /* slots in use (a fast "none" for hits) */
+static int own_scanned NC_STARTUP; /* inherited descriptors looked at */
 
 static uint64_t key(uint64_t dev, uint64_t ino)
 {

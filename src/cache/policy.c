@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "../common/util.h"
 #include "policy.h"
 
 /*
@@ -188,7 +189,7 @@ static int casefold_kernel(void)
 	static const char *const feat[] = {"/sys/fs/ext4/features/casefold",
 					   "/sys/fs/f2fs/features/casefold",
 					   "/sys/fs/tmpfs/features/casefold"};
-	static int known; /* 0: not asked, 1: yes, -1: no */
+	static int known NC_STARTUP; /* 0: not asked, 1: yes, -1: no */
 	struct stat st;
 
 	if (!known) {

@@ -58,16 +58,15 @@ static inline void nc__touch_page(void *p)
 
 /*
  * Start-up data: what every process under the shim writes as it loads
- * and reads on its first calls.  The linker places .data1 right after
- * .data, each object's part in link order; the first of them, init.c's
- * state, aligns it to a page, and it is smaller than one, so it shares
- * its page with nothing but the start of .bss.
+ * and reads on its first lookups.  The shim's link (src/shim/startup.ld)
+ * gives it a page-aligned section of its own after .data; it is smaller
+ * than a page, so it shares its page with nothing but the start of .bss.
  * The loader writes that page anyway (it clears the part of it past the
  * file's data), so all of this costs a process no page fault of its own;
- * scattered through .bss, the same variables cost four.
- * tests/bats/t1000-build.bats checks the built library's layout.
+ * scattered through .data and .bss, the same variables cost six.
+ * tests/bats/t0000-build.bats checks the built library's layout.
  */
-#define NC_STARTUP __attribute__((section(".data1")))
+#define NC_STARTUP __attribute__((section(".nc_start")))
 
 /*
  * Start-up code: the functions every process under the shim runs as it

@@ -28,8 +28,8 @@
 NC_TLS struct nc__ctr_block *nc__tls_ctr;
 struct nc__ctr_block nc__ctr_overflow;
 
-static struct nc__ctr_block *pool;
-static unsigned pool_next;
+static struct nc__ctr_block *pool NC_STARTUP;
+static unsigned pool_next NC_STARTUP;
 
 static struct nc__ctr_block *pool_map(void)
 {

@@ -34,12 +34,11 @@
 #include "../common/util.h"
 #include "real.h"
 
-/* The first of the start-up data (NC_STARTUP, util.h): it aligns the
- * page.  One object, so that the compiler cannot put another first. */
+/* Start-up data (NC_STARTUP, util.h). */
 static struct {
 	int state;
 	struct nc__config cfg;
-} shim_start NC_STARTUP __attribute__((aligned(4096)));
+} shim_start NC_STARTUP;
 static struct nc__counts reported;
 static int flushing;
 

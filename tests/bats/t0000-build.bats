@@ -120,10 +120,10 @@ print(n > 0, lib.nc_access(b"/", os.F_OK, 0))' "$shim"
 # (NC_STARTUP, src/common/util.h) in one page, the page the loader
 # writes anyway, and the start-up code (NC_START_TEXT) together.
 @test "the shim's start-up data fits the one page the loader writes, its code is together" {
-	local data1 bss addr size end
-	data1=$(readelf -S -W "$shim" | awk '$2 == ".data1" {print $4, $6}')
-	[ -n "$data1" ]
-	read -r addr size <<<"$data1"
+	local sect bss addr size end
+	sect=$(readelf -S -W "$shim" | awk '$2 == ".nc_start" {print $4, $6}')
+	[ -n "$sect" ]
+	read -r addr size <<<"$sect"
 	addr=$((16#$addr)) size=$((16#$size)) end=$((addr + size))
 	# Page-aligned, smaller than a page: .bss starts in the same page,
 	# whose rest past the file's data the loader clears.
@@ -132,11 +132,11 @@ print(n > 0, lib.nc_access(b"/", os.F_OK, 0))' "$shim"
 	bss=$(readelf -S -W "$shim" | awk '$2 == ".bss" {print $4}')
 	[ $((16#$bss / 4096)) -eq $((addr / 4096)) ]
 	# What the constructor and the first calls write is in it.
-	for sym in nc__real_slot nc__cache_state nc__sock_path_cfg cfg_mode cfg_log owner_pid shim_start; do
+	for sym in nc__real_slot nc__cache_state nc__sock_path_cfg cfg_mode cfg_log owner_pid shim_start alive pool ifd_gen; do
 		a=$(nm "$shim" | awk -v s="$sym" '$3 == s {print $1}')
 		[ -n "$a" ] || fail "$sym: not in the symbol table"
 		a=$((16#$a))
-		[ "$a" -ge "$addr" ] && [ "$a" -lt "$end" ] || fail "$sym: not in .data1"
+		[ "$a" -ge "$addr" ] && [ "$a" -lt "$end" ] || fail "$sym: not in .nc_start"
 	done
 	# The code a process runs as it loads lies within 16 KiB.
 	local lo=-1 hi=0
