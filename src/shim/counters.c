@@ -15,6 +15,11 @@
  *
  * The pool is mmap'ed, not malloc'ed: claiming happens on a wrapper path,
  * which may be a signal handler, a vfork child or a malloc's own init.
+ *
+ * Nothing but a statistics record reads the counters: an image without
+ * NAMECACHE_STATS turns nc__counting off when it reads its configuration
+ * and never maps the pool (a page fault and a system call saved in every
+ * short process).
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -28,6 +33,7 @@
 NC_TLS struct nc__ctr_block *nc__tls_ctr;
 struct nc__ctr_block nc__ctr_overflow;
 
+int nc__counting NC_STARTUP = 1;
 static struct nc__ctr_block *pool NC_STARTUP;
 static unsigned pool_next NC_STARTUP;
 

@@ -107,6 +107,8 @@ NC_START_TEXT void nc__init(void)
 	nc__cache_set_check(c->check);
 	nc__cache_set_log(cache_log);
 	nc__cache_set_socket(c->sock_path);
+	__atomic_store_n(&nc__counting, c->stats_path[0] != '\0',
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&shim_start.state, 2, __ATOMIC_RELEASE);
 	if (bad) {
 		nc__buf_str(&err, "; the cache is off for this process");

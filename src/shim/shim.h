@@ -88,6 +88,10 @@ struct nc__ctr_block {
 
 extern NC_TLS struct nc__ctr_block *nc__tls_ctr;
 extern struct nc__ctr_block nc__ctr_overflow;
+/* Counting at all: an image that writes no statistics record (no
+ * NAMECACHE_STATS) counts nothing, and never maps the pool.  1 until the
+ * configuration is read (init.c), so that nothing counted before is lost. */
+extern int nc__counting;
 
 struct nc__ctr_block *nc__ctr_claim(void);
 void nc__ctr_snapshot(struct nc__counts *out);
@@ -116,7 +120,7 @@ static inline void nc__count(int fam, int failed)
 	struct nc__ctr_block *b = nc__tls_ctr;
 	int out = NC_OUT_OK;
 
-	if (fam < 0)
+	if (fam < 0 || !__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
 		return;
 	if (failed)
 		out = errno == ENOENT ? NC_OUT_ENOENT : NC_OUT_ERR;
@@ -130,6 +134,8 @@ static inline void nc__count_hit(int fam, int failed)
 {
 	struct nc__ctr_block *b;
 
+	if (!__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
+		return;
 	nc__count(fam, failed);
 	b = nc__tls_ctr;
 	nc__ctr_add(&b->c.hit[fam], b == &nc__ctr_overflow);
@@ -140,6 +146,8 @@ static inline void nc__count_doubt(int fam, int doubt)
 {
 	struct nc__ctr_block *b = nc__tls_ctr;
 
+	if (!__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
+		return;
 	if (NC_UNLIKELY(!b))
 		b = nc__ctr_claim();
 	if ((unsigned)doubt < NC_DOUBT_COUNT)
@@ -151,6 +159,8 @@ static inline void nc__count_exec(int fate)
 {
 	struct nc__ctr_block *b = nc__tls_ctr;
 
+	if (!__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
+		return;
 	if (NC_UNLIKELY(!b))
 		b = nc__ctr_claim();
 	if ((unsigned)fate < NC_EXEC_COUNT)
