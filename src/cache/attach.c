@@ -1015,7 +1015,6 @@ int nc__attach_pidfd(void)
 	    ck_pr_load_64(&hd->epoch) != h.epoch || !is_inotify(h.ifd) ||
 	    (h.hifd >= 0 && !is_inotify(h.hifd)))
 		goto out;
-	syscall(SYS_close, pfd);
 	h.afd = nc__fd_rehome(h.afd);
 	h.adev = st.st_dev;
 	h.aino = st.st_ino;
@@ -1023,6 +1022,10 @@ int nc__attach_pidfd(void)
 	nc__c.attach_tries++;
 	nc__c.arena = ar;
 	take(&h, &w, NC_VIA_PIDFD);
+	/* A first walk through cold directories (most are) checks the
+	 * watch ring: its view made now, while the pidfd is open. */
+	nc__notify_wview_early(pfd);
+	syscall(SYS_close, pfd);
 	return 1;
 out:
 	if (a != MAP_FAILED)

@@ -247,6 +247,9 @@ void nc__notify_mount_seen(void);
 /* Shared: does our mountinfo hear every mount change the arena may not
  * hold yet?  1, or 0 (doubt; nc__attach_pidfd). */
 int nc__notify_mounts_known(void);
+/* At an attachment through @pidfd, a pidfd of the daemon: make the view
+ * of its watch ring with it (notify.c: wview_make). */
+void nc__notify_wview_early(int pidfd);
 /* Shared mode: poll @ifd and @hifd (-1: none), the daemon's inotify
  * instances, from now on. */
 void nc__notify_adopt(int ifd, int hifd);

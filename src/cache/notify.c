@@ -1634,16 +1634,18 @@ static uint64_t now_ns(void)
 /*
  * A client's view of the daemon's watch ring (uring.c): the page is
  * opened through /proc/PID/fd/N of the daemon named by the attachment
- * (the kernel lets a process of the same user, and no other, open it)
- * and taken only if it is the very file the arena's header names (device
- * and inode) for the current epoch; mapped read-only, then closed.  One
+ * (the kernel lets a process of the same user, and no other, open it),
+ * or taken with @pidfd, a pidfd of the daemon (the same permission; no
+ * path walk in procfs, which costs a new process 15-25 us), and kept
+ * only if it is the very file the arena's header names (device and
+ * inode) for the current epoch; mapped read-only, then closed.  One
  * thread makes it, in a slot of its own that is published whole (a
  * pointer store) and never changed or unmapped after: another thread may
- * be reading it.  At most one attempt per epoch (the daemon's flush makes
- * a new ring), NC_WVIEWS in all; an image without one checks with its
- * probes.
+ * be reading it.  At most one attempt through /proc per epoch (the
+ * daemon's flush makes a new ring), NC_WVIEWS in all; an image without
+ * one checks with its probes.
  */
-static struct nc__wview *wview_make(uint64_t epoch_now)
+static struct nc__wview *wview_make(uint64_t epoch_now, int pidfd)
 {
 	const struct nc_arena_hdr *h = nc__c.arena.hdr;
 	struct nc__wview *v = NULL;
@@ -1663,7 +1665,9 @@ static struct nc__wview *wview_make(uint64_t epoch_now)
 		epoch_now + 1 ||
 	    nc__c.wview_made >= NC_WVIEWS)
 		goto out;
-	__atomic_store_n(&nc__c.wview_tried, epoch_now + 1, __ATOMIC_RELEASE);
+	if (pidfd < 0)
+		__atomic_store_n(&nc__c.wview_tried, epoch_now + 1,
+				 __ATOMIC_RELEASE);
 	epoch = ck_pr_load_64(&h->wring_epoch);
 	ck_pr_fence_load();
 	dfd = (int32_t)ck_pr_load_32((const uint32_t *)&h->wring_fd);
@@ -1675,15 +1679,20 @@ static struct nc__wview *wview_make(uint64_t epoch_now)
 	if (dfd < 0 || nc__c.daemon_pid <= 0 || nc__c.check == NC_CHECK_EPOLL ||
 	    epoch != epoch_now)
 		goto out;
-	nc__buf_init(&b, path, sizeof(path));
-	nc__buf_str(&b, "/proc/");
-	nc__buf_i64(&b, nc__c.daemon_pid);
-	nc__buf_str(&b, "/fd/");
-	nc__buf_i64(&b, dfd);
-	if (b.overflow || b.len >= sizeof(path))
-		goto out;
-	path[b.len] = '\0';
-	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (pidfd >= 0) {
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, dfd, 0);
+	} else {
+		nc__buf_init(&b, path, sizeof(path));
+		nc__buf_str(&b, "/proc/");
+		nc__buf_i64(&b, nc__c.daemon_pid);
+		nc__buf_str(&b, "/fd/");
+		nc__buf_i64(&b, dfd);
+		if (b.overflow || b.len >= sizeof(path))
+			goto out;
+		path[b.len] = '\0';
+		fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+				  O_RDONLY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		goto out;
 	v = &nc__c.wviews[nc__c.wview_made];
@@ -1724,13 +1733,18 @@ static int wview_check(void)
 		if (__atomic_load_n(&nc__c.wview_tried, __ATOMIC_ACQUIRE) ==
 		    epoch + 1)
 			return -1;
-		v = wview_make(epoch);
+		v = wview_make(epoch, -1);
 		if (!v)
 			return -1;
 	}
 	if (ck_pr_load_int(&check_used) < NC_CHECK_SHARED)
 		ck_pr_store_int(&check_used, NC_CHECK_SHARED);
 	return nc__wview_clean(v);
+}
+
+void nc__notify_wview_early(int pidfd)
+{
+	wview_make(ck_pr_load_64(&nc__c.arena.hdr->epoch), pidfd);
 }
 
 /*
