@@ -42,8 +42,7 @@ static struct nc__ctr_block *pool_map(void)
 	struct nc__ctr_block *p, *expect = NULL;
 	void *m;
 
-	/* The page is read here and written below. */
-	nc__touch_page(&pool);
+	/* pool is start-up data: its page is written already (util.h). */
 	p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
 	if (p)
 		return p;

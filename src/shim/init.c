@@ -273,8 +273,6 @@ __attribute__((constructor)) static void nc_constructor(void)
 {
 	int saved = errno, chain;
 
-	/* The start-up page: nc__init() reads shim_start.state, then writes. */
-	nc__touch_page(&shim_start.state);
 	chain = nc__real_setup();
 	/* An attachment our parent image handed down: taken (its
 	 * descriptors close-on-exec again) and out of the program's sight,

@@ -94,29 +94,22 @@ NC_START_TEXT void *nc__real_resolve(int sym)
 
 static void resolve_all(void)
 {
-	/* Read below, then written (atomic: a racing resolver loses
-	 * nothing). */
-	nc__touch_page(&nc__real_slot[0]);
+	/* Atomic: a racing resolver loses nothing. */
 	for (int i = 0; i < NC_SYM_COUNT; i++)
 		if (!__atomic_load_n(&nc__real_slot[i], __ATOMIC_ACQUIRE))
 			resolve_dlsym(i);
 }
 
-/* The address ranges of the C library's loaded segments. */
-struct libc_ranges {
+/* The address ranges of an object's loaded segments. */
+struct ranges {
 	int n;
 	uintptr_t lo[8], hi[8];
 };
 
-static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
+NC_START_TEXT static void load_ranges(const struct dl_phdr_info *info,
+				      struct ranges *r)
 {
-	struct libc_ranges *r = data;
-	const char *name = info->dlpi_name, *base;
-
-	(void)size;
-	if (!name || !(base = strrchr(name, '/')) ||
-	    strcmp(base, "/libc.so.6") != 0)
-		return 0;
+	r->n = 0;
 	for (int i = 0; i < info->dlpi_phnum && r->n < 8; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 
@@ -126,13 +119,12 @@ static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 		r->hi[r->n] = r->lo[r->n] + ph->p_memsz;
 		r->n++;
 	}
-	return 1;
 }
 
-static int in_libc(const struct libc_ranges *r, const void *p)
+NC_START_TEXT static int in_ranges(const struct ranges *r, uintptr_t p)
 {
 	for (int i = 0; i < r->n; i++)
-		if ((uintptr_t)p >= r->lo[i] && (uintptr_t)p < r->hi[i])
+		if (p >= r->lo[i] && p < r->hi[i])
 			return 1;
 	return 0;
 }
@@ -142,7 +134,7 @@ static int in_libc(const struct libc_ranges *r, const void *p)
  * own anyway (another object after us defines only, say, execve)?  The
  * slots are filled already, and each must lie in a segment of libc.so.6.
  */
-static int chain_is_libc(void)
+static int chain_is_libc(const struct ranges *libc)
 {
 	static const int syms[] = {
 	    NC_SYM_stat,       NC_SYM_lstat,	 NC_SYM_fstatat,
@@ -152,10 +144,7 @@ static int chain_is_libc(void)
 	    NC_SYM_openat,     NC_SYM_fopen,	 NC_SYM___open_2,
 	    NC_SYM_euidaccess,
 	};
-	struct libc_ranges r = {0};
-
-	dl_iterate_phdr(find_libc, &r);
-	if (!r.n)
+	if (!libc->n)
 		return 0;
 	for (unsigned i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		void *next =
@@ -165,7 +154,7 @@ static int chain_is_libc(void)
 		 * interposer: its wrapper falls back to the system call. */
 		if (!next || next == NC__ABSENT)
 			continue;
-		if (!in_libc(&r, next))
+		if (!in_ranges(libc, (uintptr_t)next))
 			return 0;
 	}
 	return 1;
@@ -180,6 +169,7 @@ struct scan {
 			 * whose tables cannot be read */
 	int hashed;
 	struct nc__symtab libc_tab;
+	struct ranges libc_at; /* libc.so.6's segments, wherever it is */
 	uint32_t hash[NC_SYM_COUNT];
 };
 
@@ -190,29 +180,20 @@ NC_START_TEXT static int is_libc(const char *name)
 	return base && strcmp(base, "/libc.so.6") == 0;
 }
 
-NC_START_TEXT static int holds(const struct dl_phdr_info *info, uintptr_t addr)
-{
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_LOAD && addr >= lo &&
-		    addr - lo < ph->p_memsz)
-			return 1;
-	}
-	return 0;
-}
-
 NC_START_TEXT static int scan_one(struct dl_phdr_info *info, size_t size,
 				  void *data)
 {
 	struct scan *s = data;
 	const ElfW(Dyn) *dyn = NULL;
 	struct nc__symtab t;
+	struct ranges at;
 
 	(void)size;
+	if (is_libc(info->dlpi_name) && !s->libc_at.n)
+		load_ranges(info, &s->libc_at);
 	if (!s->after) {
-		s->after = holds(info, s->self);
+		load_ranges(info, &at);
+		s->after = in_ranges(&at, s->self);
 		return 0;
 	}
 	for (int i = 0; i < info->dlpi_phnum; i++)
@@ -251,5 +232,5 @@ NC_START_TEXT int nc__real_setup(void)
 		return 1;
 	}
 	resolve_all();
-	return chain_is_libc();
+	return chain_is_libc(&s.libc_at);
 }
