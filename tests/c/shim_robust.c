@@ -945,6 +945,58 @@ TEST(interposer_before_shim)
 	robust_interpose(1);
 }
 
+/* The hits of family "stat" in the one record of @stats. */
+static long robust_stat_hits(const char *stats)
+{
+	char *b = nc_read_file(stats, NULL), *p;
+	unsigned long ok, en, err, hits;
+	long r = -1;
+
+	p = b ? strstr(b, " stat=") : NULL;
+	if (p && sscanf(p, " stat=%lu,%lu,%lu,%lu", &ok, &en, &err, &hits) == 4)
+		r = (long)hits;
+	free(b);
+	return r;
+}
+
+/*
+ * With another interposer after the shim, the next definition of stat
+ * is not the C library's: the shim finds that when it looks at the
+ * loaded objects (real.c) and keeps its cache off, so that every call
+ * reaches the interposer, whose answers may differ from the kernel's.
+ * The same calls with the shim alone are hits (the cache caches from
+ * the first lookup here), so the assertion can fail.
+ */
+TEST(interposer_after_shim_keeps_the_cache_off)
+{
+	const char *stats, *out;
+	const char *argv[] = {"rb-interpose", "stats", "25", NULL};
+	char env_out[PATH_MAX + 32], env_sock[PATH_MAX + 32];
+	const char *env[] = {env_out, env_sock, "NAMECACHE_WARMUP=0", NULL};
+	struct robust_result *r;
+	char *got;
+
+	robust_tmp();
+	out = robust_path("interpose");
+	snprintf(env_out, sizeof(env_out), "ROBUST_INTERPOSE_OUT=%s", out);
+	snprintf(env_sock, sizeof(env_sock), "NAMECACHE_SOCKET=%s",
+		 robust_path("no-daemon/socket"));
+	stats = robust_path("alone");
+	r = robust_prog(nc_shim_preload(), stats, env, argv);
+	robust_ok(r, "alone");
+	ASSERT(robust_stat_hits(stats) > 0);
+	stats = robust_path("chained");
+	r = robust_prog(
+	    robust_preload_with(robust_helper("robust_interpose.so"), 0), stats,
+	    env, argv);
+	robust_ok(r, "chained");
+	ASSERT_STREQ(r->out, "stats 25\n");
+	got = nc_read_file(out, NULL);
+	ASSERT_STREQ(got, "interpose stat=25\n");
+	free(got);
+	ASSERT_EQ(robust_stat_hits(stats), 0);
+}
+
 /* ---- 9. a preloaded malloc ---------------------------------------------- */
 
 /*
