@@ -196,12 +196,17 @@ NC_START_TEXT static int scan_one(struct dl_phdr_info *info, size_t size,
 		s->after = in_ranges(&at, s->self);
 		return 0;
 	}
+	/* Decided; the walk goes on only for libc's segments (above). */
+	if (s->other)
+		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++)
 		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
 			dyn = (const ElfW(Dyn) *)(info->dlpi_addr +
 						  info->dlpi_phdr[i].p_vaddr);
-	if (nc__symtab_init(&t, info->dlpi_addr, dyn) < 0)
-		return s->other = 1;
+	if (nc__symtab_init(&t, info->dlpi_addr, dyn) < 0) {
+		s->other = 1;
+		return 0;
+	}
 	if (is_libc(info->dlpi_name) && !s->libc) {
 		s->libc = 1;
 		s->libc_tab = t;
@@ -215,8 +220,10 @@ NC_START_TEXT static int scan_one(struct dl_phdr_info *info, size_t size,
 	for (int i = 0; i < NC_SYM_COUNT; i++) {
 		void *p;
 
-		if (nc__symtab_find(&t, nc__sym_name[i], s->hash[i], &p))
-			return s->other = 1;
+		if (nc__symtab_find(&t, nc__sym_name[i], s->hash[i], &p)) {
+			s->other = 1;
+			return 0;
+		}
 	}
 	return 0;
 }

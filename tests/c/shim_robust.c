@@ -997,6 +997,31 @@ TEST(interposer_after_shim_keeps_the_cache_off)
 	ASSERT_EQ(robust_stat_hits(stats), 0);
 }
 
+/*
+ * An interposer after the shim that defines no lookup (robust_tracer.so
+ * wraps unlink() alone) leaves the cache on: the next definition of
+ * every lookup is still the C library's.
+ */
+TEST(interposer_of_no_lookup_after_shim_leaves_the_cache_on)
+{
+	const char *stats;
+	const char *argv[] = {"rb-tracer", "stats", "25", NULL};
+	char env_sock[PATH_MAX + 32];
+	const char *env[] = {env_sock, "NAMECACHE_WARMUP=0", NULL};
+	struct robust_result *r;
+
+	robust_tmp();
+	snprintf(env_sock, sizeof(env_sock), "NAMECACHE_SOCKET=%s",
+		 robust_path("no-daemon/socket"));
+	stats = robust_path("traced");
+	r = robust_prog(
+	    robust_preload_with(robust_helper("robust_tracer.so"), 0), stats,
+	    env, argv);
+	robust_ok(r, "traced");
+	ASSERT_STREQ(r->out, "stats 25\n");
+	ASSERT(robust_stat_hits(stats) > 0);
+}
+
 /* ---- 9. a preloaded malloc ---------------------------------------------- */
 
 /*
