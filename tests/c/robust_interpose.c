@@ -19,21 +19,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "robust_next.h"
+
 typedef int (*stat_fn)(const char *, struct stat *);
 
 static unsigned long calls;
 
 int stat(const char *path, struct stat *buf)
 {
-	static stat_fn next;
-	stat_fn fn = __atomic_load_n(&next, __ATOMIC_ACQUIRE);
+	static void *next;
+	stat_fn fn = (stat_fn)robust_next(&next, "stat");
 
-	if (!fn) {
-		fn = (stat_fn)dlsym(RTLD_NEXT, "stat");
-		if (!fn)
-			abort();
-		__atomic_store_n(&next, fn, __ATOMIC_RELEASE);
-	}
 	__atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
 	return fn(path, buf);
 }

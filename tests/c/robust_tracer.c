@@ -7,22 +7,13 @@
  * cache (their next definitions are the C library's), and pass unlink()
  * on to it.
  */
-#include <dlfcn.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include "robust_next.h"
 
 typedef int (*unlink_fn)(const char *);
 
 int unlink(const char *path)
 {
-	static unlink_fn next;
-	unlink_fn fn = __atomic_load_n(&next, __ATOMIC_ACQUIRE);
+	static void *next;
 
-	if (!fn) {
-		fn = (unlink_fn)dlsym(RTLD_NEXT, "unlink");
-		if (!fn)
-			abort();
-		__atomic_store_n(&next, fn, __ATOMIC_RELEASE);
-	}
-	return fn(path);
+	return ((unlink_fn)robust_next(&next, "unlink"))(path);
 }

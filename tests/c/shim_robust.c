@@ -960,6 +960,30 @@ static long robust_stat_hits(const char *stats)
 }
 
 /*
+ * robust_prog's "stats 25", caching from the first lookup, without a
+ * daemon, with @lib (NULL: nothing) preloaded after the shim and @extra
+ * (NULL: none) in the environment: the stat hits its record @name shows.
+ */
+static long robust_chained_hits(const char *lib, const char *name,
+				const char *extra)
+{
+	const char *argv[] = {"rb-chain", "stats", "25", NULL};
+	char env_sock[PATH_MAX + 32];
+	const char *env[] = {env_sock, "NAMECACHE_WARMUP=0", extra, NULL};
+	const char *stats = robust_path(name);
+	struct robust_result *r;
+
+	snprintf(env_sock, sizeof(env_sock), "NAMECACHE_SOCKET=%s",
+		 robust_path("no-daemon/socket"));
+	r = robust_prog(lib ? robust_preload_with(robust_helper(lib), 0)
+			    : nc_shim_preload(),
+			stats, env, argv);
+	robust_ok(r, name);
+	ASSERT_STREQ(r->out, "stats 25\n");
+	return robust_stat_hits(stats);
+}
+
+/*
  * With another interposer after the shim, the next definition of stat
  * is not the C library's: the shim finds that when it looks at the
  * loaded objects (real.c) and keeps its cache off, so that every call
@@ -969,32 +993,19 @@ static long robust_stat_hits(const char *stats)
  */
 TEST(interposer_after_shim_keeps_the_cache_off)
 {
-	const char *stats, *out;
-	const char *argv[] = {"rb-interpose", "stats", "25", NULL};
-	char env_out[PATH_MAX + 32], env_sock[PATH_MAX + 32];
-	const char *env[] = {env_out, env_sock, "NAMECACHE_WARMUP=0", NULL};
-	struct robust_result *r;
+	char env_out[PATH_MAX + 32];
+	const char *out;
 	char *got;
 
 	robust_tmp();
 	out = robust_path("interpose");
 	snprintf(env_out, sizeof(env_out), "ROBUST_INTERPOSE_OUT=%s", out);
-	snprintf(env_sock, sizeof(env_sock), "NAMECACHE_SOCKET=%s",
-		 robust_path("no-daemon/socket"));
-	stats = robust_path("alone");
-	r = robust_prog(nc_shim_preload(), stats, env, argv);
-	robust_ok(r, "alone");
-	ASSERT(robust_stat_hits(stats) > 0);
-	stats = robust_path("chained");
-	r = robust_prog(
-	    robust_preload_with(robust_helper("robust_interpose.so"), 0), stats,
-	    env, argv);
-	robust_ok(r, "chained");
-	ASSERT_STREQ(r->out, "stats 25\n");
+	ASSERT(robust_chained_hits(NULL, "alone", NULL) > 0);
+	ASSERT_EQ(
+	    robust_chained_hits("robust_interpose.so", "chained", env_out), 0);
 	got = nc_read_file(out, NULL);
 	ASSERT_STREQ(got, "interpose stat=25\n");
 	free(got);
-	ASSERT_EQ(robust_stat_hits(stats), 0);
 }
 
 /*
@@ -1004,22 +1015,8 @@ TEST(interposer_after_shim_keeps_the_cache_off)
  */
 TEST(interposer_of_no_lookup_after_shim_leaves_the_cache_on)
 {
-	const char *stats;
-	const char *argv[] = {"rb-tracer", "stats", "25", NULL};
-	char env_sock[PATH_MAX + 32];
-	const char *env[] = {env_sock, "NAMECACHE_WARMUP=0", NULL};
-	struct robust_result *r;
-
 	robust_tmp();
-	snprintf(env_sock, sizeof(env_sock), "NAMECACHE_SOCKET=%s",
-		 robust_path("no-daemon/socket"));
-	stats = robust_path("traced");
-	r = robust_prog(
-	    robust_preload_with(robust_helper("robust_tracer.so"), 0), stats,
-	    env, argv);
-	robust_ok(r, "traced");
-	ASSERT_STREQ(r->out, "stats 25\n");
-	ASSERT(robust_stat_hits(stats) > 0);
+	ASSERT(robust_chained_hits("robust_tracer.so", "traced", NULL) > 0);
 }
 
 /* ---- 9. a preloaded malloc ---------------------------------------------- */
