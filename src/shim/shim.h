@@ -114,56 +114,63 @@ static inline void nc__ctr_add(uint64_t *c, int shared)
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
+/* This thread's counter block (claimed on its first count; errno is
+ * kept), or NULL in an image that counts nothing. */
+static inline struct nc__ctr_block *nc__ctr_mine(void)
+{
+	struct nc__ctr_block *b = nc__tls_ctr;
+
+	if (!__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
+		return NULL;
+	if (NC_UNLIKELY(!b))
+		b = nc__ctr_claim();
+	return b;
+}
+
+static inline void nc__count_in(struct nc__ctr_block *b, int fam, int failed)
+{
+	int out = NC_OUT_OK;
+
+	if (failed)
+		out = errno == ENOENT ? NC_OUT_ENOENT : NC_OUT_ERR;
+	nc__ctr_add(&b->c.n[fam][out], b == &nc__ctr_overflow);
+}
+
 /* Count a call of family @fam that @failed (errno still the call's). */
 static inline void nc__count(int fam, int failed)
 {
-	struct nc__ctr_block *b = nc__tls_ctr;
-	int out = NC_OUT_OK;
+	struct nc__ctr_block *b;
 
-	if (fam < 0 || !__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
-		return;
-	if (failed)
-		out = errno == ENOENT ? NC_OUT_ENOENT : NC_OUT_ERR;
-	if (NC_UNLIKELY(!b))
-		b = nc__ctr_claim();
-	nc__ctr_add(&b->c.n[fam][out], b == &nc__ctr_overflow);
+	if (fam >= 0 && (b = nc__ctr_mine()))
+		nc__count_in(b, fam, failed);
 }
 
 /* A call of family @fam answered by the cache (errno already the answer's). */
 static inline void nc__count_hit(int fam, int failed)
 {
-	struct nc__ctr_block *b;
+	struct nc__ctr_block *b = nc__ctr_mine();
 
-	if (!__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
+	if (!b)
 		return;
-	nc__count(fam, failed);
-	b = nc__tls_ctr;
+	nc__count_in(b, fam, failed);
 	nc__ctr_add(&b->c.hit[fam], b == &nc__ctr_overflow);
 }
 
 /* A call of family @fam the cache did not answer, and why. */
 static inline void nc__count_doubt(int fam, int doubt)
 {
-	struct nc__ctr_block *b = nc__tls_ctr;
+	struct nc__ctr_block *b = nc__ctr_mine();
 
-	if (!__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
-		return;
-	if (NC_UNLIKELY(!b))
-		b = nc__ctr_claim();
-	if ((unsigned)doubt < NC_DOUBT_COUNT)
+	if (b && (unsigned)doubt < NC_DOUBT_COUNT)
 		nc__ctr_add(&b->c.doubt[fam][doubt], b == &nc__ctr_overflow);
 }
 
 /* An exec call whose new environment lacked the shim met @fate. */
 static inline void nc__count_exec(int fate)
 {
-	struct nc__ctr_block *b = nc__tls_ctr;
+	struct nc__ctr_block *b = nc__ctr_mine();
 
-	if (!__atomic_load_n(&nc__counting, __ATOMIC_RELAXED))
-		return;
-	if (NC_UNLIKELY(!b))
-		b = nc__ctr_claim();
-	if ((unsigned)fate < NC_EXEC_COUNT)
+	if (b && (unsigned)fate < NC_EXEC_COUNT)
 		nc__ctr_add(&b->c.exec[fate], b == &nc__ctr_overflow);
 }
 
