@@ -16,7 +16,7 @@ UNIT_BINS := $(UNIT_SRC:tests/c/%.c=$(TB)/%)
 $(TB)/unit_%: tests/c/unit_%.c $(HARNESS) $(COMMON_OBJ) $(CACHE_OBJ) $(STORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) $(SANFLAGS) -O1 -o $@ $^ \
+	$(Q)$(CC) $(TEST_CFLAGS) $(PKG_CFLAGS) $(SANFLAGS) -O1 -o $@ $(filter-out %.h,$^) \
 		$(STATIC_LIBS) -lpthread
 
 # Tests of the shim as a whole: programs run with and without it.
@@ -29,6 +29,13 @@ $(TB)/shim_%: tests/c/shim_%.c $(HARNESS) tests/c/shimtest.h
 	$(Q)$(CC) $(TEST_CFLAGS) $(SANFLAGS) -O1 -o $@ tests/c/shim_$*.c $(HARNESS) -lpthread -ldl
 
 TEST_BINS := $(UNIT_BINS) $(SHIM_TEST_BINS)
+
+# A program built from two sources in one command gets the dependency file
+# of the last one only (-MMD names it after the output): the headers of
+# the project, which the tests include (the interception table, the
+# statistics), are prerequisites of every such program.
+$(UNIT_BINS) $(SHIM_TEST_BINS): $(wildcard src/*/*.h include/*.h) \
+	tests/c/harness.h
 
 # Shell suites; they find the build through NC_BUILD.
 BATS_SUITES := $(sort $(wildcard tests/bats/t*.bats))

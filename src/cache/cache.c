@@ -422,6 +422,22 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 	case NC_OP_OPEN:
 		q->doubt = NC_DOUBT_EXISTS; /* an fd is never cached */
 		return NC_Q_MISS;
+	case NC_OP_LIST: {
+		uint64_t off = ck_pr_load_64(&d->list_off);
+		uint32_t n = ck_pr_load_32(&d->list_len);
+		const char *l = nc__str_at(a, off, n);
+
+		if (!(flags & NC_D_DIR) || (flags & NC_D_NOLIST)) {
+			q->doubt = NC_DOUBT_ARGS; /* the kernel's to say */
+			return NC_Q_MISS;
+		}
+		if (!(flags & NC_D_LIST) || !l || n > q->len)
+			goto cold;
+		memcpy(q->out.buf, l, n);
+		ans->n = n;
+		ans->ret = (long)n;
+		break;
+	}
 	case NC_OP_REALPATH:
 		/* glibc starts a relative path from getcwd()'s: lookup()
 		 * found the working directory's chain whole (cwd_intact). */
@@ -444,6 +460,10 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 					   (uint64_t)d->st.st_dev,
 					   (uint64_t)d->st.st_ino);
 	if (nc__d_read_retry(d, w->fseq))
+		goto changed;
+	/* A listing is checked once copied: corrupt bytes are a miss. */
+	if (q->op == NC_OP_LIST &&
+	    !nc__dirents_ok((const unsigned char *)q->out.buf, ans->n))
 		goto changed;
 	return NC_Q_HIT;
 verdict:
@@ -684,6 +704,8 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 }
 
 static int lookup(struct nc_query *q, uint64_t hash);
+static int list_open(struct nc_query *q);
+static void list_stamp(struct nc_query *q, const struct nc_walk *w, uint64_t g);
 
 /*
  * Shared mode: the daemon flushed (its inotify instance is another one
@@ -813,6 +835,7 @@ static void hint(const struct nc_query *q)
 {
 	nc__hint(q, q->op == NC_OP_STATX    ? NC_HINT_STATX
 		    : q->op == NC_OP_ACCESS ? NC_HINT_ACCESS
+		    : q->op == NC_OP_LIST   ? NC_HINT_LIST
 					    : NC_HINT_FILL);
 }
 
@@ -939,7 +962,10 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 				q->doubt = NC_DOUBT_BUSY;
 				return NC_Q_MISS;
 			}
-			nc__fill(q->path, q->nofollow);
+			if (q->op == NC_OP_LIST)
+				nc__fill_list(q->path);
+			else
+				nc__fill(q->path, q->nofollow);
 			nc__writer_unlock();
 			filled = 1;
 			continue;
@@ -948,6 +974,8 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 			q->doubt = NC_DOUBT_HOT;
 			return NC_Q_MISS;
 		}
+		if (q->op == NC_OP_LIST && ans.ret >= 0 && !list_open(q))
+			return NC_Q_MISS;
 		c = nc__coherent(ans.own, w.hot);
 		if (c == 0 || c == NC_COHERENT_HOT) {
 			q->doubt = c ? NC_DOUBT_HOT : NC_DOUBT_EVENTS;
@@ -962,12 +990,99 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		    ck_pr_load_64(&a->hdr->generation) != g ||
 		    (w.hot && ck_pr_load_32(&a->hdr->hot_seq) != hs))
 			continue;
+		if (q->op == NC_OP_LIST && ans.ret >= 0)
+			list_stamp(q, &w, g);
 		commit(q, &ans);
 		return NC_Q_HIT;
 	}
 	q->doubt = NC_DOUBT_CHANGED;
 	q->armed = 0;
 	return NC_Q_MISS;
+}
+
+/*
+ * Directory listings (opendir).  A listing is only as good as the
+ * descriptor it is read beside: the query opens the directory after the
+ * walk that found the listing and before the check that proves it, so
+ * that a hit also proves that nothing the walk passed changed in between
+ * and the path named that directory when it was opened.  The walk is not
+ * made again once the directory is open: a second pass would begin after
+ * the open.
+ */
+static int list_open(struct nc_query *q)
+{
+	long fd;
+
+	if (q->fd >= 0 || q->open_err) {
+		q->doubt = NC_DOUBT_CHANGED;
+		return 0;
+	}
+	fd = syscall(SYS_openat, AT_FDCWD, q->path,
+		     O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		q->open_err = errno;
+		q->doubt = NC_DOUBT_EXISTS; /* the kernel's answer */
+		return 0;
+	}
+	q->fd = (int)fd;
+	return 1;
+}
+
+static void list_stamp(struct nc_query *q, const struct nc_walk *w, uint64_t g)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	const struct nc_dentry *d = nc__dentry_at(a, w->fidx);
+
+	q->stamp.base = a->base;
+	q->stamp.gen = g;
+	q->stamp.epoch = nc__c.shared ? ck_pr_load_64(&a->hdr->epoch) : 0;
+	q->stamp.ident = d ? ck_pr_load_64(&d->ident) : 0;
+	q->stamp.idx = w->fidx;
+	q->stamp.seq = w->fseq;
+}
+
+/*
+ * Nothing the listing depends on moved: the arena and its generation (a
+ * flush), the daemon's instance, and the directory's dentry, whose
+ * seqcount every event in the directory moves (notify.c: forget_attrs,
+ * drop).  The queue that holds the directory's events (the hot one if it
+ * is hot) is then asked, as a hit asks it, between two samples of the
+ * drain sequences: no event is queued, none is being applied, so none
+ * that the dentry does not show happened before the question.
+ */
+int nc__stamp_valid(const struct nc_stamp *s)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	const struct nc_dentry *d;
+	int saved = errno, ok = 0, hot;
+	uint32_t ds, hs;
+	unsigned v;
+
+	if (__atomic_load_n(&nc__cache_state, __ATOMIC_ACQUIRE) !=
+		NC_ST_READY ||
+	    nc__borrowed() || a->base != s->base)
+		goto out;
+	ds = ck_pr_load_32(&a->hdr->drain_seq);
+	hs = ck_pr_load_32(&a->hdr->hot_seq);
+	ck_pr_fence_load();
+	if ((ds & 1) || ck_pr_load_64(&a->hdr->generation) != s->gen ||
+	    (nc__c.shared && ck_pr_load_64(&a->hdr->epoch) != s->epoch))
+		goto out;
+	d = nc__dentry_at(a, s->idx);
+	if (!d || !nc__d_read_begin(d, &v) || v != s->seq ||
+	    ck_pr_load_64(&d->ident) != s->ident)
+		goto out;
+	hot = !!(ck_pr_load_32(&d->flags) & NC_D_HOT);
+	if ((hot && (hs & 1)) || nc__coherent(0, hot) != 1)
+		goto out;
+	ck_pr_fence_load();
+	ok = ck_pr_load_32(&a->hdr->drain_seq) == ds &&
+	     (!hot || ck_pr_load_32(&a->hdr->hot_seq) == hs) &&
+	     ck_pr_load_64(&a->hdr->generation) == s->gen &&
+	     !nc__d_read_retry(d, s->seq);
+out:
+	errno = saved;
+	return ok;
 }
 
 int nc__query(struct nc_query *q)

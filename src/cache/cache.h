@@ -29,6 +29,20 @@ enum nc_op {
 	NC_OP_READLINK, /* readlink(at): out.buf, len */
 	NC_OP_OPEN,	/* failing open/fopen only */
 	NC_OP_REALPATH, /* realpath: out.buf (PATH_MAX) */
+	NC_OP_LIST,	/* opendir: the listing into out.buf (len bytes),
+			 * the directory opened in fd (below) */
+};
+
+/*
+ * What an opendir() hit stands on: the directory's dentry as the hit
+ * found it.  While nc__stamp_valid() says so, the listing copied then is
+ * the directory's listing now (a later readdir() is served from it).
+ */
+struct nc_stamp {
+	const void *base; /* the arena it is in */
+	uint64_t gen, epoch, ident;
+	uint32_t idx;
+	unsigned seq;
 };
 
 #include "../common/family.h" /* enum nc_doubt */
@@ -47,8 +61,16 @@ struct nc_query {
 	size_t len;	   /* NC_OP_READLINK: buffer size */
 	/* out: valid when nc__query() returns NC_Q_HIT */
 	long ret; /* the return value (0, -1, or a length) */
-	int err;  /* errno when ret == -1; for a realpath success, the
-		   * errno glibc leaves behind (0: unchanged) */
+	/* NC_OP_LIST (set fd to -1): the directory, opened by the query
+	 * after the walk and before the check, so that a hit proves that
+	 * the path named the listing's directory when it was opened; or
+	 * -1 and the open's errno in open_err (0: not opened).  On a hit,
+	 * ret is the listing's length and stamp what it stands on. */
+	int fd;
+	int open_err;
+	struct nc_stamp stamp;
+	int err; /* errno when ret == -1; for a realpath success, the
+		  * errno glibc leaves behind (0: unchanged) */
 	union {
 		struct stat *st;
 		struct statx *stx;
@@ -73,6 +95,11 @@ static inline int nc__cache_usable(void)
 {
 	return __atomic_load_n(&nc__cache_state, __ATOMIC_RELAXED) != 3;
 }
+
+/* Is the listing an opendir() hit copied still the directory's listing?
+ * Asks the kernel as a hit does (strict mode: are events queued?).  errno
+ * preserved. */
+int nc__stamp_valid(const struct nc_stamp *s);
 
 /* After a miss: the real call returned @ret with errno @err. */
 void nc__query_done(struct nc_query *q, long ret, int err);

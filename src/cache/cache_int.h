@@ -334,6 +334,10 @@ void nc__own_scan(void); /* record inherited write descriptors, once */
 int nc__abs_path(uint32_t idx, char *buf);
 /* Writer: fill the cache along @path (see fill.c).  */
 void nc__fill(const char *path, int nofollow);
+/* Writer: the listing of watched directory @idx, named @abs (fill.c). */
+void nc__fill_listing(uint32_t idx, const char *abs);
+/* Writer: fill along @path, then the listing of the directory it names. */
+void nc__fill_list(const char *path);
 
 /* Writer: compute the cwd dentry; 0 or -1. */
 int nc__fill_cwd(void);

@@ -246,6 +246,90 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
 	refresh_dir(cur, abs);
 }
 
+/*
+ * The listing of directory @idx: read through @abs, the path the fill
+ * learnt it by, after its watch was in place (NC_D_WATCHED), so that any
+ * change of its entries after the read is an event that forgets it.  The
+ * descriptor must reach the dentry's own directory (a rename in between is
+ * an event too, but the bytes would belong to another directory until it
+ * is applied).  Only a listing that one read of glibc's buffer size
+ * returns whole is kept: a program's first readdir() gets exactly those
+ * bytes from the kernel, in one getdents64() call; a larger directory is
+ * marked, so that readers stop asking for it.
+ */
+void nc__fill_listing(uint32_t idx, const char *abs)
+{
+	/* Writer only: one listing at a time, off the program's stack. */
+	static unsigned char buf[NC_LIST_MAX] __attribute__((aligned(8)));
+	unsigned char more[512] __attribute__((aligned(8)));
+	struct nc_arena *a = &nc__c.arena;
+	struct nc_dentry *d = nc__dentry_at(a, idx);
+	struct stat st;
+	uint64_t off;
+	long n, m;
+	int fd;
+
+	if (!d ||
+	    (d->flags & (NC_D_LIVE | NC_D_DIR | NC_D_WATCHED)) !=
+		(NC_D_LIVE | NC_D_DIR | NC_D_WATCHED) ||
+	    (d->flags & (NC_D_LIST | NC_D_NOLIST | NC_D_NOCACHE)))
+		return;
+	fd = (int)syscall(SYS_openat, AT_FDCWD, abs,
+			  O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (syscall(SYS_fstat, fd, &st) < 0 || st.st_ino != d->st.st_ino ||
+	    st.st_dev != d->st.st_dev)
+		goto out;
+	n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+	if (n <= 0)
+		goto out;
+	m = syscall(SYS_getdents64, fd, more, sizeof(more));
+	if (m != 0) {
+		if (m > 0) {
+			nc__d_write_begin(d);
+			d->flags |= NC_D_NOLIST;
+			nc__d_write_end(d);
+		}
+		goto out;
+	}
+	if (!nc__dirents_ok(buf, (size_t)n))
+		goto out;
+	off = nc__str_store(a, (const char *)buf, (size_t)n);
+	if (off == UINT64_MAX)
+		goto out;
+	nc__d_write_begin(d);
+	d->list_off = off;
+	d->list_len = (uint32_t)n;
+	d->flags |= NC_D_LIST;
+	nc__d_write_end(d);
+out:
+	syscall(SYS_close, fd);
+}
+
+void nc__fill_list(const char *path)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	char abs[PATH_MAX];
+	struct nc_walk w;
+	uint64_t start_ident = nc__c.cwd_ident;
+	uint32_t start = nc__c.cwd_idx;
+
+	nc__fill(path, 0);
+	if (path[0] == '/' || !start_ident) {
+		start = nc__c.root_idx;
+		start_ident = nc__c.root_ident;
+		if (path[0] != '/')
+			return;
+	}
+	if (nc__walk(&w, a, a->hdr->generation, nc__c.root_idx,
+		     nc__c.root_ident, start, start_ident, path,
+		     0) != W_FOUND ||
+	    nc__abs_path(w.fidx, abs) < 0)
+		return;
+	nc__fill_listing(w.fidx, abs);
+}
+
 void nc__cwd_forget(uint32_t idx)
 {
 	nc__forget(idx);

@@ -1116,10 +1116,15 @@ void nc__watch_drop(int wd)
 
 /* ---- applying events ----------------------------------------------- */
 
+/* The attributes an event may have changed; for a directory, its listing
+ * too (any event in it: a name created, removed or renamed, or a child's
+ * change, which a listing does not need, but the same event ends the
+ * directory's own attributes). */
 static void forget_attrs(struct nc_dentry *d)
 {
 	nc__d_write_begin(d);
-	d->flags &= ~(uint32_t)(NC_D_STAT | NC_D_STATX);
+	d->flags &=
+	    ~(uint32_t)(NC_D_STAT | NC_D_STATX | NC_D_LIST | NC_D_NOLIST);
 	memset(d->acc_real, NC_ACC_UNKNOWN, sizeof(d->acc_real));
 	memset(d->acc_eff, NC_ACC_UNKNOWN, sizeof(d->acc_eff));
 	nc__d_write_end(d);

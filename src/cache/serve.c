@@ -65,14 +65,14 @@ static void publish_world(void)
 }
 
 /* Sized for ~@bytes: a dentry, its statx slot, its name (48 bytes on
- * average) and its share of the hash table.  The statx slots are address
- * space more than memory: a page of them is only allocated once an
- * answer is stored in it. */
+ * average) and its record in its directory's listing (32), and its share
+ * of the hash table.  The statx slots are address space more than memory:
+ * a page of them is only allocated once an answer is stored in it. */
 int nc__serve_start(int memfd, uint64_t bytes)
 {
 	struct nc_arena_params p = {.fd = memfd, .table_min_log2 = 10};
 	uint64_t per =
-	    sizeof(struct nc_dentry) + sizeof(struct statx) + 48 + 32;
+	    sizeof(struct nc_dentry) + sizeof(struct statx) + 80 + 32;
 	long watches = 0;
 	char buf[32];
 	int fd, r;
@@ -81,7 +81,7 @@ int nc__serve_start(int memfd, uint64_t bytes)
 		bytes = 1u << 20;
 	p.dentries =
 	    (uint32_t)(bytes / per < 0x7fffffffu ? bytes / per : 0x7fffffffu);
-	p.strbytes = (uint64_t)p.dentries * 48;
+	p.strbytes = (uint64_t)p.dentries * 80;
 	r = nc__arena_create(&nc__c.arena, &p);
 	if (r < 0) {
 		errno = -r;
@@ -278,12 +278,26 @@ static void verdict(const struct nc_hint *h)
 	}
 }
 
+/* The listing of the directory @h names, read through its own path (as a
+ * verdict is, above). */
+static void listing(const struct nc_hint *h)
+{
+	char abs[PATH_MAX];
+	uint32_t idx;
+	unsigned seq;
+
+	if (resolve(h->path, 0, &idx, &seq) && nc__abs_path(idx, abs) >= 0)
+		nc__fill_listing(idx, abs);
+}
+
 void nc__serve_hint(const struct nc_hint *h)
 {
 	st.fills++;
 	nc__fill(h->path, h->nofollow);
 	if (h->op == NC_HINT_ACCESS || h->op == NC_HINT_STATX)
 		verdict(h);
+	else if (h->op == NC_HINT_LIST)
+		listing(h);
 	after();
 }
 

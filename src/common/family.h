@@ -8,8 +8,8 @@
  * intercept.h) names the family of each entry point; the statistics record
  * (src/common/record.h) and the CLI's table are keyed by the names below.
  *
- * The order is the order of the report.  Appending is compatible with older
- * records (they are keyed by name, not by position); renaming is not.
+ * The order is the order of the report.  Adding a family is compatible with
+ * older records (they are keyed by name, not by position); renaming is not.
  */
 #ifndef NC_FAMILY_H
 #define NC_FAMILY_H
@@ -26,6 +26,7 @@
 	X(REALPATH, "realpath", 1) \
 	X(OPEN, "open", 1)         \
 	X(FOPEN, "fopen", 1)       \
+	X(OPENDIR, "opendir", 1)   \
 	X(UNLINK, "unlink", 0)     \
 	X(RMDIR, "rmdir", 0)       \
 	X(RENAME, "rename", 0)     \

@@ -543,7 +543,7 @@ static int serve_ring(struct client *c)
 		done++;
 		if (h.len >= NC_HINT_PATH || h.path[h.len] != '\0' ||
 		    strlen(h.path) != h.len || h.path[0] != '/' ||
-		    h.op < NC_HINT_FILL || h.op > NC_HINT_STATX ||
+		    h.op < NC_HINT_FILL || h.op > NC_HINT_LIST ||
 		    h.nofollow > 1 || h.mode > 7 || h.eff > 1)
 			continue;
 		nc__serve_hint(&h);

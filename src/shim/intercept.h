@@ -132,6 +132,25 @@ X(NC_CUSTOM, NC_NOFB, NC_FAM_FOPEN, FILE *, freopen,                          \
   (const char *path, const char *mode, FILE *stream), (path, mode, stream))    \
 X(NC_CUSTOM, NC_NOFB, NC_FAM_FOPEN, FILE *, freopen64,                        \
   (const char *path, const char *mode, FILE *stream), (path, mode, stream))    \
+/* directory streams (wrap_dir.c): opendir answered with a cached listing */ \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_OPENDIR, DIR *, opendir,                          \
+  (const char *name), (name))                                                  \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, closedir, (DIR *dirp), (dirp))         \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, struct dirent *, readdir, (DIR *dirp),     \
+  (dirp))                                                                      \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, struct dirent64 *, readdir64,               \
+  (DIR *dirp), (dirp))                                                         \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, readdir_r,                             \
+  (DIR *dirp, struct dirent *entry, struct dirent **result),                   \
+  (dirp, entry, result))                                                       \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, readdir64_r,                           \
+  (DIR *dirp, struct dirent64 *entry, struct dirent64 **result),               \
+  (dirp, entry, result))                                                       \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, int, dirfd, (DIR *dirp), (dirp))            \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, long, telldir, (DIR *dirp), (dirp))         \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, void, seekdir, (DIR *dirp, long pos),       \
+  (dirp, pos))                                                                 \
+X(NC_CUSTOM, NC_NOFB, NC_FAM_NONE, void, rewinddir, (DIR *dirp), (dirp))       \
 /* calls that change the tree */                                               \
 X(NC_GEN_INT, NC_NOFB, NC_FAM_UNLINK, int, unlink,                             \
   (const char *path), (path))                                                  \

@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <sched.h>

@@ -15,7 +15,8 @@
  *   statx    dentry_max x struct statx, the dentries' statx() answers
  *            (dentry.h); a slot's pages are only ever touched, and in
  *            a memfd only allocated, once an answer is stored there
- *   strings  str_size bytes: names and symlink targets, bump-allocated
+ *   strings  str_size bytes: names, symlink targets and directory
+ *            listings, bump-allocated
  *   tables   room for the hash table and every larger table it grows into
  *
  * What protects what:
@@ -42,7 +43,7 @@
 #include <stdint.h>
 
 #define NC_ARENA_MAGIC 0x314e524143454e4eULL /* "NNECARN1", little-endian */
-#define NC_ARENA_VERSION 5
+#define NC_ARENA_VERSION 6
 #define NC_NONE UINT32_MAX
 
 struct nc_arena_hdr {

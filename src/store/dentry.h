@@ -12,8 +12,12 @@
  *
  * A positive dentry holds the attributes of the object the name denotes
  * (lstat(): for a symlink, the link itself), plus the link's target if it
- * is one.  A negative dentry holds the errno a lookup of the name gets
- * (ENOENT).  Either may hold memoized access() verdicts.
+ * is one, or, for a watched directory, its listing: the bytes one
+ * getdents64() call with glibc's buffer (NC_LIST_MAX) returned for the
+ * whole directory, in the kernel's order, with its d_off cookies.  Every
+ * event in the directory forgets the listing with its attributes.  A
+ * negative dentry holds the errno a lookup of the name gets (ENOENT).
+ * Either may hold memoized access() verdicts.
  *
  * Concurrency: the seqcount `seq` covers every other field.  The writer
  * brackets each change with nc__d_write_begin/end.  A reader samples seq
@@ -50,7 +54,13 @@ enum {
 	NC_D_CFFS = 1u << 12,	 /* on a filesystem with casefold dirs */
 	NC_D_HOT = 1u << 13,	 /* watched by the hot instance (notify.c):
 				  * a walk through it needs that queue empty */
+	NC_D_LIST = 1u << 14,	 /* list_off/list_len: the listing */
+	NC_D_NOLIST = 1u << 15,	 /* the listing is larger than NC_LIST_MAX */
 };
+
+/* The largest listing kept: glibc's readdir() buffer (opendir.c), so that
+ * a listing is what one of its reads gets. */
+#define NC_LIST_MAX 32768u
 
 /* access() verdicts, per mode (0..7 = F_OK..R_OK|W_OK|X_OK). */
 #define NC_ACC_UNKNOWN 0xff
@@ -74,6 +84,8 @@ struct nc_dentry {
 	uint8_t acc_real[8];   /* access(): 0 ok, else errno */
 	uint8_t acc_eff[8];    /* euidaccess()/AT_EACCESS */
 	struct stat st;	       /* NC_D_STAT */
+	uint64_t list_off;     /* NC_D_LIST: the listing in the string pool */
+	uint32_t list_len;
 } __attribute__((aligned(64)));
 
 /*
@@ -102,6 +114,32 @@ static inline struct statx *nc__d_stx(const struct nc_arena *a, uint32_t idx)
 	if (idx >= a->dentry_max)
 		return NULL;
 	return (struct statx *)(a->base + a->stx_off) + idx;
+}
+
+/*
+ * Is @n bytes at @buf a well-formed getdents64() answer: records of at
+ * least a header and a NUL, 8-byte multiples, within @n, each name ending
+ * in its record?  Listings are checked so by the writer before it stores
+ * them and by a reader on its copy, before a program sees one.
+ */
+static inline int nc__dirents_ok(const unsigned char *buf, size_t n)
+{
+	size_t off = 0;
+
+	if (!n || n > NC_LIST_MAX)
+		return 0;
+	while (off < n) {
+		uint16_t reclen;
+
+		if (n - off < 20) /* d_ino, d_off, d_reclen, d_type, NUL */
+			return 0;
+		__builtin_memcpy(&reclen, buf + off + 16, sizeof(reclen));
+		if (reclen < 20 || reclen % 8 || reclen > n - off ||
+		    !__builtin_memchr(buf + off + 19, 0, reclen - 19u))
+			return 0;
+		off += reclen;
+	}
+	return 1;
 }
 
 /* Non-blocking seqcount read: false when a write is in progress. */

@@ -65,6 +65,7 @@ enum nc_hint_op {
 	NC_HINT_FILL = 1, /* resolve and fill the path */
 	NC_HINT_ACCESS,	  /* and the access verdict for mode/eff */
 	NC_HINT_STATX,	  /* and the statx answer for mask */
+	NC_HINT_LIST,	  /* and the listing of the directory it names */
 };
 
 struct nc_hint {

@@ -22,7 +22,7 @@ setup() {
 check_table() {
 	awk '
 	BEGIN {
-		n = split("stat lstat statx access readlink realpath open fopen unlink rmdir rename mkdir mknod link symlink chmod chown utime truncate mktemp bind chdir chroot", fams, " ")
+		n = split("stat lstat statx access readlink realpath open fopen opendir unlink rmdir rename mkdir mknod link symlink chmod chown utime truncate mktemp bind chdir chroot", fams, " ")
 		for (i = 1; i <= n; i++) order[fams[i]] = i
 	}
 	function bad(msg) { print "bad table, line " NR ": " msg ": " $0; err = 1; exit 1 }

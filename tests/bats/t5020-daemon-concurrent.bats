@@ -125,4 +125,12 @@ teardown() {
 	[ "$calls" -ge 10000 ] || fail "only $calls lstat calls: $(cat "$T/second.rec")"
 	[ $((cold * 100)) -le "$calls" ] ||
 		fail "$cold of $calls lstat calls were cold: hints were lost"
+	# git's search for untracked files read the 101 directories of the
+	# tree: their listings came from the daemon's cache, read after the
+	# first run asked for them.
+	local lists
+	lists=$(grep ' comm=git ' "$T/second.rec" | grep -o ' opendir=[0-9,]*' | cut -d= -f2)
+	echo "# second run: opendir calls ok,ENOENT,other,hits: $lists" >&3
+	[[ $lists =~ ,([0-9]+)$ ]] || fail "no opendir counts: $(cat "$T/second.rec")"
+	[ "${BASH_REMATCH[1]}" -ge 100 ] || fail "only ${BASH_REMATCH[1]} listings from the cache"
 }

@@ -811,12 +811,100 @@ static void check_open(const char *p)
 	__atomic_fetch_add(&n_lookups, 2 * repeats, __ATOMIC_RELAXED);
 }
 
+/*
+ * A directory listing: the kernel's, every getdents64() record in order
+ * (raw, from a fresh descriptor), against opendir()/readdir() through the
+ * shim, field by field: name, inode, type and the d_off cookie (what
+ * telldir() says after it).  Deleted entries (d_ino 0), which readdir()
+ * skips, are skipped on both sides.
+ */
+#define LIST_BUF 65536
+
+static long raw_list(const char *p, char *buf, size_t cap, size_t *n)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, p,
+			  O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
+	long r = 0;
+
+	*n = 0;
+	if (fd < 0)
+		return -1;
+	while (*n + 4096 <= cap &&
+	       (r = syscall(SYS_getdents64, fd, buf + *n, cap - *n)) > 0)
+		*n += (size_t)r;
+	syscall(SYS_close, fd);
+	return r < 0 ? -1 : 0;
+}
+
+static void check_list(const char *p)
+{
+	char *k = malloc(LIST_BUF);
+	size_t kn, off;
+	long r2;
+	int e2;
+
+	if (!k)
+		abort();
+	errno = 0;
+	r2 = raw_list(p, k, LIST_BUF, &kn);
+	e2 = errno;
+	for (int i = 0; i < repeats; i++) {
+		struct dirent *de;
+		DIR *d;
+		int e1;
+
+		errno = 0;
+		d = opendir(p);
+		e1 = errno;
+		if (!d || r2 < 0) {
+			cmp_ret("opendir", p, d ? 0 : -1, e1, r2, e2);
+			if (d)
+				closedir(d);
+			continue;
+		}
+		off = 0;
+		for (;;) {
+			const struct dirent64 *ke = NULL;
+
+			while (off < kn) {
+				ke = (const void *)(k + off);
+				off += ke->d_reclen;
+				if (ke->d_ino)
+					break;
+				ke = NULL;
+			}
+			errno = 0;
+			de = readdir(d);
+			if (!de && !ke) {
+				if (errno)
+					diff("readdir", p, "end with %s",
+					     strerrorname_np(errno));
+				break;
+			}
+			if (!de || !ke || strcmp(de->d_name, ke->d_name) ||
+			    de->d_ino != ke->d_ino ||
+			    de->d_type != ke->d_type ||
+			    de->d_off != ke->d_off ||
+			    telldir(d) != (long)ke->d_off) {
+				diff("readdir", p, "cache: %s kernel: %s",
+				     de ? de->d_name : "(end)",
+				     ke ? ke->d_name : "(end)");
+				break;
+			}
+		}
+		closedir(d);
+	}
+	__atomic_fetch_add(&n_lookups, repeats, __ATOMIC_RELAXED);
+	free(k);
+}
+
 static void check_path(const char *p)
 {
 	check_stat_like(p);
 	check_readlink(p);
 	check_realpath(p);
 	check_open(p);
+	check_list(p);
 }
 
 /*
@@ -2334,6 +2422,232 @@ static int run_vfork(const char *dir)
 	return n_diffs ? 1 : 0;
 }
 
+/*
+ * Streams opened before a change and read after it.  glibc reads a
+ * directory at the first readdir() (one getdents64() of 32 KiB) and again
+ * at the end of what it read, or after rewinddir() or seekdir(); a stream
+ * answered from the cache must show what those reads would show at those
+ * moments.  Each scenario runs twice on two directories made alike: with
+ * raw system calls in the order glibc would make them (the reference),
+ * and through opendir()/readdir() under the shim, the same change made
+ * by a raw call (as another process would) at the same point.  The
+ * names, types and cookies seen must be the same, in the same order.
+ */
+#define ST_FILES 12
+
+struct st_seen {
+	char buf[8192];
+	size_t n;
+};
+
+static void st_fail(const char *what, const char *path)
+{
+	fprintf(stderr, "%s %s: %s\n", what, path, strerror(errno));
+	exit(2);
+}
+
+static void st_put(struct st_seen *s, const char *b, size_t n)
+{
+	if (n > sizeof(s->buf) - s->n)
+		st_fail("overflow", "");
+	memcpy(s->buf + s->n, b, n);
+	s->n += n;
+}
+
+static void st_add(struct st_seen *s, const char *name, unsigned type, long off)
+{
+	int k = snprintf(s->buf + s->n, sizeof(s->buf) - s->n, "%s/%u/%ld ",
+			 name, type, off);
+
+	if (k > 0 && (size_t)k < sizeof(s->buf) - s->n)
+		s->n += (size_t)k;
+}
+
+static void st_make(const char *d)
+{
+	char p[PATH_MAX];
+
+	if (syscall(SYS_mkdirat, AT_FDCWD, d, 0755) < 0)
+		st_fail("mkdir", d);
+	for (int i = 0; i < ST_FILES; i++) {
+		long fd;
+
+		snprintf(p, sizeof(p), "%s/file%02d", d, i);
+		fd = syscall(SYS_openat, AT_FDCWD, p,
+			     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			st_fail("create", p);
+		syscall(SYS_close, fd);
+	}
+	snprintf(p, sizeof(p), "%s/sub", d);
+	if (syscall(SYS_mkdirat, AT_FDCWD, p, 0755) < 0)
+		st_fail("mkdir", p);
+}
+
+/* The change of scenario @sc in @d (raw). */
+static void st_change(const char *d, int sc)
+{
+	char p[PATH_MAX];
+	long fd;
+
+	if (sc % 2) {
+		snprintf(p, sizeof(p), "%s/file%02d", d, 3 + sc);
+		if (syscall(SYS_unlinkat, AT_FDCWD, p, 0) < 0)
+			st_fail("unlink", p);
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/late%d", d, sc);
+	fd = syscall(SYS_openat, AT_FDCWD, p,
+		     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		st_fail("create", p);
+	syscall(SYS_close, fd);
+}
+
+/* The records of one getdents64() call on @fd into @s. */
+static long st_raw_read(long fd, struct st_seen *s)
+{
+	static char buf[32768] __attribute__((aligned(8)));
+	long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+
+	for (long off = 0; off < n;) {
+		const struct dirent64 *e = (const void *)(buf + off);
+
+		off += e->d_reclen;
+		if (e->d_ino)
+			st_add(s, e->d_name, e->d_type, (long)e->d_off);
+	}
+	return n;
+}
+
+/*
+ * Scenario @sc (0-1: changed between opendir and the first readdir; 2-3:
+ * after every entry was read, before the end is asked; 4-5: after the
+ * end, then rewinddir; 6-7: after two entries, through dirfd() and a raw
+ * getdents64() on it, then the rest), raw, into @s.
+ */
+static void st_reference(const char *d, int sc, struct st_seen *s)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, d,
+			  O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		st_fail("open", d);
+	if (sc < 2)
+		st_change(d, sc);
+	if (sc >= 6) {
+		struct st_seen batch = {.n = 0}, direct = {.n = 0};
+
+		/* glibc's batch, its first two entries served, then the
+		 * program's own read on the descriptor, then the rest of
+		 * the batch. */
+		char *rest = batch.buf;
+
+		st_raw_read(fd, &batch);
+		st_change(d, sc);
+		st_raw_read(fd, &direct);
+		for (int i = 0; i < 2 && rest; i++)
+			if ((rest = strchr(rest, ' ')))
+				rest++;
+		if (!rest)
+			st_fail("short batch", d);
+		st_put(s, batch.buf, (size_t)(rest - batch.buf));
+		st_put(s, "| ", 2);
+		st_put(s, direct.buf, direct.n);
+		st_put(s, "| ", 2);
+		st_put(s, rest, batch.n - (size_t)(rest - batch.buf));
+		while (st_raw_read(fd, s) > 0)
+			;
+		syscall(SYS_close, fd);
+		return;
+	}
+	st_raw_read(fd, s);
+	if (sc == 2 || sc == 3)
+		st_change(d, sc);
+	while (st_raw_read(fd, s) > 0)
+		;
+	if (sc == 4 || sc == 5) {
+		st_change(d, sc);
+		st_put(s, "| ", 2);
+		syscall(SYS_lseek, fd, 0, SEEK_SET);
+		while (st_raw_read(fd, s) > 0)
+			;
+	}
+	syscall(SYS_close, fd);
+}
+
+static void st_stream(const char *d, int sc, struct st_seen *s)
+{
+	struct dirent *de;
+	DIR *dir = opendir(d);
+	int n = 0;
+
+	if (!dir)
+		st_fail("opendir", d);
+	if (sc < 2)
+		st_change(d, sc);
+	while ((de = readdir(dir))) {
+		st_add(s, de->d_name, de->d_type, (long)de->d_off);
+		if (++n == 2 && sc >= 6) {
+			struct st_seen direct = {.n = 0};
+
+			st_put(s, "| ", 2);
+			st_change(d, sc);
+			st_raw_read(dirfd(dir), &direct);
+			st_put(s, direct.buf, direct.n);
+			st_put(s, "| ", 2);
+		}
+		/* Every entry read, the end not asked yet. */
+		if ((sc == 2 || sc == 3) && n == ST_FILES + 3)
+			st_change(d, sc);
+	}
+	if (sc == 4 || sc == 5) {
+		st_change(d, sc);
+		st_put(s, "| ", 2);
+		rewinddir(dir);
+		while ((de = readdir(dir)))
+			st_add(s, de->d_name, de->d_type, (long)de->d_off);
+	}
+	closedir(dir);
+}
+
+static int run_streams(const char *dir)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	for (int round = 0; round < 20; round++) {
+		for (int sc = 0; sc < 8; sc++) {
+			struct st_seen want = {.n = 0}, got = {.n = 0};
+
+			snprintf(a, sizeof(a), "%s/a%d-%d", dir, round, sc);
+			snprintf(b, sizeof(b), "%s/b%d-%d", dir, round, sc);
+			st_make(a);
+			st_make(b);
+			/* Cached: the listing is learnt by the second. */
+			for (int i = 0; i < 3; i++) {
+				DIR *w = opendir(b);
+
+				while (w && readdir(w))
+					;
+				if (w)
+					closedir(w);
+			}
+			st_reference(a, sc, &want);
+			st_stream(b, sc, &got);
+			n_lookups++;
+			if (want.n != got.n ||
+			    memcmp(want.buf, got.buf, want.n))
+				diff("readdir", b,
+				     "scenario %d: cache: %.*s "
+				     "kernel: %.*s",
+				     sc, (int)got.n, got.buf, (int)want.n,
+				     want.buf);
+		}
+	}
+	printf("lookups %lu differences %lu\n", n_lookups, n_diffs);
+	return n_diffs ? 1 : 0;
+}
+
 static int run_vfork_first(const char *dir)
 {
 	char f[PATH_MAX], c;
@@ -2452,6 +2766,8 @@ int main(int argc, char **argv)
 		return run_own(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "vfork"))
 		return run_vfork(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "streams"))
+		return run_streams(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "vfork-first"))
 		return run_vfork_first(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "clone"))

@@ -702,6 +702,109 @@ static void t_realpath(const char *p, int how)
 	END();
 }
 
+/*
+ * opendir, and the stream it gives, through every function that takes one
+ * (none of them counted but opendir): @how 0 reads every entry with
+ * readdir; 1 reads two, remembers telldir, takes dirfd (and fstat()s it,
+ * raw), reads on, seekdir()s back, reads on, rewinddir()s and reads
+ * everything again; 2 reads with readdir_r and readdir64_r in turn.  The
+ * line holds the count and a hash of every entry seen (name, inode, type,
+ * cookie) with telldir after each, and errno at each end.
+ */
+static void lb_dirent(uint64_t *h, const struct dirent *de, long pos)
+{
+	uint64_t v[3] = {(uint64_t)de->d_ino, (uint64_t)de->d_off,
+			 (uint64_t)pos};
+
+	*h = (*h ^ fnv(de->d_name, strlen(de->d_name))) * 1099511628211ull;
+	*h = (*h ^ fnv(v, sizeof(v))) * 1099511628211ull;
+	*h = (*h ^ de->d_type) * 1099511628211ull;
+}
+
+static void t_opendir(const char *p, int how)
+{
+	struct dirent *de, ent, *res;
+	struct dirent64 ent64, *res64;
+	uint64_t h = 14695981039346656037ull;
+	int n = 0, e, r;
+	long mark = -1;
+	DIR *d;
+
+	BEGIN("opendir", p);
+	CALL(d, opendir(HIDE(p)));
+	lb_start("opendir", p);
+	lb_add(" how=%d", how);
+	if (!d) {
+		lb_add(" -> NULL %s", errname(e));
+		lb_end();
+		END();
+		return;
+	}
+	lb_add(" -> dir %s", errname(e));
+	errno = SENTINEL;
+	if (how == 2) {
+		/* Deprecated, not gone: programs still call them. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+		for (int i = 0;; i++) {
+			if (i % 2) {
+				r = readdir64_r(d, &ent64, &res64);
+				de = res64 ? (struct dirent *)(void *)res64
+					   : NULL;
+			} else {
+				r = readdir_r(d, &ent, &res);
+				de = res;
+			}
+			if (r || !de) {
+				lb_add(" r=%d", r);
+				break;
+			}
+			lb_dirent(&h, de, telldir(d));
+			n++;
+		}
+#pragma GCC diagnostic pop
+	} else {
+		while ((de = readdir(d))) {
+			lb_dirent(&h, de, telldir(d));
+			if (++n == 2 && how == 1) {
+				struct stat st;
+				int fd;
+
+				mark = telldir(d);
+				fd = dirfd(d);
+				lb_add(" fstat=%ld",
+				       syscall(SYS_fstat, fd, &st) == 0 &&
+					       S_ISDIR(st.st_mode)
+					   ? 0L
+					   : -1L);
+			}
+		}
+	}
+	lb_add(" n=%d %s", n, errname(errno));
+	if (how == 1 && mark >= 0) {
+		seekdir(d, mark);
+		n = 0;
+		while ((de = readdir(d))) {
+			lb_dirent(&h, de, telldir(d));
+			n++;
+		}
+		lb_add(" after-seek=%d %s", n, errname(errno));
+		rewinddir(d);
+		n = 0;
+		while ((de = readdir(d))) {
+			lb_dirent(&h, de, telldir(d));
+			n++;
+		}
+		lb_add(" after-rewind=%d %s", n, errname(errno));
+	}
+	lb_add(" h=%016llx", (unsigned long long)h);
+	errno = SENTINEL;
+	r = closedir(d);
+	lb_add(" closedir=%d %s", r, errname(errno));
+	lb_end();
+	END();
+}
+
 /* open with two arguments and non-constant flags: __open_2 when fortified. */
 static void t_open2(const char *p, int flags)
 {
@@ -1005,6 +1108,9 @@ static void lookup_one(const struct tpath *tp)
 	t_realpath(p, 1);
 	t_realpath(p, 2);
 	t_realpath(p, 3);
+
+	for (int how = 0; how < 3; how++)
+		t_opendir(p, how);
 
 	for (size_t i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]);
 	     i++) {

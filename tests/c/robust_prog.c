@@ -800,6 +800,24 @@ static void report(const char *fam, const char *what, int ok)
 			fclose(r_);            \
 	} while (0)
 
+/* opendir, then the stream read to its end, which must keep errno as
+ * glibc's readdir() does. */
+#define E_DIR(fam, what, call)                                            \
+	do {                                                              \
+		DIR *r_;                                                  \
+		errno = 12345;                                            \
+		r_ = (call);                                              \
+		report(fam, what, r_ != NULL);                            \
+		if (r_) {                                                 \
+			errno = 12345;                                    \
+			while (readdir(r_))                               \
+				;                                         \
+			if (errno != 12345)                               \
+				bad("readdir's end set errno %d", errno); \
+			closedir(r_);                                     \
+		}                                                         \
+	} while (0)
+
 static char e_dir[PATH_MAX - 64];
 
 static const char *P(const char *name)
@@ -986,6 +1004,12 @@ static int mode_errno(int argc, char **argv)
 	f = fopen(P("f"), "r");
 	report("fopen", "fopen-for-freopen64", f != NULL);
 	E_PTR("fopen", "freopen64", freopen64(miss, "r", f));
+
+	/* opendir */
+	E_DIR("opendir", "opendir", opendir(e_dir));
+	E_DIR("opendir", "opendir", opendir(P("d")));
+	E_DIR("opendir", "opendir", opendir(miss));
+	E_DIR("opendir", "opendir-file", opendir(P("f")));
 
 	/* unlink, rmdir, remove */
 	E_INT("unlink", "unlink", unlink(P("u1")));

@@ -87,10 +87,14 @@ static int coh_stats(const char *path, unsigned long long *calls,
 	return records;
 }
 
+static int coh_family(const char *path, const char *name,
+		      unsigned long long *calls, unsigned long long *hits);
+
 struct coh_result {
 	long ops;
 	unsigned long lookups, differences;
 	unsigned long long calls, hits;
+	unsigned long long list_calls, list_hits; /* opendir */
 	int uring, epoll; /* records with check=uring, check=epoll */
 	int wring;	  /* records with check=shared (the daemon's ring) */
 	int shared, own;  /* records with cache=shared, cache=process */
@@ -316,6 +320,7 @@ static void coh_run_in(int shared, const char *tag, long ops, unsigned salt,
 	snprintf(stats, sizeof(stats), "%s/stats", dir);
 	if (coh_stats(stats, &res->calls, &res->hits) <= 0)
 		NC_FAIL("%s: no statistics record in %s", tag, stats);
+	coh_family(stats, "opendir", &res->list_calls, &res->list_hits);
 	coh_checks(stats, &res->uring, &res->epoll, &res->wring);
 	coh_caches(stats, &res->shared, &res->own);
 	if (shared)
@@ -323,12 +328,13 @@ static void coh_run_in(int shared, const char *tag, long ops, unsigned salt,
 	printf("# %s: seed %s ops %ld lookups %lu differences %lu hits %llu "
 	       "of %llu interposed lookups (%.1f%%), checks: uring in %d "
 	       "records, epoll in %d, shared in %d; shared cache in %d, own "
-	       "in %d\n",
+	       "in %d; listings from the cache %llu of %llu\n",
 	       tag, s_seed, res->ops, res->lookups, res->differences, res->hits,
 	       res->calls,
 	       res->calls ? 100.0 * (double)res->hits / (double)res->calls
 			  : 0.0,
-	       res->uring, res->epoll, res->wring, res->shared, res->own);
+	       res->uring, res->epoll, res->wring, res->shared, res->own,
+	       res->list_hits, res->list_calls);
 	fflush(stdout);
 	nc_run_free(&r);
 	coh_private(dir);
@@ -359,6 +365,7 @@ static void coh_expect_clean(const struct coh_result *res, long ops)
 	/* The cache must really have answered: hits are what is tested. */
 	ASSERT(res->hits > 0);
 	ASSERT(res->hits * 20 >= res->calls); /* at least 5% */
+	ASSERT(res->list_hits > 0);	      /* listings too */
 }
 
 /* The checks each way (NAMECACHE_CHECK): a ring from the first check,
@@ -654,6 +661,22 @@ TEST(vfork_child_fills_first)
 
 	coh_lookups("vfork-first", &lookups, &calls, &hits);
 	ASSERT(hits > 0);
+}
+
+/*
+ * Directory streams opened before a change and read after it (opendir,
+ * then the change, then readdir; a change before the end is asked; after
+ * the end, then rewinddir; through dirfd): what glibc's reads would show
+ * at those moments.  The listings must come from the cache.
+ */
+TEST(streams_read_after_a_change)
+{
+	unsigned long lookups;
+	unsigned long long calls, hits;
+
+	coh_lookups("streams", &lookups, &calls, &hits);
+	ASSERT(lookups > 0);
+	ASSERT(hits >= lookups); /* each stream read, and warming up */
 }
 
 /*
