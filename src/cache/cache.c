@@ -434,6 +434,9 @@ static int answer(struct nc_query *q, const struct nc_walk *w, int r,
 		if (!(flags & NC_D_LIST) || !l || n > q->len)
 			goto cold;
 		memcpy(q->out.buf, l, n);
+		/* Whose listing it is: the open must reach that directory. */
+		ans->st.st_dev = d->st.st_dev;
+		ans->st.st_ino = d->st.st_ino;
 		ans->n = n;
 		ans->ret = (long)n;
 		break;
@@ -704,7 +707,7 @@ static void remember(const struct nc_query *q, const struct nc_walk *w,
 }
 
 static int lookup(struct nc_query *q, uint64_t hash);
-static int list_open(struct nc_query *q);
+static int list_open(struct nc_query *q, const struct stat *want);
 static void list_stamp(struct nc_query *q, const struct nc_walk *w, uint64_t g);
 
 /*
@@ -974,7 +977,8 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 			q->doubt = NC_DOUBT_HOT;
 			return NC_Q_MISS;
 		}
-		if (q->op == NC_OP_LIST && ans.ret >= 0 && !list_open(q))
+		if (q->op == NC_OP_LIST && ans.ret >= 0 &&
+		    !list_open(q, &ans.st))
 			return NC_Q_MISS;
 		c = nc__coherent(ans.own, w.hot);
 		if (c == 0 || c == NC_COHERENT_HOT) {
@@ -1004,13 +1008,18 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
  * Directory listings (opendir).  A listing is only as good as the
  * descriptor it is read beside: the query opens the directory after the
  * walk that found the listing and before the check that proves it, so
- * that a hit also proves that nothing the walk passed changed in between
- * and the path named that directory when it was opened.  The walk is not
- * made again once the directory is open: a second pass would begin after
- * the open.
+ * that a hit also proves that nothing the walk passed changed in between.
+ * The descriptor must also be the listing's directory (@want, the
+ * dentry's): the check hears the events of the changes that returned
+ * before it, but not a chdir by another thread since the walk began, nor
+ * a rename the kernel has made visible and not yet reported.  glibc's
+ * opendir() makes the same fstat() (for its buffer's size, in blksize).
+ * The walk is not made again once the directory is open: a second pass
+ * would begin after the open.
  */
-static int list_open(struct nc_query *q)
+static int list_open(struct nc_query *q, const struct stat *want)
 {
+	struct stat st;
 	long fd;
 
 	if (q->fd >= 0 || q->open_err) {
@@ -1025,6 +1034,15 @@ static int list_open(struct nc_query *q)
 		return 0;
 	}
 	q->fd = (int)fd;
+	if (syscall(SYS_fstat, fd, &st) < 0) {
+		q->doubt = NC_DOUBT_CHANGED;
+		return 0;
+	}
+	q->blksize = st.st_blksize;
+	if (st.st_dev != want->st_dev || st.st_ino != want->st_ino) {
+		q->doubt = NC_DOUBT_CHANGED;
+		return 0;
+	}
 	return 1;
 }
 

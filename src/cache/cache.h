@@ -68,6 +68,7 @@ struct nc_query {
 	 * ret is the listing's length and stamp what it stands on. */
 	int fd;
 	int open_err;
+	long blksize; /* the directory's st_blksize (0: not known) */
 	struct nc_stamp stamp;
 	int err; /* errno when ret == -1; for a realpath success, the
 		  * errno glibc leaves behind (0: unchanged) */

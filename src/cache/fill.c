@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -255,8 +256,18 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
  * is applied).  Only a listing that one read of glibc's buffer size
  * returns whole is kept: a program's first readdir() gets exactly those
  * bytes from the kernel, in one getdents64() call; a larger directory is
- * marked, so that readers stop asking for it.
+ * marked, so that readers stop asking for it, and so is one on a
+ * filesystem whose cookies are not the directory's own
+ * (nc__policy_listing_ok).
+ *
+ * A listing is stored anew after every change of its directory, and the
+ * string pool is only reset by a flush: listings may take a quarter of
+ * it between two flushes (list_used), so that a directory changed and
+ * listed over and over neither starves the names of the pool nor makes
+ * the daemon flush for it.
  */
+static uint64_t list_used, list_gen;
+
 void nc__fill_listing(uint32_t idx, const char *abs)
 {
 	/* Writer only: one listing at a time, off the program's stack. */
@@ -264,6 +275,7 @@ void nc__fill_listing(uint32_t idx, const char *abs)
 	unsigned char more[512] __attribute__((aligned(8)));
 	struct nc_arena *a = &nc__c.arena;
 	struct nc_dentry *d = nc__dentry_at(a, idx);
+	struct statfs sfs;
 	struct stat st;
 	uint64_t off;
 	long n, m;
@@ -274,13 +286,25 @@ void nc__fill_listing(uint32_t idx, const char *abs)
 		(NC_D_LIVE | NC_D_DIR | NC_D_WATCHED) ||
 	    (d->flags & (NC_D_LIST | NC_D_NOLIST | NC_D_NOCACHE)))
 		return;
+	if (list_gen != a->hdr->generation) {
+		list_gen = a->hdr->generation;
+		list_used = 0;
+	}
+	if (list_used >= a->str_size / 4)
+		return;
 	fd = (int)syscall(SYS_openat, AT_FDCWD, abs,
 			  O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (syscall(SYS_fstat, fd, &st) < 0 || st.st_ino != d->st.st_ino ||
-	    st.st_dev != d->st.st_dev)
+	    st.st_dev != d->st.st_dev || syscall(SYS_fstatfs, fd, &sfs) < 0)
 		goto out;
+	if (!nc__policy_listing_ok((long)sfs.f_type)) {
+		nc__d_write_begin(d);
+		d->flags |= NC_D_NOLIST;
+		nc__d_write_end(d);
+		goto out;
+	}
 	n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
 	if (n <= 0)
 		goto out;
@@ -298,6 +322,7 @@ void nc__fill_listing(uint32_t idx, const char *abs)
 	off = nc__str_store(a, (const char *)buf, (size_t)n);
 	if (off == UINT64_MAX)
 		goto out;
+	list_used += (uint64_t)n;
 	nc__d_write_begin(d);
 	d->list_off = off;
 	d->list_len = (uint32_t)n;

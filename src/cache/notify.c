@@ -1366,9 +1366,14 @@ static void promote_all(void)
 		 * after it (as for a death, dcache.c). */
 		ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);
 		ck_pr_fence_store();
+		/* Its attributes and listing go too: an entry made between the
+		 * drain's last read and the hot watch is heard by the cold
+		 * watch alone, whose events are ignored from here on. */
 		nc__d_write_begin(d);
 		d->wd = key;
 		d->flags |= NC_D_HOT;
+		d->flags &= ~(uint32_t)(NC_D_STAT | NC_D_STATX | NC_D_LIST |
+					NC_D_NOLIST);
 		nc__d_write_end(d);
 		/* ... and again: a walk that sampled the first move and
 		 * read D before the mark remembered it cold. */

@@ -137,6 +137,22 @@ int nc__policy_fs_allowed(long f_type)
 	return i >= 0 && fs_types[i].allowed;
 }
 
+/*
+ * A listing is served with a descriptor that has read nothing: when the
+ * stream turns to the kernel it is moved to the listing's last cookie,
+ * where glibc's own descriptor would stand.  That is the same position
+ * only where a cookie names a place in the directory itself: a hash
+ * (ext4 with dir_index, btrfs, xfs's block offsets, ext4's byte offsets,
+ * which it revalidates once the directory changed).  tmpfs counted its
+ * cookies by walking a cursor kept in the open file (before 6.6) and
+ * keeps an end mark per open file since: its listings are not kept.
+ */
+int nc__policy_listing_ok(long f_type)
+{
+	return f_type == 0xEF53 || f_type == NC_XFS_MAGIC ||
+	       f_type == 0x9123683E;
+}
+
 const char *nc__policy_fs_name(long f_type)
 {
 	int i = fs_index(f_type);

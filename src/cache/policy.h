@@ -42,6 +42,9 @@ int nc__policy_kernel_ok(void);
 /* Is filesystem type @f_type (statfs f_type) on the allowlist? */
 int nc__policy_fs_allowed(long f_type);
 
+/* May listings of directories on filesystem type @f_type be kept? */
+int nc__policy_listing_ok(long f_type);
+
 /* A short name for filesystem type @f_type ("ext4", "nfs" ...), or NULL. */
 const char *nc__policy_fs_name(long f_type);
 

@@ -142,7 +142,8 @@ static int chain_is_libc(const struct ranges *libc)
 	    NC_SYM_access,     NC_SYM_faccessat, NC_SYM_readlink,
 	    NC_SYM_readlinkat, NC_SYM_realpath,	 NC_SYM_open,
 	    NC_SYM_openat,     NC_SYM_fopen,	 NC_SYM___open_2,
-	    NC_SYM_euidaccess,
+	    NC_SYM_euidaccess, NC_SYM_opendir,	 NC_SYM_readdir,
+	    NC_SYM_readdir64,
 	};
 	if (!libc->n)
 		return 0;

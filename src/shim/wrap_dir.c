@@ -74,9 +74,15 @@ struct nc__dir {
 	off_t filepos;	     /* telldir(): d_off of the last entry */
 	off_t virt;	     /* DIR_CACHED: where glibc's descriptor is */
 	size_t cached;	     /* bytes of the listing in data[] */
+	size_t allocation;   /* bytes in data[]: glibc's size */
 	struct nc_stamp stamp;
-	unsigned char data[NC_LIST_MAX] __attribute__((aligned(8)));
+	unsigned char data[] __attribute__((aligned(8)));
 };
+
+/* glibc's buffer: the directory's st_blksize, within 32 KiB and 1 MiB
+ * (opendir.c: __alloc_dir). */
+#define DIR_MIN_BUF NC_LIST_MAX
+#define DIR_MAX_BUF (1u << 20)
 
 static struct nc__dir *ours(DIR *dirp)
 {
@@ -149,7 +155,7 @@ static long refill(struct nc__dir *d)
 		d->state = DIR_KERNEL;
 		break;
 	}
-	return syscall(SYS_getdents64, d->fd, d->data, sizeof(d->data));
+	return syscall(SYS_getdents64, d->fd, d->data, d->allocation);
 }
 
 static struct dirent64 *next(struct nc__dir *d)
@@ -257,7 +263,8 @@ NC_EXPORT DIR *opendir(const char *name)
 		nc__count_doubt(NC_FAM_OPENDIR, NC_DOUBT_MODE);
 		return opendir_real(name);
 	}
-	if (nc__is_null(name) || !name[0] || !(d = malloc(sizeof(*d)))) {
+	if (nc__is_null(name) || !name[0] ||
+	    !(d = malloc(sizeof(*d) + DIR_MIN_BUF))) {
 		errno = saved;
 		nc__count_doubt(NC_FAM_OPENDIR, NC_DOUBT_ARGS);
 		return opendir_real(name);
@@ -267,10 +274,29 @@ NC_EXPORT DIR *opendir(const char *name)
 	q.dirfd = AT_FDCWD;
 	q.path = name;
 	q.out.buf = (char *)d->data;
-	q.len = sizeof(d->data);
+	q.len = DIR_MIN_BUF;
 	q.fd = -1;
 	hit = nc__query(&q) == NC_Q_HIT;
 	if (q.fd >= 0) { /* opened: a stream of ours */
+		size_t want = DIR_MIN_BUF;
+
+		if (q.blksize > (long)DIR_MIN_BUF)
+			want = q.blksize < (long)DIR_MAX_BUF ? (size_t)q.blksize
+							     : DIR_MAX_BUF;
+		if (want > DIR_MIN_BUF) {
+			struct nc__dir *big = realloc(d, sizeof(*d) + want);
+
+			if (!big) { /* glibc's opendir() fails so too */
+				free(d);
+				syscall(SYS_close, q.fd);
+				errno = ENOMEM;
+				nc__count_doubt(NC_FAM_OPENDIR, NC_DOUBT_ARGS);
+				nc__count(NC_FAM_OPENDIR, 1);
+				return NULL;
+			}
+			d = big;
+		}
+		d->allocation = want;
 		d->tag = NC__DIR_TAG;
 		d->tag2 = NC__DIR_TAG2;
 		d->fd = q.fd;
