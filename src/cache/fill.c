@@ -260,11 +260,11 @@ static void fill_walk(const char *path, int nofollow, uint32_t start, char *abs,
  * filesystem whose cookies are not the directory's own
  * (nc__policy_listing_ok).
  *
- * A listing is stored anew after every change of its directory, and the
- * string pool is only reset by a flush: listings may take a quarter of
- * it between two flushes (list_used), so that a directory changed and
- * listed over and over neither starves the names of the pool nor makes
- * the daemon flush for it.
+ * A listing read again after a change of its names is written over the
+ * old one when it fits (its room has a quarter to spare); the string pool
+ * is only reset by a flush, and listings may take a quarter of it between
+ * two flushes (list_used), so that directories that keep growing neither
+ * starve the names of the pool nor make the daemon flush for them.
  */
 static uint64_t list_used, list_gen;
 
@@ -278,6 +278,7 @@ void nc__fill_listing(uint32_t idx, const char *abs)
 	struct statfs sfs;
 	struct stat st;
 	uint64_t off;
+	size_t cap;
 	long n, m;
 	int fd;
 
@@ -290,8 +291,6 @@ void nc__fill_listing(uint32_t idx, const char *abs)
 		list_gen = a->hdr->generation;
 		list_used = 0;
 	}
-	if (list_used >= a->str_size / 4)
-		return;
 	fd = (int)syscall(SYS_openat, AT_FDCWD, abs,
 			  O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -319,13 +318,31 @@ void nc__fill_listing(uint32_t idx, const char *abs)
 	}
 	if (!nc__dirents_ok(buf, (size_t)n))
 		goto out;
-	off = nc__str_store(a, (const char *)buf, (size_t)n);
+	if (d->list_cap >= (uint64_t)n &&
+	    nc__str_at(a, d->list_off, d->list_cap)) {
+		/* Its room from before: readers copying the old listing
+		 * see the seqcount move. */
+		nc__d_write_begin(d);
+		memcpy(a->base + a->str_off + d->list_off, buf, (size_t)n);
+		d->list_len = (uint32_t)n;
+		d->flags |= NC_D_LIST;
+		nc__d_write_end(d);
+		goto out;
+	}
+	/* New room, with some to spare for a few more names. */
+	cap = (size_t)n + (size_t)n / 4;
+	if (cap > sizeof(buf))
+		cap = sizeof(buf);
+	if (list_used + cap > a->str_size / 4)
+		goto out;
+	off = nc__str_store(a, (const char *)buf, cap);
 	if (off == UINT64_MAX)
 		goto out;
-	list_used += (uint64_t)n;
+	list_used += cap;
 	nc__d_write_begin(d);
 	d->list_off = off;
 	d->list_len = (uint32_t)n;
+	d->list_cap = (uint32_t)cap;
 	d->flags |= NC_D_LIST;
 	nc__d_write_end(d);
 out:

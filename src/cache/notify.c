@@ -1117,14 +1117,16 @@ void nc__watch_drop(int wd)
 /* ---- applying events ----------------------------------------------- */
 
 /* The attributes an event may have changed; for a directory, its listing
- * too (any event in it: a name created, removed or renamed, or a child's
- * change, which a listing does not need, but the same event ends the
- * directory's own attributes). */
-static void forget_attrs(struct nc_dentry *d)
+ * too when @names (a name created, removed or renamed in it: the events
+ * that change what getdents64() returns; a child's attributes or data
+ * change the directory's own attributes, not its listing).  The
+ * listing's room in the string pool stays the dentry's, for the next. */
+static void forget_attrs(struct nc_dentry *d, int names)
 {
 	nc__d_write_begin(d);
-	d->flags &=
-	    ~(uint32_t)(NC_D_STAT | NC_D_STATX | NC_D_LIST | NC_D_NOLIST);
+	d->flags &= ~(uint32_t)(NC_D_STAT | NC_D_STATX);
+	if (names)
+		d->flags &= ~(uint32_t)(NC_D_LIST | NC_D_NOLIST);
 	memset(d->acc_real, NC_ACC_UNKNOWN, sizeof(d->acc_real));
 	memset(d->acc_eff, NC_ACC_UNKNOWN, sizeof(d->acc_eff));
 	nc__d_write_end(d);
@@ -1223,7 +1225,8 @@ static int apply(const struct inotify_event *e, int32_t bias)
 		    &nc__c.arena, nc__c.arena.hdr->generation, d->ident,
 		    e->name, n, nc__d_hash(d->ident, e->name, n), &seq);
 
-		forget_attrs(d);
+		forget_attrs(d, !!(e->mask & (IN_CREATE | IN_DELETE |
+					      IN_MOVED_FROM | IN_MOVED_TO)));
 		if (!bias && (e->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM |
 					 IN_MOVED_TO | IN_MODIFY)))
 			written(s->idx);
@@ -1242,7 +1245,7 @@ static int apply(const struct inotify_event *e, int32_t bias)
 	if (!(d->flags & NC_D_DIR) ||
 	    (e->mask & (IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)))
 		return drop(s->idx);
-	forget_attrs(d);
+	forget_attrs(d, 1);
 	return 0;
 }
 
@@ -1461,7 +1464,7 @@ static void forget_hot(void)
 				nc__c.flush_pending = 1;
 			continue;
 		}
-		forget_attrs(d);
+		forget_attrs(d, 1); /* its events were lost */
 	}
 	ck_pr_fence_store();
 	ck_pr_store_64(&a->hdr->topo, a->hdr->topo + 1);

@@ -238,6 +238,30 @@ static int next_r(struct nc__dir *d, struct dirent64 *entry,
 
 /* ---- the entry points ---------------------------------------------- */
 
+/* A stream that is not ours goes to the real function (ENOSYS and @fail
+ * when there is none, as for every wrapper without a fallback). */
+#define DIR_REAL(name, fail, args)                 \
+	do {                                       \
+		nc__fn_##name fn_ = NC_REAL(name); \
+                                                   \
+		if (!fn_) {                        \
+			errno = ENOSYS;            \
+			return fail;               \
+		}                                  \
+		return fn_ args;                   \
+	} while (0)
+
+/* The next entry of our stream @d (readdir, readdir64). */
+static struct dirent64 *read_locked(struct nc__dir *d)
+{
+	struct dirent64 *r;
+
+	dir_lock(d);
+	r = next(d);
+	dir_unlock(d);
+	return r;
+}
+
 static DIR *opendir_real(const char *name)
 {
 	nc__fn_opendir fn = NC_REAL(opendir);
@@ -338,15 +362,8 @@ NC_EXPORT int closedir(DIR *dirp)
 	struct nc__dir *d = ours(dirp);
 	int fd;
 
-	if (!d) {
-		nc__fn_closedir fn = NC_REAL(closedir);
-
-		if (!fn) {
-			errno = ENOSYS;
-			return -1;
-		}
-		return fn(dirp);
-	}
+	if (!d)
+		DIR_REAL(closedir, -1, (dirp));
 	fd = d->fd;
 	d->tag = 0;
 	free(d);
@@ -356,21 +373,10 @@ NC_EXPORT int closedir(DIR *dirp)
 NC_EXPORT struct dirent64 *readdir64(DIR *dirp)
 {
 	struct nc__dir *d = ours(dirp);
-	struct dirent64 *r;
 
-	if (!d) {
-		nc__fn_readdir64 fn = NC_REAL(readdir64);
-
-		if (!fn) {
-			errno = ENOSYS;
-			return NULL;
-		}
-		return fn(dirp);
-	}
-	dir_lock(d);
-	r = next(d);
-	dir_unlock(d);
-	return r;
+	if (!d)
+		DIR_REAL(readdir64, NULL, (dirp));
+	return read_locked(d);
 }
 
 _Static_assert(sizeof(struct dirent) == sizeof(struct dirent64) &&
@@ -381,21 +387,10 @@ _Static_assert(sizeof(struct dirent) == sizeof(struct dirent64) &&
 NC_EXPORT struct dirent *readdir(DIR *dirp)
 {
 	struct nc__dir *d = ours(dirp);
-	struct dirent64 *r;
 
-	if (!d) {
-		nc__fn_readdir fn = NC_REAL(readdir);
-
-		if (!fn) {
-			errno = ENOSYS;
-			return NULL;
-		}
-		return fn(dirp);
-	}
-	dir_lock(d);
-	r = next(d);
-	dir_unlock(d);
-	return (struct dirent *)(void *)r;
+	if (!d)
+		DIR_REAL(readdir, NULL, (dirp));
+	return (struct dirent *)(void *)read_locked(d);
 }
 
 NC_EXPORT int readdir64_r(DIR *dirp, struct dirent64 *entry,
@@ -437,15 +432,8 @@ NC_EXPORT int dirfd(DIR *dirp)
 	struct nc__dir *d = ours(dirp);
 	int saved = errno, fd;
 
-	if (!d) {
-		nc__fn_dirfd fn = NC_REAL(dirfd);
-
-		if (!fn) {
-			errno = ENOSYS;
-			return -1;
-		}
-		return fn(dirp);
-	}
+	if (!d)
+		DIR_REAL(dirfd, -1, (dirp));
 	dir_lock(d);
 	to_kernel(d);
 	fd = d->fd;
@@ -459,15 +447,8 @@ NC_EXPORT long telldir(DIR *dirp)
 	struct nc__dir *d = ours(dirp);
 	long r;
 
-	if (!d) {
-		nc__fn_telldir fn = NC_REAL(telldir);
-
-		if (!fn) {
-			errno = ENOSYS;
-			return -1;
-		}
-		return fn(dirp);
-	}
+	if (!d)
+		DIR_REAL(telldir, -1, (dirp));
 	dir_lock(d);
 	r = (long)d->filepos;
 	dir_unlock(d);

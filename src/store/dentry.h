@@ -14,8 +14,10 @@
  * (lstat(): for a symlink, the link itself), plus the link's target if it
  * is one, or, for a watched directory, its listing: the bytes one
  * getdents64() call with glibc's buffer (NC_LIST_MAX) returned for the
- * whole directory, in the kernel's order, with its d_off cookies.  Every
- * event in the directory forgets the listing with its attributes.  A
+ * whole directory, in the kernel's order, with its d_off cookies.  An
+ * event that creates, removes or renames a name in it forgets the
+ * listing; the next is written over it in place when it fits, under the
+ * seqcount like any other field.  A
  * negative dentry holds the errno a lookup of the name gets (ENOENT).
  * Either may hold memoized access() verdicts.
  *
@@ -86,6 +88,7 @@ struct nc_dentry {
 	struct stat st;	       /* NC_D_STAT */
 	uint64_t list_off;     /* NC_D_LIST: the listing in the string pool */
 	uint32_t list_len;
+	uint32_t list_cap; /* room at list_off, the dentry's own (0: none) */
 } __attribute__((aligned(64)));
 
 /*

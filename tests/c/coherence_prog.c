@@ -2463,6 +2463,16 @@ static void st_add(struct st_seen *s, const char *name, unsigned type, long off)
 		s->n += (size_t)k;
 }
 
+static void st_create(const char *p)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, p,
+			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		st_fail("create", p);
+	syscall(SYS_close, fd);
+}
+
 static void st_make(const char *d)
 {
 	char p[PATH_MAX];
@@ -2470,14 +2480,8 @@ static void st_make(const char *d)
 	if (syscall(SYS_mkdirat, AT_FDCWD, d, 0755) < 0)
 		st_fail("mkdir", d);
 	for (int i = 0; i < ST_FILES; i++) {
-		long fd;
-
 		snprintf(p, sizeof(p), "%s/file%02d", d, i);
-		fd = syscall(SYS_openat, AT_FDCWD, p,
-			     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0)
-			st_fail("create", p);
-		syscall(SYS_close, fd);
+		st_create(p);
 	}
 	snprintf(p, sizeof(p), "%s/sub", d);
 	if (syscall(SYS_mkdirat, AT_FDCWD, p, 0755) < 0)
@@ -2488,7 +2492,6 @@ static void st_make(const char *d)
 static void st_change(const char *d, int sc)
 {
 	char p[PATH_MAX];
-	long fd;
 
 	if (sc % 2) {
 		snprintf(p, sizeof(p), "%s/file%02d", d, 3 + sc);
@@ -2497,11 +2500,7 @@ static void st_change(const char *d, int sc)
 		return;
 	}
 	snprintf(p, sizeof(p), "%s/late%d", d, sc);
-	fd = syscall(SYS_openat, AT_FDCWD, p,
-		     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		st_fail("create", p);
-	syscall(SYS_close, fd);
+	st_create(p);
 }
 
 /* The records of one getdents64() call on @fd into @s. */
