@@ -278,26 +278,19 @@ static void verdict(const struct nc_hint *h)
 	}
 }
 
-/* The listing of the directory @h names, read through its own path (as a
- * verdict is, above). */
-static void listing(const struct nc_hint *h)
-{
-	char abs[PATH_MAX];
-	uint32_t idx;
-	unsigned seq;
-
-	if (resolve(h->path, 0, &idx, &seq) && nc__abs_path(idx, abs) >= 0)
-		nc__fill_listing(idx, abs);
-}
-
+/* A listing hint fills its path and then the listing of the directory it
+ * reaches, read through that directory's own path (as a verdict is, above):
+ * nc__fill_list, the same call a process caching for itself makes. */
 void nc__serve_hint(const struct nc_hint *h)
 {
 	st.fills++;
-	nc__fill(h->path, h->nofollow);
-	if (h->op == NC_HINT_ACCESS || h->op == NC_HINT_STATX)
-		verdict(h);
-	else if (h->op == NC_HINT_LIST)
-		listing(h);
+	if (h->op == NC_HINT_LIST) {
+		nc__fill_list(h->path);
+	} else {
+		nc__fill(h->path, h->nofollow);
+		if (h->op == NC_HINT_ACCESS || h->op == NC_HINT_STATX)
+			verdict(h);
+	}
 	after();
 }
 
