@@ -983,6 +983,7 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 {
 	struct nc__wd *s;
 	int wd, cffs = 0, hot, ifd, born = 0;
+	enum nc_policy why;
 
 	if (d->flags & NC_D_WATCHED)
 		return 0;
@@ -1031,13 +1032,21 @@ int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
 		 * names for one watch would make events ambiguous. */
 		goto refuse;
 	}
-	if (cffs && nc__policy_dir_casefolded(path)) {
-		static int logged NC_STARTUP;
+	if (cffs && (why = nc__policy_dir(path)) != NC_POL_OK) {
+		static unsigned logged NC_STARTUP; /* a bit per reason */
 
-		if (!logged) {
-			logged = 1;
-			nc__cache_log("a case-insensitive directory is not "
-				      "cached (neither is anything below it)");
+		if (!(logged & (1u << why))) {
+			logged |= 1u << why;
+			nc__cache_log(
+			    why == NC_POL_CASEFOLD
+				? "a case-insensitive directory is not cached "
+				  "(neither is anything below it)"
+			    : why == NC_POL_ENCRYPTED
+				? "an encrypted directory is not cached "
+				  "(neither is anything below it)"
+				: "a directory whose attributes cannot be read "
+				  "is not cached (neither is anything below "
+				  "it)");
 		}
 		give_back(wd, idx);
 		goto refuse;

@@ -161,25 +161,45 @@ const char *nc__policy_fs_name(long f_type)
 }
 
 /*
- * Is directory @path case-insensitive (the "casefold" attribute of ext4,
- * f2fs and tmpfs, chattr +F)?  Such a directory answers for one entry
- * under many names, and its events name only one of them: a cached
- * "FOO" would outlive the deletion of "foo", a cached ENOENT for "FOO"
- * its creation.  1 also when it cannot be told; 0 when the filesystem
- * has no such attributes at all.  Asked after the watch exists: a
- * directory made case-insensitive later reports IN_ATTRIB.  The open()
- * is seen by other watchers of the directory (IN_OPEN): it is made only
- * on filesystems that can have such directories, on kernels that can
- * make them (nc__policy_fs), once per directory and process.
+ * May directory @path be watched, as far as its own attributes go?  Two
+ * kinds of directory answer to names that no event reports:
+ *
+ *  - a case-insensitive one (the "casefold" attribute of ext4, f2fs and
+ *    tmpfs, chattr +F) answers for one entry under many names, and its
+ *    events name only one of them: a cached "FOO" would outlive the
+ *    deletion of "foo", a cached ENOENT for "FOO" its creation.  A
+ *    directory made case-insensitive later (only an empty one can be)
+ *    reports IN_ATTRIB.
+ *  - an encrypted one (fscrypt, FS_ENCRYPT_FL) shows its entries under
+ *    their encrypted, "no-key" names while its key is absent and under
+ *    their real names once it is added; adding or removing a key
+ *    (FS_IOC_ADD_ENCRYPTION_KEY, fs/crypto/keyring.c) reports nothing to
+ *    inotify, so a cached ENOENT for a real name would outlive the key's
+ *    arrival, a cached entry its removal.  A policy can only be set on an
+ *    empty directory, whose cached negatives stay true: nothing can be
+ *    created in it without the key, and a creation is an event.
+ *
+ * NC_POL_DIRFLAGS when the attributes cannot be read (in doubt, not
+ * watched); NC_POL_OK also when the filesystem keeps no such attributes
+ * at all.  Asked after the watch exists.  The open() is seen by other
+ * watchers of the directory (IN_OPEN): it is made only on filesystems
+ * that can have such directories, on kernels that can make them
+ * (nc__policy_fs), once per directory and process.
  */
-int nc__policy_dir_casefolded(const char *path)
+enum nc_policy nc__policy_dir(const char *path)
 {
 	long flags = 0; /* the kernel writes an int; a long is room enough */
 	int e;
 
 	if (dir_ioctl(path, FS_IOC_GETFLAGS, &flags, &e) < 0)
-		return e != ENOTTY && e != EINVAL && e != EOPNOTSUPP;
-	return ((unsigned int)flags & FS_CASEFOLD_FL) != 0;
+		return e == ENOTTY || e == EINVAL || e == EOPNOTSUPP
+			   ? NC_POL_OK
+			   : NC_POL_DIRFLAGS;
+	if ((unsigned int)flags & FS_CASEFOLD_FL)
+		return NC_POL_CASEFOLD;
+	if ((unsigned int)flags & FS_ENCRYPT_FL)
+		return NC_POL_ENCRYPTED;
+	return NC_POL_OK;
 }
 
 /* Is the xfs filesystem of directory @path case-insensitive?  1 also
@@ -195,27 +215,31 @@ static int xfs_ascii_ci(const char *path)
 }
 
 /*
- * Can this kernel make a directory case-insensitive at all (CONFIG_UNICODE,
- * shown by a "casefold" feature of ext4, f2fs or tmpfs)?  Asked once: where
- * it cannot, no directory needs the open() that nc__policy_dir_casefolded()
- * costs.
+ * Can this kernel make a directory of filesystem kind @fs (0 ext4, 1 f2fs,
+ * 2 tmpfs) case-insensitive (CONFIG_UNICODE) or encrypted
+ * (CONFIG_FS_ENCRYPTION), as its "casefold" and "encryption" features in
+ * /sys/fs show?  Asked once per kind: where it cannot, no directory needs
+ * the open() that nc__policy_dir() costs.
  */
-static int casefold_kernel(void)
+static int dirflags_kernel(int fs)
 {
-	static const char *const feat[] = {"/sys/fs/ext4/features/casefold",
-					   "/sys/fs/f2fs/features/casefold",
-					   "/sys/fs/tmpfs/features/casefold"};
-	static int known NC_STARTUP; /* 0: not asked, 1: yes, -1: no */
+	static const char *const feat[3][2] = {
+	    {"/sys/fs/ext4/features/casefold",
+	     "/sys/fs/ext4/features/encryption"},
+	    {"/sys/fs/f2fs/features/casefold",
+	     "/sys/fs/f2fs/features/encryption"},
+	    {"/sys/fs/tmpfs/features/casefold", NULL}};
+	static int known[3] NC_STARTUP; /* 0: not asked, 1: yes, -1: no */
 	struct stat st;
 
-	if (!known) {
-		known = -1;
-		for (unsigned i = 0; i < sizeof(feat) / sizeof(feat[0]); i++)
-			if (syscall(SYS_newfstatat, AT_FDCWD, feat[i], &st,
-				    0) == 0)
-				known = 1;
+	if (!known[fs]) {
+		known[fs] = -1;
+		for (unsigned i = 0; i < 2; i++)
+			if (feat[fs][i] && syscall(SYS_newfstatat, AT_FDCWD,
+						   feat[fs][i], &st, 0) == 0)
+				known[fs] = 1;
 	}
-	return known > 0;
+	return known[fs] > 0;
 }
 
 enum nc_policy nc__policy_fs(const char *path, long *f_type, int *cffs)
@@ -231,9 +255,12 @@ enum nc_policy nc__policy_fs(const char *path, long *f_type, int *cffs)
 		*f_type = (long)sfs.f_type;
 	if (!nc__policy_fs_allowed((long)sfs.f_type))
 		return NC_POL_FS;
-	*cffs = (sfs.f_type == 0xEF53 || sfs.f_type == 0xF2F52010 ||
-		 sfs.f_type == 0x01021994) &&
-		casefold_kernel();
+	if (sfs.f_type == 0xEF53)
+		*cffs = dirflags_kernel(0);
+	else if (sfs.f_type == 0xF2F52010)
+		*cffs = dirflags_kernel(1);
+	else if (sfs.f_type == 0x01021994)
+		*cffs = dirflags_kernel(2);
 	if (sfs.f_type == NC_XFS_MAGIC && xfs_ascii_ci(path))
 		return NC_POL_XFS_CI;
 	return NC_POL_OK;
@@ -264,6 +291,12 @@ const char *nc__policy_text(enum nc_policy reason)
 		       "version=ci)";
 	case NC_POL_CASEFOLD:
 		return "a case-insensitive directory (casefold, chattr +F)";
+	case NC_POL_ENCRYPTED:
+		return "an encrypted directory (fscrypt): its names change "
+		       "with its key, unreported";
+	case NC_POL_DIRFLAGS:
+		return "a directory whose attributes cannot be read (it may "
+		       "be case-insensitive or encrypted)";
 	case NC_POL_OTHER_MOUNT:
 		return "a file on another mount than its directory (a bind "
 		       "mount)";

@@ -24,6 +24,8 @@ enum nc_policy {
 	NC_POL_FS,	    /* a filesystem type not on the allowlist */
 	NC_POL_XFS_CI,	    /* xfs with case-insensitive names */
 	NC_POL_CASEFOLD,    /* a directory with the casefold attribute */
+	NC_POL_ENCRYPTED,   /* a directory encrypted with fscrypt */
+	NC_POL_DIRFLAGS,    /* a directory whose attributes cannot be read */
 	NC_POL_OTHER_MOUNT, /* a non-directory on another mount than its
 			     * directory (a bind-mounted file) */
 };
@@ -52,15 +54,18 @@ const char *nc__policy_fs_name(long f_type);
  * May directory @path be watched, as far as its filesystem goes: the
  * allowlist, and xfs's case-insensitive variant.  *@f_type (if not NULL)
  * gets the filesystem type (0 when statfs fails); *@cffs whether it may
- * hold case-insensitive directories (ext4, f2fs, tmpfs, when the kernel
- * can make them), which nc__policy_dir_casefolded must then be asked
- * about per directory.
+ * hold directories whose names change meaning without an event:
+ * case-insensitive (ext4, f2fs, tmpfs) or encrypted ones (ext4, f2fs),
+ * when the kernel can make them.  nc__policy_dir must then be asked
+ * about each directory.
  */
 enum nc_policy nc__policy_fs(const char *path, long *f_type, int *cffs);
 
-/* Is directory @path case-insensitive (chattr +F)?  1 also when it cannot
- * be told; 0 when its filesystem has no such attribute.  Opens @path. */
-int nc__policy_dir_casefolded(const char *path);
+/* May directory @path, on a filesystem where nc__policy_fs set *cffs, be
+ * watched: NC_POL_OK, or NC_POL_CASEFOLD (chattr +F), NC_POL_ENCRYPTED
+ * (fscrypt), NC_POL_DIRFLAGS (its attributes cannot be read).  Opens
+ * @path. */
+enum nc_policy nc__policy_dir(const char *path);
 
 /* May a non-directory with attributes @st be cached in a directory with
  * attributes @dir?  Not when it is on another mount. */

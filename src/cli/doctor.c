@@ -302,9 +302,9 @@ static void check_cwd(void)
 		     (unsigned long)type, nc__policy_text(r));
 		return;
 	}
-	if (cffs && nc__policy_dir_casefolded(cwd)) {
+	if (cffs && (r = nc__policy_dir(cwd)) != NC_POL_OK) {
 		line("FAIL", "filesystem", "%s: %s; nothing below it is cached",
-		     cwd, nc__policy_text(NC_POL_CASEFOLD));
+		     cwd, nc__policy_text(r));
 		return;
 	}
 	fd = inotify_init1(IN_CLOEXEC);

@@ -93,10 +93,9 @@ static int dir_ok(const char *dir, struct verdict *v)
 		return say(v, 0, "%s cannot be watched: %s", dir,
 			   strerror(errno));
 	}
-	if (cffs && nc__policy_dir_casefolded(dir)) {
+	if (cffs && (r = nc__policy_dir(dir)) != NC_POL_OK) {
 		inotify_rm_watch(ifd, wd);
-		return say(v, 0, "%s: %s", dir,
-			   nc__policy_text(NC_POL_CASEFOLD));
+		return say(v, 0, "%s: %s", dir, nc__policy_text(r));
 	}
 	inotify_rm_watch(ifd, wd);
 	return 0;

@@ -506,6 +506,36 @@ img_wait() {
 	assert_equal "$(hits obs stat)" 0
 }
 
+@test "an encrypted directory (fscrypt) is not cached: its names follow the key's arrival, which no event reports" {
+	# Without its key an encrypted directory shows its entries under
+	# encrypted "no-key" names; adding the key shows the real ones, and
+	# inotify hears nothing of it: a cached ENOENT for a real name would
+	# outlive the key's arrival.
+	[ -e /sys/fs/ext4/features/encryption ] ||
+		skip "this kernel cannot encrypt ext4 directories"
+	truncate -s 64M "$BATS_TEST_TMPDIR/ext4.img"
+	mkfs.ext4 -q -O encrypt "$BATS_TEST_TMPDIR/ext4.img" ||
+		skip "mkfs.ext4 -O encrypt failed"
+	img_start obs "$BATS_TEST_TMPDIR/ext4.img"
+	img_wait obs "$T/x/d/foo"
+	img_sh obs 'mkdir "$1/d/e" && "$2" policy "$1" "$1/d/e" &&
+		: >"$1/d/e/plain" && "$2" remove "$1"' "$NC_BUILD/tests/fscrypt-key"
+	# Locked: the real name is not found.
+	warm obs s "$T/x/d/e/plain"
+	assert_equal "$reply" errno=2
+	warm obs s "$T/x/d/foo"
+	img_sh obs '"$2" add "$1"' "$NC_BUILD/tests/fscrypt-key"
+	ask obs "s $T/x/d/e/plain"
+	refute_same "$reply" errno=2
+	assert_equal "$reply" "$(kern obs "$T/x/d/e/plain")"
+	img_sh obs '"$2" remove "$1"' "$NC_BUILD/tests/fscrypt-key" || true
+	ask obs "s $T/x/d/e/plain"
+	assert_equal "$reply" "$(kern obs "$T/x/d/e/plain")"
+	proc_stop obs
+	# The directory beside it, unencrypted, was cached.
+	assert_hits obs stat 1
+}
+
 @test "btrfs: a subvolume is a device boundary, and deleting it is heard like rmdir (IN_DELETE in its parent)" {
 	nc_require mkfs.btrfs btrfs
 	truncate -s 200M "$BATS_TEST_TMPDIR/btrfs.img"

@@ -26,3 +26,13 @@ $(RACE_PROG): tests/c/race_prog.c
 $(TB)/shim_coherence: $(RACE_PROG)
 
 TEST_HELPERS += $(RACE_PROG)
+
+# The key of an encrypted directory (tests/bats/t3000-coherence-limits.bats).
+FSCRYPT_KEY := $(TB)/fscrypt-key
+
+$(FSCRYPT_KEY): tests/c/fscrypt_key.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(TEST_CFLAGS) -O1 -o $@ $<
+
+TEST_HELPERS += $(FSCRYPT_KEY)
