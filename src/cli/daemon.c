@@ -29,7 +29,7 @@
 #include "../daemon/daemon.h"
 #include "cli.h"
 
-#define ARENA_MB_DEFAULT 64
+#define ARENA_MB_DEFAULT 128
 
 int nc__daemon_sock(char *out, size_t n)
 {

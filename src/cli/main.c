@@ -51,7 +51,7 @@ static const char usage[] =
     "  daemon  the shared cache's daemon: start one (detached, or in the\n"
     "          --foreground for service managers), stop it, or print its\n"
     "          status (status 3 when none runs)\n"
-    "    --arena-mb N   the cache's size in MB (default 64)\n"
+    "    --arena-mb N   the cache's size in MB (default 128)\n"
     "\n"
     "Environment: NAMECACHE_MODE, NAMECACHE_STATS, NAMECACHE_LOG,\n"
     "NAMECACHE_MAX_STALE_US, NAMECACHE_WARMUP, NAMECACHE_INHERIT,\n"
