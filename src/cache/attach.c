@@ -19,12 +19,13 @@
  * ATTACH_FIRST_MS for the reply (the daemon answers in tens of
  * microseconds when it runs at all), so that this very lookup can hit;
  * every later one reads it if it came (one recvmsg with MSG_DONTWAIT),
- * passing through meanwhile ("attach" in the statistics), until
- * ATTACH_WAIT_NS after the request, when the image gives up for its own
- * cache.  A daemon that is stopped, starved or dead costs a process at
- * most that millisecond, and a dead one not even that (connect fails).
- * The deadline is long enough for a daemon busy in one slow system call:
- * its first inotify_add_watch() on a directory with many cached entries
+ * passing through meanwhile ("attach" in the statistics), until the
+ * first lookup ATTACH_WAIT_NS after the request that still finds no
+ * reply, when the image gives up for its own cache.  A daemon that is stopped,
+ * starved or dead costs a process at most that millisecond, and a dead one not
+ * even that (connect fails). The deadline is long enough for a daemon busy in
+ * one slow system call: its first inotify_add_watch() on a directory with many
+ * cached entries
  * (/tmp after a test suite) takes it 55 ms here, and a process that came
  * meanwhile should still attach.
  * Not in the constructor: an image that makes no lookup (true, sh -c :,
@@ -328,7 +329,7 @@ int nc__attach_poll(void)
 {
 	struct nc_attach_reply r;
 	struct nc__world w;
-	int fds[NC_FD_COUNT], nfds = 0, why;
+	int fds[NC_FD_COUNT], nfds = 0, why, late = 0;
 	long n;
 
 	if (nc__c.attach == NC_AT_DONE)
@@ -346,21 +347,24 @@ int nc__attach_poll(void)
 	} else {
 		/* Not a system call per lookup while the reply is late: one
 		 * look every ATTACH_EVERY_NS (a clock read, no system call,
-		 * in between). */
+		 * in between).  Past the deadline, one last look: a process
+		 * that made no lookup for a while (a shell waiting for its
+		 * children) may find the reply that came meanwhile. */
 		uint64_t now = mono_ns();
 
-		if (now >= nc__c.attach_deadline_ns) {
-			give_up(NC_WHY_SLOW);
-			return -1;
-		}
-		if (now < nc__c.attach_next_ns)
+		late = now >= nc__c.attach_deadline_ns;
+		if (!late && now < nc__c.attach_next_ns)
 			return 0;
 		nc__c.attach_next_ns = now + ATTACH_EVERY_NS;
 	}
 	n = nc__recv_fds(nc__c.sfd, &r, sizeof(r), fds, NC_FD_COUNT, &nfds,
 			 MSG_DONTWAIT);
-	if (n < 0 && errno == EAGAIN)
-		return 0;
+	if (n < 0 && errno == EAGAIN) {
+		if (!late)
+			return 0;
+		give_up(NC_WHY_SLOW);
+		return -1;
+	}
 	why = NC_WHY_REFUSED;
 	if (n == (long)sizeof(r) && r.hot <= 1 &&
 	    nfds == NC_FD_COUNT - 1 + (int)r.hot && r.magic == NC_PROTO_MAGIC &&

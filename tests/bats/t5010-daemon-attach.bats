@@ -224,3 +224,34 @@ under_run() {
 	read -r h c < <(ncd_hits "$T/late.rec")
 	[ "$h" -gt 100 ] || fail "$h hits of $c lookups: $(cat "$T/late.rec")"
 }
+
+@test "a shell that waits past the attach deadline takes the reply that came meanwhile" {
+	# bash asks at its start, while the daemon is stopped, then makes no
+	# lookup while it waits on a pipe for longer than the 250 ms a reply
+	# is waited for; the reply came meanwhile.  Its next lookup takes it
+	# instead of giving up for a cache of its own (which its children
+	# would then not be handed either).  The socket is asked
+	# (NAMECACHE_CHECK=epoll: no descriptors taken through a pidfd).
+	ncd_start
+	ncd_shim warm "$LOOKUP" show "${paths[@]}"
+	ncd_quiet
+	mkfifo "$T/go"
+	kill -STOP "$NCD_PID"
+	(
+		sleep 0.1
+		kill -CONT "$NCD_PID"
+		sleep 0.5
+		echo >"$T/go"
+	) &
+	(
+		export NAMECACHE_CHECK=epoll
+		ncd_shim idle bash -c 'read -r _ <"$1"; [ -e "$2" ] && "$2" show "${@:3}"' \
+			sh "$T/go" "$LOOKUP" "${paths[@]}"
+	)
+	wait
+	[ "$(cat "$T/idle.rc")" = 0 ] || fail "bash failed: $(cat "$T/idle.err")"
+	[ "$(ncd_count "$T/idle.rec" why=slow)" = 0 ] ||
+		fail "an image gave up on the reply: $(cat "$T/idle.rec")"
+	run awk '/ comm=bash / && / cache=shared / && / via=socket /' "$T/idle.rec"
+	[ -n "$output" ] || fail "bash did not attach by the socket: $(cat "$T/idle.rec")"
+}
