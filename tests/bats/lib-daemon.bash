@@ -190,6 +190,21 @@ ncd_quiet() {
 	fail "the daemon still has $REPLY hints pending"
 }
 
+# ncd_settled [SECONDS]: wait until the daemon is idle: no hint pending,
+# and its fills, events and flushes the same over 0.2 s (the work a
+# previous step left it, refills after a flush included, is done).
+ncd_settled() {
+	local i last="" now
+	for ((i = 0; i < ${1:-5} * 5; i++)); do
+		now=$(ncd status 2>&1 | awk '/^(hints pending|fills|events|flushes):/')
+		[ -n "$now" ] && [ "$now" = "$last" ] &&
+			[[ $now == *"hints pending: 0"* ]] && return 0
+		last=$now
+		sleep 0.2
+	done
+	fail "the daemon is still busy: $now"
+}
+
 # ncd_flood DIR PREFIX: create DIR/PREFIX0 and DIR/PREFIX1 and append a
 # byte to each in turn 10,000 times, as one step: 20,002 inotify events
 # (no two in a row alike, so none merged), more than a queue holds

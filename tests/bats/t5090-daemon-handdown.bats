@@ -183,6 +183,10 @@ EOF
 	ncd_start
 	warm bash -c "[ -e '$m/x' ]"
 	for check in epoll uring; do
+		# The last round's mount, umount and late attachments are
+		# done with: what the daemon heard of them is not pending
+		# when this round's images first look.
+		ncd_settled
 		run env NAMECACHE_STATS="$r/$check.rec" NAMECACHE_CHECK=$check \
 			"$NC_CLI" run -- bash -c "
 			[ -e '$m/x' ] || echo absent
