@@ -21,12 +21,12 @@
  * every later one reads it if it came (one recvmsg with MSG_DONTWAIT),
  * passing through meanwhile ("attach" in the statistics), until the
  * first lookup ATTACH_WAIT_NS after the request that still finds no
- * reply, when the image gives up for its own cache.  A daemon that is stopped,
- * starved or dead costs a process at most that millisecond, and a dead one not
- * even that (connect fails). The deadline is long enough for a daemon busy in
- * one slow system call: its first inotify_add_watch() on a directory with many
- * cached entries
- * (/tmp after a test suite) takes it 55 ms here, and a process that came
+ * reply, when the image gives up for its own cache.  A daemon that is
+ * stopped, starved or dead costs a process at most that millisecond, and
+ * a dead one not even that (connect fails).  The deadline is long enough
+ * for a daemon busy in one slow system call: its first
+ * inotify_add_watch() on a directory with many cached entries (/tmp
+ * after a test suite) takes it 55 ms here, and a process that came
  * meanwhile should still attach.
  * Not in the constructor: an image that makes no lookup (true, sh -c :,
  * the exec wrappers of a build) would pay the connection, the daemon's
