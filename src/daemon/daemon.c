@@ -509,10 +509,13 @@ static void client_event(struct client *c, uint32_t events)
 	ssize_t n;
 
 	if (!c->attached) {
-		if (events & (EPOLLHUP | EPOLLERR))
+		/* The request first: a short process may have sent its ring
+		 * and gone before we looked (EPOLLIN with EPOLLHUP), and the
+		 * hints it left there are still wanted. */
+		request(c);
+		if (c->fd >= 0 && !c->attached &&
+		    (events & (EPOLLHUP | EPOLLERR)))
 			client_close(c);
-		else
-			request(c);
 		return;
 	}
 	while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)

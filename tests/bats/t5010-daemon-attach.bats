@@ -255,3 +255,30 @@ under_run() {
 	run awk '/ comm=bash / && / cache=shared / && / via=socket /' "$T/idle.rec"
 	[ -n "$output" ] || fail "bash did not attach by the socket: $(cat "$T/idle.rec")"
 }
+
+@test "a process that sends its ring and exits before the daemon reads it still has its hints served" {
+	# A process attached through the pidfd sends its ring on its first
+	# miss and may exit a millisecond later; a daemon that accepted the
+	# connection before the ring came, and looks again only after the
+	# process has gone, sees the ring and the hang-up at once.  It must
+	# read the ring before it closes.  A new daemon is the busiest at
+	# that moment (its first fills and huge pages): eight rounds with a
+	# new one each, a new tree each, one short process each.
+	local round pid i
+	for ((round = 0; round < 8; round++)); do
+		ncd_start
+		pid=$NCD_PID
+		mkdir -p "$D/s$round/src"
+		for ((i = 0; i < 20; i++)); do
+			echo "$i" >"$D/s$round/src/f$i"
+		done
+		sleep 0.3
+		(cd "$D/s$round" && ncd_shim short$round "$LOOKUP" show src/f*)
+		ncd_settled
+		ncd_status_value fills
+		[ "$REPLY" -gt 0 ] ||
+			fail "round $round: the daemon filled nothing: $(cat "$T/short$round.rec")"
+		run -0 ncd stop
+		ncd_wait_gone "$pid" 5
+	done
+}
