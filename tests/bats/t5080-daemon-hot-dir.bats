@@ -198,6 +198,9 @@ elsewhere() {
 		echo .git/HEAD
 		echo .git/config
 	} >"$D/repo.list"
+	# The repository's creation was heard in $D, which may turn hot:
+	# counted before, not during the lookups below.
+	ncd_settled
 	ncd_status_value "hot directories"
 	local before=$REPLY
 	# Looked up twice: the daemon watches .git and the work tree.
