@@ -32,7 +32,10 @@
  * Nothing a client sends can make the daemon block: every client socket
  * is non-blocking, a request that has not arrived yet is waited for by
  * epoll, and replies are one small message on a fresh connection.
- * A client that goes away (EPOLLRDHUP, EOF) loses its ring.
+ * A client that goes away (EPOLLRDHUP, EOF) keeps its ring until the
+ * loop has served what it posted there (a short process's lookups are
+ * the next one's); a connection that hangs up is read before it is
+ * closed, so a ring sent just before the hang-up is taken too.
  *
  * A session daemon (`namecache run` started it for one command) also
  * watches a pidfd of that command and exits when it has; it removes its
