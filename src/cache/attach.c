@@ -72,9 +72,10 @@
  * Detaching: the daemon replaced its inotify instance (a flush after an
  * overflow: the arena's epoch moved), or the connection broke when a
  * hint's wake-up was sent: the image detaches and attaches again at its
- * next query, at most MAX_TRIES times; a mount change seen by the image
- * detaches it for good (the daemon flushes on its own, but a client could
- * otherwise answer from the old table in between).
+ * next query, at most MAX_TRIES times.  A mount change seen by the image
+ * does not detach it: its lookups pass through until the daemon has
+ * applied the change (notify.c: nc__notify_mount_settle), since it could
+ * otherwise answer from the old table in between.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -570,8 +571,9 @@ static void ours(struct nc__handoff *h, int mfd, int pmfd)
  *
  * The new mountinfos are opened first, then ours is asked about the
  * changes before them (as probe_make does for a thread's), so a mount
- * change either way is heard; one we hear now leaves the shared cache
- * (ours; in a vfork child, our parent's, whose memory it is).  An unused
+ * change either way is heard; one we hear now is owed (notify.c: ours;
+ * in a vfork child, our parent's, whose memory it is) and nothing is
+ * handed down this time.  An unused
  * hand-down's mountinfo has been polled by nobody: it goes on as it is,
  * but not from a vfork child, whose parent would keep it too.
  */

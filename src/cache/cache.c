@@ -818,6 +818,12 @@ static int query(struct nc_query *q)
 			nc__flush_locked();
 		nc__writer_unlock();
 	}
+	if (ck_pr_load_32(&nc__c.mount_heard) !=
+		ck_pr_load_32(&nc__c.mount_done) &&
+	    !nc__notify_mount_settle()) {
+		q->doubt = NC_DOUBT_EVENTS; /* a mount change not applied */
+		return NC_Q_MISS;
+	}
 	if (q->path[0] != '/' && ck_pr_load_int(&nc__c.cwd_unstable) > 0) {
 		q->doubt = NC_DOUBT_ARGS;
 		return NC_Q_MISS;

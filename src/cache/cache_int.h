@@ -109,6 +109,15 @@ struct nc__cache {
 			     * one is not published */
 	int writer;
 	int flush_pending; /* a flush is owed: pass through until done */
+	/* mount changes heard, and the count when they were last applied
+	 * (notify.c): while they differ, lookups pass through */
+	uint32_t mount_heard;
+	uint32_t mount_done;
+	/* shared: mount_heard and hdr->mount_seq at the last comparison
+	 * with the daemon's table (one per change on either side) */
+	uint32_t mount_tried_heard;
+	uint32_t mount_tried_seq;
+	uint64_t mount_changes; /* applied without a flush (statistics) */
 	/* relaxed mode: when the queue was last found empty, and own_seq
 	 * (own.c) sampled before that question */
 	uint64_t checked_ns;
@@ -242,8 +251,23 @@ int nc__notify_mount_open(void);
 /* Shared mode: @fd (-1: none), a mountinfo handed down with nc__c.mfd,
  * is the next probe's own instead of one opened then. */
 void nc__notify_spare(int fd);
-/* Shared mode: a mount change was heard (the image leaves). */
+/* A mount change was heard: owed, lookups pass through until it is
+ * applied (nc__notify_mount_settle). */
 void nc__notify_mount_seen(void);
+/* Is no mount change owed?  1, or 0 (pass through).  The writer applies
+ * it (try-lock); a shared image waits for the daemon to have. */
+int nc__notify_mount_settle(void);
+/* Writer: apply the mount changes since the last time (mounts.c), in a
+ * window of its own, or flush. */
+void nc__mount_apply_locked(void);
+/* mounts.c (the writer): read the table as the base of the next
+ * comparison; compare the table now with the base and call @drop_path
+ * on every mount point that changed (its result < 0: stop, -1).  *@all:
+ * the hash of the text read.  0, or -1 (the caller flushes). */
+int nc__mounts_base(uint64_t *all);
+int nc__mounts_apply(int (*drop_path)(const char *path), uint64_t *all);
+/* mounts.c (a shared client): the hash of the mount table now. */
+int nc__mounts_hash(uint64_t *all);
 /* Shared: does our mountinfo hear every mount change the arena may not
  * hold yet?  1, or 0 (doubt; nc__attach_pidfd). */
 int nc__notify_mounts_known(void);

@@ -71,9 +71,15 @@
  *                                changed, so may what is reachable below.
  *   IN_DELETE_SELF, IN_MOVE_SELF D is dropped.
  *   IN_IGNORED                   the watch is gone: D is dropped.
- *   IN_Q_OVERFLOW, IN_UNMOUNT,   flush everything (a new inotify
+ *   IN_Q_OVERFLOW,               flush everything (a new inotify
  *   an unknown watch descriptor, instance, a new generation).
- *   a read error, a mount change
+ *   a read error
+ *   IN_UNMOUNT                   nothing: the mount change drops the
+ *                                mount point (mounts.c), IN_IGNORED
+ *                                follows for the watch
+ *   a mount change               the mount points whose line changed
+ *                                are dropped (mounts.c); a flush when
+ *                                that cannot be told
  *   IN_Q_OVERFLOW of the hot     what hot watches report is forgotten
  *   instance                     (forget_hot)
  * Events are never taken as the new state, only as "forget this".
@@ -464,6 +470,16 @@ int nc__notify_open(void)
 	/* mountinfo first: it must hear every mount change after anything
 	 * is cached, and the inotify instance marks "open" (notify_ready). */
 	ck_pr_store_int(&nc__c.mfd, nc__notify_mount_file());
+	if (nc__c.mfd >= 0 && nc__c.hot_enabled) {
+		uint64_t all = 0;
+
+		/* The daemon: the table the first comparison starts from (a
+		 * change it misses came after the open: mfd reports it).  A
+		 * process caching for itself reads it at its first change
+		 * (flushed), not at every start. */
+		if (nc__mounts_base(&all) == 0)
+			nc__c.arena.hdr->mount_hash = all;
+	}
 	if (nc__c.mfd < 0 || new_inotify() < 0) {
 		nc__notify_close();
 		return -1;
@@ -599,21 +615,63 @@ void nc__notify_thread_exit(void)
 }
 
 /*
- * Shared mode: a mount change reached this image.  The daemon flushes on
- * its own, but this image could answer from the table before that flush:
- * it leaves the shared cache (cache.c passes through once flush_pending
- * is seen).
+ * A mount change reached this image: lookups pass through until it is
+ * applied.  A process caching for itself applies it (the writer,
+ * nc__mount_apply_locked); an attached image waits for the daemon to
+ * have applied it, which it learns in one of two ways:
+ *   - the daemon's watch ring (it polls the daemon's own mountinfo) is
+ *     found clean after the change was heard: every change before was
+ *     read by the daemon's last drain, which applied it inside its odd
+ *     window (the caller's drain_seq check covers a walk that overlaps
+ *     it);
+ *   - or the mount table, read by us now, is the one the daemon last
+ *     applied (hdr->mount_hash, mounts.c): compared once per change on
+ *     either side.
+ * A count, not a flag: a change heard while another thread settles is
+ * not cleared by it (it compares what it read before).
  */
-static void shared_mount(void)
+static void mount_owed(void)
 {
-	if (nc__c.why == NC_WHY_NONE)
-		nc__c.why = NC_WHY_MOUNT;
-	ck_pr_store_int(&nc__c.flush_pending, 1);
+	ck_pr_inc_32(&nc__c.mount_heard);
 }
 
 void nc__notify_mount_seen(void)
 {
-	shared_mount();
+	mount_owed();
+}
+
+static int wview_check(void);
+
+int nc__notify_mount_settle(void)
+{
+	const struct nc_arena_hdr *h = nc__c.arena.hdr;
+	uint32_t want = ck_pr_load_32(&nc__c.mount_heard), seq;
+	uint64_t all;
+
+	if (want == ck_pr_load_32(&nc__c.mount_done))
+		return 1;
+	if (!nc__c.shared) {
+		if (!nc__writer_trylock())
+			return 0;
+		nc__mount_apply_locked();
+		nc__writer_unlock();
+		return ck_pr_load_32(&nc__c.mount_heard) ==
+		       ck_pr_load_32(&nc__c.mount_done);
+	}
+	if (wview_check() > 0)
+		goto done;
+	seq = ck_pr_load_32(&h->mount_seq);
+	if (ck_pr_load_32(&nc__c.mount_tried_heard) == want &&
+	    ck_pr_load_32(&nc__c.mount_tried_seq) == seq)
+		return 0;
+	ck_pr_store_32(&nc__c.mount_tried_heard, want);
+	ck_pr_store_32(&nc__c.mount_tried_seq, seq);
+	ck_pr_fence_load();
+	if (nc__mounts_hash(&all) < 0 || all != ck_pr_load_64(&h->mount_hash))
+		return 0;
+done:
+	ck_pr_store_32(&nc__c.mount_done, want);
+	return 1;
 }
 
 int nc__notify_mount_open(void)
@@ -691,14 +749,12 @@ static struct probe *probe_make(void)
 		goto fail;
 	if (syscall(SYS_poll, &pfd, 1, 0) != 0) {
 		/* POLLPRI (or an error): a mount change nobody has applied */
-		if (nc__c.shared) {
-			shared_mount();
-			goto fail;
+		mount_owed();
+		if (!nc__c.shared) {
+			nc__mount_apply_locked();
+			if (nc__c.ifd < 0)
+				goto fail;
 		}
-		nc__cache_log("mount table changed: cache flushed");
-		nc__flush_locked();
-		if (nc__c.ifd < 0)
-			goto fail;
 	}
 	efd = nc__fd_rehome((int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
 	ck_pr_store_int(&p->efd, efd);
@@ -771,14 +827,14 @@ static void ring_start(struct probe *p)
 			}
 		}
 		if (mount)
-			ck_pr_store_int(&nc__c.flush_pending, 1);
+			mount_owed();
 		return;
 	}
 	if (mount)
-		ck_pr_store_int(&nc__c.flush_pending, 1);
+		mount_owed();
 	if (syscall(SYS_epoll_ctl, p->efd, EPOLL_CTL_DEL, p->mfd, NULL) < 0) {
 		nc__ring_close(&p->ring);
-		ck_pr_store_int(&nc__c.flush_pending, 1);
+		mount_owed();
 	} else {
 		p->no_ring = 0;
 		ck_pr_store_int(&check_used, NC_CHECK_URING);
@@ -1168,6 +1224,77 @@ void nc__forget(uint32_t idx)
 		nc__c.flush_pending = 1; /* the root itself: flush */
 }
 
+/* mounts.c: a mount point whose mount changed.  Its dentry goes, and
+ * with it every path through it; -1 for the root (flush). */
+static int mount_drop_path(const char *path)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	struct nc_walk w;
+
+	switch (nc__walk(&w, a, a->hdr->generation, nc__c.root_idx,
+			 nc__c.root_ident, nc__c.root_idx, nc__c.root_ident,
+			 path, 1)) {
+	case W_FOUND:
+		return drop(w.fidx);
+	case W_ABORT:
+		return -1; /* cannot tell what is cached there */
+	default:
+		return 0; /* nothing is cached at or below it */
+	}
+}
+
+/*
+ * Writer, inside an odd window of drain_seq: apply the mount changes
+ * since the last time (mounts.c).  The process's mountinfo is polled
+ * first, so that it does not report again what the reread takes.  The
+ * hot sequence is made odd too: a dropped mount point may be hot.  0, or
+ * -1: flush (logged).
+ */
+static int mount_apply(void)
+{
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+	struct pollfd pf = {.fd = nc__c.mfd, .events = POLLPRI};
+	int hot = !(h->hot_seq & 1), r;
+	uint64_t all;
+
+	if (hot)
+		ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
+	ck_pr_fence_store();
+	if (pf.fd >= 0)
+		syscall(SYS_poll, &pf, 1, 0);
+	r = nc__mounts_apply(mount_drop_path, &all);
+	if (r == 0) {
+		ck_pr_store_64(&h->mount_hash, all);
+		ck_pr_fence_store();
+		ck_pr_store_32(&h->mount_seq, h->mount_seq + 1);
+	}
+	ck_pr_fence_store();
+	if (hot)
+		ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
+	if (r < 0 || nc__c.flush_pending) {
+		nc__cache_log("mount table changed: cache flushed");
+		return -1;
+	}
+	nc__c.mount_changes++;
+	return 0;
+}
+
+void nc__mount_apply_locked(void)
+{
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+	uint32_t want = ck_pr_load_32(&nc__c.mount_heard);
+
+	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	ck_pr_fence_store();
+	if (mount_apply() < 0) {
+		nc__flush_locked(); /* ends our odd window with its own */
+	} else {
+		ck_pr_fence_store();
+		ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
+	}
+	ck_pr_store_32(&nc__c.mount_done, want);
+}
+
 /* A cold directory @idx received writes: move it to the hot instance at
  * the end of this drain (promote_all). */
 static void written(uint32_t idx)
@@ -1204,8 +1331,14 @@ static int apply(const struct inotify_event *e, int32_t bias)
 	struct nc__wd *s;
 	struct nc_dentry *d;
 
-	if (e->mask & (IN_Q_OVERFLOW | IN_UNMOUNT))
+	if (e->mask & IN_Q_OVERFLOW)
 		return -1;
+	/* Its filesystem is gone: the unmount changed our mount table
+	 * (the last mount of a filesystem we reach is one of ours), which
+	 * drops the mount point, and the IN_IGNORED that follows drops the
+	 * watch's dentry. */
+	if (e->mask & IN_UNMOUNT)
+		return 0;
 	s = wd_slot(e->wd + bias, 0);
 	if (!s) /* unexplained, unless gone a moment ago */
 		return e->wd > 0 && recently_ignored(e->wd + bias) ? 0 : -1;
@@ -1492,9 +1625,8 @@ static void flush_log(const struct inotify_event *e, int hot)
 		return;
 	}
 	snprintf(msg, sizeof(msg),
-		 "%s (%s queue, watch %d, mask %#x): cache flushed",
-		 e->mask & IN_UNMOUNT ? "watched filesystem unmounted"
-				      : "event of an unknown watch",
+		 "event of an unknown watch (%s queue, watch %d, mask %#x): "
+		 "cache flushed",
 		 hot ? "hot" : "cold", e->wd, (unsigned)e->mask);
 	nc__cache_log(msg);
 }
@@ -1565,15 +1697,9 @@ static int wring_drain(void)
 
 	if (nc__wring_run(&nc__c.wring, &mount) == 0 && !mount)
 		return 0;
-	if (mount) {
-		/* Our own mountinfo heard it too: taken here, not flushed
-		 * for a second time. */
-		struct pollfd pf = {.fd = nc__c.mfd, .events = POLLPRI};
-
-		syscall(SYS_poll, &pf, 1, 0);
-	}
-	nc__cache_log(mount ? "mount table changed: cache flushed"
-			    : "watch ring failed: cache flushed");
+	if (mount)
+		return mount_apply() < 0;
+	nc__cache_log("watch ring failed: cache flushed");
 	return 1;
 }
 
@@ -1839,6 +1965,12 @@ int nc__coherent(int own, int hot)
 	p = probe_get();
 	if (!p)
 		return 0;
+	/* Attached: a mount change heard since the walk began (a new probe
+	 * polls nc__c.mfd, and its own mountinfo, opened after, hears
+	 * nothing of it) leaves this walk in doubt until it is settled. */
+	if (nc__c.shared && ck_pr_load_32(&nc__c.mount_heard) !=
+				ck_pr_load_32(&nc__c.mount_done))
+		return 0;
 	/* Relaxed mode asks about both queues, for the walks to come. */
 	n = probe_check(p, hot || now, &mount, &queue);
 	if (n >= 0 && now && !mount) {
@@ -1862,21 +1994,24 @@ int nc__coherent(int own, int hot)
 		return 0;
 	}
 	if (nc__c.shared) {
-		/* The daemon drains and flushes; until it has, doubt. */
+		/* The daemon drains and applies; until it has, doubt. */
 		if (mount)
-			shared_mount();
+			mount_owed();
 		return !mount && !(queue & 1) ? NC_COHERENT_HOT : 0;
 	}
-	if (mount) {
-		ck_pr_store_int(&nc__c.flush_pending, 1);
-		nc__cache_log("mount table changed: cache flushed");
-	}
+	if (mount)
+		mount_owed();
 	if (!nc__writer_trylock())
 		return 0;
-	if (ck_pr_load_int(&nc__c.flush_pending))
+	if (ck_pr_load_int(&nc__c.flush_pending)) {
 		nc__flush_locked();
-	else if (queue & 1)
-		nc__drain();
+	} else {
+		if (ck_pr_load_32(&nc__c.mount_heard) !=
+		    ck_pr_load_32(&nc__c.mount_done))
+			nc__mount_apply_locked();
+		if (queue & 1)
+			nc__drain();
+	}
 	nc__writer_unlock();
 	return -1;
 }

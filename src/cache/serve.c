@@ -195,15 +195,20 @@ void nc__serve_drain(int hot)
 	after();
 }
 
-int nc__serve_mount(void)
+int nc__serve_mount(int heard)
 {
+	uint64_t epoch = nc__c.arena.hdr->epoch;
 	struct pollfd p = {.fd = nc__c.mfd, .events = POLLPRI};
 
-	if (syscall(SYS_poll, &p, 1, 0) <= 0 || !(p.revents & POLLPRI))
+	/* @heard: our epoll's look at mfd took the report (mounts_poll()
+	 * gives it once per open file), mfd would not say it again. */
+	if (!heard && (syscall(SYS_poll, &p, 1, 0) <= 0 ||
+		       !(p.revents & (POLLPRI | POLLERR))))
 		return 0;
-	nc__cache_log("mount table changed: cache flushed");
-	nc__flush_locked();
-	st.flushes++;
+	nc__mount_apply_locked();
+	if (nc__c.arena.hdr->epoch != epoch)
+		st.flushes++;
+	after();
 	return 1;
 }
 
@@ -349,6 +354,7 @@ void nc__serve_stats(struct nc_serve_stats *s)
 	s->promoted = nc__c.promoted;
 	s->events[0] = nc__c.events[0];
 	s->events[1] = nc__c.events[1];
+	s->mount_changes = nc__c.mount_changes;
 	s->epoch = h->epoch;
 }
 

@@ -25,6 +25,7 @@ struct nc_serve_stats {
 	uint64_t promoted;   /* directories in the hot instance */
 	uint64_t overflows;
 	uint64_t flushes;
+	uint64_t mount_changes; /* applied by dropping what they touch */
 	uint64_t epoch;
 	uint64_t huge;	      /* 2 MiB chunks made huge pages */
 	uint64_t huge_failed; /* chunks the kernel could not make so */
@@ -49,8 +50,10 @@ int nc__serve_wring_efd(void); /* readable: a cold drain is due; -1 */
 void nc__serve_drain(int hot);
 /* Where the writer reports a flush and its reason, a limit reached. */
 void nc__serve_set_log(void (*log)(const char *msg));
-/* A mount change on our mountinfo?  Then flush: 1; else 0. */
-int nc__serve_mount(void);
+/* A mount change on our mountinfo (@heard: our epoll reported it; else
+ * mfd is asked)?  Then apply it (notify.c), dropping what it covers, or
+ * flush: 1; else 0. */
+int nc__serve_mount(int heard);
 /* Resolve and fill what a (validated) hint asks for. */
 void nc__serve_hint(const struct nc_hint *h);
 /* When idle: make the next chunk of the arena in use a huge page

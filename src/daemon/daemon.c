@@ -8,7 +8,8 @@
  * anything the daemon reads but their ring, and never wait for it.
  *
  * The loop, in order of urgency:
- *   1. a mount change: flush (generation and epoch bump);
+ *   1. a mount change: drop the mount points that changed (notify.c,
+ *      mounts.c), or flush when that cannot be told;
  *   2. inotify events, or the watch ring's eventfd (notify.c: its flag was
  *      set behind a drain): drain (drain_seq odd while reading and applying):
  *      while the queue is not empty every client passes through, so it
@@ -316,7 +317,7 @@ static void do_attach(struct client *c)
 
 	/* A mount change before the client opened its own mountinfo must
 	 * be in the arena it gets (attach.c). */
-	nc__serve_mount();
+	nc__serve_mount(0);
 	fill_reply(&r);
 	rfd = memfd_create("namecache-hints", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (rfd < 0 || ftruncate(rfd, NC_HINT_RING_BYTES) < 0 ||
@@ -365,7 +366,8 @@ static void do_status(struct client *c)
 	    "pid: %d\nuptime: %lds\nclients: %d\nentries: %llu\n"
 	    "memory: %llu bytes of %llu\nbytes per entry: %llu\n"
 	    "watches: %llu\nfills: %llu\nevents: %llu\noverflows: %llu\n"
-	    "flushes: %llu\nhints pending: %llu\nhot directories: %llu\n"
+	    "flushes: %llu\nmount changes: %llu\nhints pending: %llu\n"
+	    "hot directories: %llu\n"
 	    "events read: cold %llu, hot %llu\n"
 	    "drains: cold %llu, hot %llu\n"
 	    "drain time: cold %llu us, hot %llu us\n"
@@ -377,9 +379,10 @@ static void do_status(struct client *c)
 	    (unsigned long long)s.watches, (unsigned long long)s.fills,
 	    (unsigned long long)(s.events[0] + s.events[1]),
 	    (unsigned long long)s.overflows, (unsigned long long)s.flushes,
-	    (unsigned long long)pending, (unsigned long long)s.promoted,
-	    (unsigned long long)s.events[0], (unsigned long long)s.events[1],
-	    (unsigned long long)s.drains[0], (unsigned long long)s.drains[1],
+	    (unsigned long long)s.mount_changes, (unsigned long long)pending,
+	    (unsigned long long)s.promoted, (unsigned long long)s.events[0],
+	    (unsigned long long)s.events[1], (unsigned long long)s.drains[0],
+	    (unsigned long long)s.drains[1],
 	    (unsigned long long)(s.busy_ns[0] / 1000),
 	    (unsigned long long)(s.busy_ns[1] / 1000),
 	    (unsigned long long)s.huge,
@@ -705,7 +708,7 @@ static void one_round(int lfd, struct epoll_event *ev, int n)
 		uint64_t k = ev[i].data.u64;
 
 		if (k == K_MOUNT)
-			nc__serve_mount();
+			nc__serve_mount(1);
 		else if (k == K_NOTIFY)
 			nc__serve_drain(0);
 		else if (k == K_HOT)

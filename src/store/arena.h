@@ -43,7 +43,7 @@
 #include <stdint.h>
 
 #define NC_ARENA_MAGIC 0x314e524143454e4eULL /* "NNECARN1", little-endian */
-#define NC_ARENA_VERSION 6
+#define NC_ARENA_VERSION 7
 #define NC_NONE UINT32_MAX
 
 struct nc_arena_hdr {
@@ -98,6 +98,12 @@ struct nc_arena_hdr {
 	uint32_t world_ok;
 	uint32_t w_uid, w_gid, w_ngroups, w_pad;
 	uint64_t w_ghash, w_root_mnt, w_root_dev, w_root_ino;
+	/* The mount table the writer last applied (cache/mounts.c): a hash
+	 * of its text, then a count of applications, both written while
+	 * drain_seq is odd, after the dentries it changes were dropped. */
+	uint64_t mount_hash;
+	uint32_t mount_seq;
+	uint32_t mount_pad;
 };
 
 struct nc_arena {

@@ -7,8 +7,9 @@
 # one), never stay open past the new image's constructor, and the
 # variable that names them leaves the environment; a variable that does
 # not name the arena changes nothing; an image whose mount namespace is
-# another does not attach.  Answers are always those of a run without
-# namecache.
+# another does not attach.  A mount change drops what it covers, in the
+# daemon and in a process caching for itself, and nothing else.  Answers
+# are always those of a run without namecache.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -236,4 +237,75 @@ EOF
 	assert_equal "$got" "$output"
 	[ "$(ncd_count "$r/p.rec" via=pidfd)" -eq 1 ] ||
 		fail "not attached through the daemon's descriptors: $(cat "$r/p.rec")"
+}
+
+@test "a mount change drops only what it covers: elsewhere the daemon's cache stays, under it the answers are new" {
+	# A machine that runs containers mounts and unmounts all the time,
+	# far from the paths a build looks up.  The daemon rereads the
+	# mount table and drops the mount points that changed, no more.
+	[ "$(id -u)" -eq 0 ] || skip "mount needs root"
+	local m other f0 got
+	m=$(mktemp -d /dev/shm/nc-mount.XXXXXX)
+	other=$(mktemp -d /dev/shm/nc-mount.XXXXXX)
+	NCD_SHARED+=("$m" "$other")
+	ncd_start
+	ncd_hits_soon warm "$D/tree.list"
+	warm "$LOOKUP" show "$m/x"
+	ncd_settled
+	ncd_status_value flushes
+	f0=$REPLY
+	mount -t tmpfs nc-test "$other"
+	umount "$other"
+	mount -t tmpfs nc-test "$m"
+	touch "$m/x"
+	# At once, whether or not the daemon has read the table yet.
+	run env LD_PRELOAD="$SHIM" NAMECACHE_WARMUP=0 "$LOOKUP" show "$m/x"
+	got=$output
+	run "$LOOKUP" show "$m/x"
+	assert_equal "$got" "$output"
+	# The daemon filled $m/x, on the tmpfs: its unmount reports
+	# IN_UNMOUNT on that watch, which flushes nothing either.
+	ncd_settled
+	umount "$m"
+	ncd_settled
+	ncd_status_value flushes
+	[ "$REPLY" -eq "$f0" ] || fail "the daemon flushed ($f0 -> $REPLY flushes)"
+	ncd_status_value "mount changes"
+	[ "$REPLY" -ge 1 ] || fail "no mount change applied"
+	# What no mount covers is still there for a new process.
+	ncd_shim after "$LOOKUP" diff -r 1 -f "$D/tree.list"
+	ncd_assert_no_difference after
+	ncd_assert_hit_share "$T/after.rec" 90 "stat lstat"
+	ncd_assert_all "$T/after.rec" cache=shared
+}
+
+@test "a process caching for itself drops only what a mount covers" {
+	# Its first mount change flushes (it reads the mount table then, not
+	# at every start); the later ones drop the mount points that changed
+	# and leave the rest: one flush in all.  A mount over a directory it
+	# cached, after that, is seen at once, and so is its unmount.
+	[ "$(id -u)" -eq 0 ] || skip "mount needs root"
+	local other m
+	other=$(mktemp -d /dev/shm/nc-mount.XXXXXX)
+	m=$(mktemp -d /dev/shm/nc-mount.XXXXXX)
+	NCD_SHARED+=("$other" "$m")
+	cat >"$T/rounds" <<EOF
+look() { for f in ${paths[*]} '$m/x'; do [ -e "\$f" ]; done; true; }
+look; look; look
+for i in 1 2 3; do
+	mount -t tmpfs nc-test '$other'; umount '$other'
+	look
+done
+mount -t tmpfs nc-test '$m'; touch '$m/x'
+[ -e '$m/x' ] && echo sees
+umount '$m'
+[ -e '$m/x' ] || echo gone
+EOF
+	ncd_shim own env NAMECACHE_SOCKET=none NAMECACHE_LOG="$T/own.log" \
+		bash "$T/rounds"
+	[ "$(cat "$T/own.rc")" -eq 0 ] || fail "status $(cat "$T/own.rc"): $(cat "$T/own.err")"
+	assert_equal "$(cat "$T/own.out")" $'sees\ngone'
+	ncd_assert_all "$T/own.rec" cache=process
+	run grep -c 'mount table changed: cache flushed' "$T/own.log"
+	assert_output 1
 }
