@@ -20,7 +20,8 @@ load lib-namecache
 	assert_success
 	assert_line --regexp '^demo: 2nd run: [0-9.]+% of lstat calls and [0-9.]+% of all calls were hits$'
 	pct=$(printf '%s\n' "$output" | sed -n 's/^demo: 2nd run: \([0-9.]*\)% of lstat.*/\1/p')
-	awk -v p="$pct" 'BEGIN { exit !(p >= 95) }' || fail "only $pct% of lstat calls were hits"
+	awk -v p="$pct" 'BEGIN { exit !(p >= 95) }' ||
+		fail "only $pct% of lstat calls were hits; the demo said: $output"
 	assert_line --regexp '^  speed-up \(median plain / median namecache\): [0-9.]+x$'
 	# The daemon was stopped and its socket directory removed.
 	run find "$tmp" -mindepth 1 -name 'namecache-demo-sock.*'
