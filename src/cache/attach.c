@@ -590,8 +590,10 @@ static int hand(struct nc__handoff *h)
 		return 2;
 	}
 	if (!nc__c.shared || nc__c.attach != NC_AT_DONE ||
-	    ck_pr_load_int(&nc__c.flush_pending) || nc__c.afd < 0 ||
-	    nc__c.ifd < 0 || !nc__c.world.root_mnt ||
+	    ck_pr_load_int(&nc__c.flush_pending) ||
+	    ck_pr_load_32(&nc__c.mount_heard) !=
+		ck_pr_load_32(&nc__c.mount_done) ||
+	    nc__c.afd < 0 || nc__c.ifd < 0 || !nc__c.world.root_mnt ||
 	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != nc__c.epoch ||
 	    !nc__notify_mounts_known() || nc__c.mfd < 0)
 		return 0;

@@ -476,6 +476,7 @@ verdict:
 	q->fidx = w->fidx;
 	q->fident = ck_pr_load_64(&d->ident);
 	q->fseq = w->fseq;
+	q->mseq = ck_pr_load_32(&nc__c.arena.hdr->mount_seq);
 	/* The real call resolves the path again.  Through a symbolic link it
 	 * may reach another object than the walk's (the link retargeted in
 	 * between): whose verdict would stay on this dentry, which the
@@ -637,8 +638,11 @@ static int have_cwd(void)
 		return 0;
 	if (nc__c.shared)
 		find_cwd();
-	else if (nc__c.cwd_admit == 1)
+	else if (nc__c.cwd_admit == 1) {
+		nc__mount_fence_open();
 		nc__fill_cwd();
+		nc__mount_fence_close();
+	}
 	if (nc__c.cwd_admit < 2)
 		nc__c.cwd_admit++; /* 2: tried; again only after chdir */
 	nc__writer_unlock();
@@ -971,10 +975,12 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 				q->doubt = NC_DOUBT_BUSY;
 				return NC_Q_MISS;
 			}
+			nc__mount_fence_open();
 			if (q->op == NC_OP_LIST)
 				nc__fill_list(q->path);
 			else
 				nc__fill(q->path, q->nofollow);
+			nc__mount_fence_close();
 			nc__writer_unlock();
 			filled = 1;
 			continue;
@@ -1145,6 +1151,12 @@ void nc__query_done(struct nc_query *q, long ret, int err)
 	 * event, a new watch voided what was learnt before it), the answer
 	 * may predate a change whose event is already gone.  Not kept. */
 	if (nc__d_read_retry(d, q->fseq))
+		goto unlock;
+	/* Nor if a mount change may have come since it was armed: one not
+	 * applied yet, or one applied (whose comparison of two tables may
+	 * not show a mount that came and went around the call). */
+	if (!nc__mount_quiet() ||
+	    ck_pr_load_32(&nc__c.arena.hdr->mount_seq) != q->mseq)
 		goto unlock;
 	/* A directory's attributes are only kept while it is watched. */
 	if ((d->flags & NC_D_DIR) && !(d->flags & NC_D_WATCHED))

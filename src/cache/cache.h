@@ -84,6 +84,7 @@ struct nc_query {
 	uint32_t fidx;	 /* armed: the final dentry ... */
 	uint64_t fident; /* ... and its identity */
 	unsigned fseq;	 /* ... and its seqcount when armed */
+	uint32_t mseq;	 /* ... and the mount changes applied then */
 };
 
 /* Answer @q from the cache, or say why not (q->doubt). Never blocks. */

@@ -113,6 +113,8 @@ struct nc__cache {
 	 * (notify.c): while they differ, lookups pass through */
 	uint32_t mount_heard;
 	uint32_t mount_done;
+	/* shared: hdr->mount_start when the latest change was heard */
+	uint32_t mount_after;
 	/* shared: mount_heard and hdr->mount_seq at the last comparison
 	 * with the daemon's table (one per change on either side) */
 	uint32_t mount_tried_heard;
@@ -260,10 +262,19 @@ int nc__notify_mount_settle(void);
 /* Writer: apply the mount changes since the last time (mounts.c), in a
  * window of its own, or flush. */
 void nc__mount_apply_locked(void);
+/* Writer: around every fill and verdict, the writes that record real
+ * calls.  Open applies a change not applied yet; close, if a change came
+ * meanwhile, applies it and drops what was written in between (notify.c). */
+void nc__mount_fence_open(void);
+void nc__mount_fence_close(void);
+/* Writer: no mount change heard and unapplied, none reported on mfd (a
+ * report is applied now)?  1, or 0. */
+int nc__mount_quiet(void);
 /* mounts.c (the writer): read the table as the base of the next
  * comparison; compare the table now with the base and call @drop_path
  * on every mount point that changed (its result < 0: stop, -1).  *@all:
- * the hash of the text read.  0, or -1 (the caller flushes). */
+ * the hash of the text read.  0; -1: the caller flushes (*@all set);
+ * -2: the table could not be read (the caller flushes). */
 int nc__mounts_base(uint64_t *all);
 int nc__mounts_apply(int (*drop_path)(const char *path), uint64_t *all);
 /* mounts.c (a shared client): the hash of the mount table now. */

@@ -211,16 +211,14 @@ int nc__mounts_apply(int (*drop_path)(const char *path), uint64_t *all)
 	struct snap *old, *new;
 	int r = 0, e = errno;
 
-	if (cur < 0) { /* no base yet: this table is, and the caller flushes */
-		nc__mounts_base(all);
-		return -1;
-	}
+	if (cur < 0) /* no base yet: this table is, and the caller flushes */
+		return nc__mounts_base(all) == 0 ? -1 : -2;
 	old = &mem->s[cur];
 	new = &mem->s[!cur];
 	r = snap_read(new, all);
 	errno = e;
 	if (r < 0)
-		return -1;
+		return -2;
 	memset(mem->slot, 0, sizeof(mem->slot));
 	for (uint32_t i = 0; i < old->n; i++) {
 		uint32_t k = slot_of(old->m[i].id);

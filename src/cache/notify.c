@@ -80,6 +80,9 @@
  *   a mount change               the mount points whose line changed
  *                                are dropped (mounts.c); a flush when
  *                                that cannot be told
+ *   a mount change during a fill what the fill wrote is forgotten (the
+ *                                mount fence: a mount that came and
+ *                                went shows in no comparison)
  *   IN_Q_OVERFLOW of the hot     what hot watches report is forgotten
  *   instance                     (forget_hot)
  * Events are never taken as the new state, only as "forget this".
@@ -618,20 +621,36 @@ void nc__notify_thread_exit(void)
  * A mount change reached this image: lookups pass through until it is
  * applied.  A process caching for itself applies it (the writer,
  * nc__mount_apply_locked); an attached image waits for the daemon to
- * have applied it, which it learns in one of two ways:
- *   - the daemon's watch ring (it polls the daemon's own mountinfo) is
- *     found clean after the change was heard: every change before was
- *     read by the daemon's last drain, which applied it inside its odd
- *     window (the caller's drain_seq check covers a walk that overlaps
- *     it);
- *   - or the mount table, read by us now, is the one the daemon last
- *     applied (hdr->mount_hash, mounts.c): compared once per change on
- *     either side.
+ * have applied it, which it learns in one of two ways, both published in
+ * the odd window of the application after its drops (the caller's
+ * drain_seq check covers a walk that overlaps it):
+ *   - an application numbered after the number we read when we heard
+ *     the change is done (hdr->mount_seq): it took its number after our
+ *     hearing, and read the table after that (mount_apply), so it read
+ *     the change.  No system call: the common case, the daemon applying
+ *     after we heard;
+ *   - or the mount table, read by us after we heard the change, is the
+ *     one the daemon last applied (hdr->mount_hash, mounts.c): when it
+ *     had applied the change before we heard it.  Compared once per
+ *     change on either side.
+ * Not the daemon's watch ring found clean: the kernel bumps the
+ * namespace's event count (which our poll reads) before it wakes the
+ * ring's poll, so a ring found clean in between says nothing of it.
  * A count, not a flag: a change heard while another thread settles is
  * not cleared by it (it compares what it read before).
  */
 static void mount_owed(void)
 {
+	uint32_t seen = nc__c.shared
+			    ? ck_pr_load_32(&nc__c.arena.hdr->mount_start)
+			    : 0,
+		 old = ck_pr_load_32(&nc__c.mount_after);
+
+	/* The latest number heard with (a newer one only: another thread
+	 * may store an older one it read before). */
+	while ((int32_t)(seen - old) > 0 &&
+	       !ck_pr_cas_32_value(&nc__c.mount_after, old, seen, &old))
+		;
 	ck_pr_inc_32(&nc__c.mount_heard);
 }
 
@@ -639,8 +658,6 @@ void nc__notify_mount_seen(void)
 {
 	mount_owed();
 }
-
-static int wview_check(void);
 
 int nc__notify_mount_settle(void)
 {
@@ -658,9 +675,9 @@ int nc__notify_mount_settle(void)
 		return ck_pr_load_32(&nc__c.mount_heard) ==
 		       ck_pr_load_32(&nc__c.mount_done);
 	}
-	if (wview_check() > 0)
-		goto done;
 	seq = ck_pr_load_32(&h->mount_seq);
+	if ((int32_t)(seq - ck_pr_load_32(&nc__c.mount_after)) > 0)
+		goto done;
 	if (ck_pr_load_32(&nc__c.mount_tried_heard) == want &&
 	    ck_pr_load_32(&nc__c.mount_tried_seq) == seq)
 		return 0;
@@ -1224,6 +1241,30 @@ void nc__forget(uint32_t idx)
 		nc__c.flush_pending = 1; /* the root itself: flush */
 }
 
+/*
+ * A dentry a fence logged, when a mount change came during the fence:
+ * made then, it goes (with whatever was made below it); a directory that
+ * was there before keeps its entries, which were learnt before, and
+ * forgets what the fence may have learnt of it (attributes, listing,
+ * verdicts, searchable); anything else goes.  -1: the root (flush).
+ */
+static int fence_forget(struct nc_dentry *d, int made)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	uint32_t idx =
+	    (uint32_t)(d - (struct nc_dentry *)(a->base + a->dentry_off));
+
+	if (!(d->flags & NC_D_LIVE))
+		return 0;
+	if (made || !(d->flags & NC_D_DIR))
+		return drop(idx);
+	forget_attrs(d, 1);
+	nc__d_write_begin(d);
+	d->flags &= ~(uint32_t)NC_D_SEARCH;
+	nc__d_write_end(d);
+	return 0;
+}
+
 /* mounts.c: a mount point whose mount changed.  Its dentry goes, and
  * with it every path through it; -1 for the root (flush). */
 static int mount_drop_path(const char *path)
@@ -1250,23 +1291,37 @@ static int mount_drop_path(const char *path)
  * hot sequence is made odd too: a dropped mount point may be hot.  0, or
  * -1: flush (logged).
  */
-static int mount_apply(void)
+static int mount_apply(int logged)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
 	struct pollfd pf = {.fd = nc__c.mfd, .events = POLLPRI};
 	int hot = !(h->hot_seq & 1), r;
+	uint32_t start = h->mount_start + 1;
 	uint64_t all;
 
 	if (hot)
 		ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
-	ck_pr_fence_store();
+	/* Our number, visible before we read the table (the full fence): a
+	 * client that heard a change and then read an older number knows
+	 * that this reading comes after its change (settle). */
+	ck_pr_store_32(&h->mount_start, start);
+	ck_pr_fence_memory();
 	if (pf.fd >= 0)
 		syscall(SYS_poll, &pf, 1, 0);
 	r = nc__mounts_apply(mount_drop_path, &all);
-	if (r == 0) {
+	/* What a fence logged may describe the change (nc__mount_fence_close):
+	 * forgotten too, or, more than the log holds, a flush. */
+	if (logged && r == 0 && nc__wlog.n > NC_WLOG_MAX)
+		r = -1;
+	for (uint32_t i = 0; logged && r == 0 && i < nc__wlog.n; i++)
+		if (fence_forget(nc__wlog.d[i], nc__wlog.made[i]) < 0)
+			r = -1;
+	/* Published on a flush too (the table was read): nothing is cached
+	 * then, so the table is as applied as can be. */
+	if (r == 0 || r == -1) {
 		ck_pr_store_64(&h->mount_hash, all);
 		ck_pr_fence_store();
-		ck_pr_store_32(&h->mount_seq, h->mount_seq + 1);
+		ck_pr_store_32(&h->mount_seq, start);
 	}
 	ck_pr_fence_store();
 	if (hot)
@@ -1279,20 +1334,77 @@ static int mount_apply(void)
 	return 0;
 }
 
-void nc__mount_apply_locked(void)
+static void apply_locked(int logged)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
 	uint32_t want = ck_pr_load_32(&nc__c.mount_heard);
 
 	ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
 	ck_pr_fence_store();
-	if (mount_apply() < 0) {
+	if (mount_apply(logged) < 0) {
 		nc__flush_locked(); /* ends our odd window with its own */
 	} else {
 		ck_pr_fence_store();
 		ck_pr_store_32(&h->drain_seq, h->drain_seq + 1);
 	}
 	ck_pr_store_32(&nc__c.mount_done, want);
+}
+
+void nc__mount_apply_locked(void)
+{
+	apply_locked(0);
+}
+
+/* Writer: has mfd a change to report (taken now)?  errno is kept. */
+static int mfd_reports(void)
+{
+	struct pollfd pf = {.fd = nc__c.mfd, .events = POLLPRI};
+	int e = errno, r;
+
+	if (pf.fd < 0)
+		return 0;
+	r = (int)syscall(SYS_poll, &pf, 1, 0) > 0 &&
+	    (pf.revents & (POLLPRI | POLLERR));
+	errno = e;
+	return r;
+}
+
+int nc__mount_quiet(void)
+{
+	if (mfd_reports())
+		mount_owed();
+	if (ck_pr_load_32(&nc__c.mount_heard) ==
+	    ck_pr_load_32(&nc__c.mount_done))
+		return 1;
+	apply_locked(0);
+	return 0;
+}
+
+/*
+ * The mount fence.  A fill records what its real calls saw; comparing two
+ * tables (mounts.c) names the mount points that differ between them, not
+ * a mount that came and went in between.  So nothing is recorded across
+ * an unapplied change: open applies any change heard or reported before
+ * the calls; close, if mfd reports one made during them, applies it and
+ * drops every dentry written in between (the store's write log), which
+ * may describe it.  mfd is ours alone here: the daemon's epoll looks at
+ * it only between fills, and a process caching for itself polls it
+ * under the writer lock.
+ */
+void nc__mount_fence_open(void)
+{
+	nc__mount_quiet();
+	nc__wlog.n = 0;
+	nc__wlog.on = 1;
+}
+
+void nc__mount_fence_close(void)
+{
+	nc__wlog.on = 0;
+	if (!mfd_reports())
+		return;
+	mount_owed();
+	apply_locked(1);
 }
 
 /* A cold directory @idx received writes: move it to the hot instance at
@@ -1695,12 +1807,11 @@ static int wring_drain(void)
 {
 	int mount = 0;
 
-	if (nc__wring_run(&nc__c.wring, &mount) == 0 && !mount)
-		return 0;
-	if (mount)
-		return mount_apply() < 0;
-	nc__cache_log("watch ring failed: cache flushed");
-	return 1;
+	if (nc__wring_run(&nc__c.wring, &mount) < 0) {
+		nc__cache_log("watch ring failed: cache flushed");
+		return 1;
+	}
+	return mount ? mount_apply(0) < 0 : 0;
 }
 
 #define WRING_ROUNDS 8
@@ -1900,8 +2011,9 @@ void nc__notify_wview_early(int pidfd)
  * opened here the first time, hears every mount change since, and one
  * look at the daemon's watch ring after that, finding nothing pending,
  * says that every change before is in the arena already (the daemon
- * drained it and flushed, and the epoch that every walk compares has
- * moved).  1 from then on, 0 not yet (doubt).
+ * drained it and applied it inside that drain's odd window, which every
+ * walk's drain sequence check covers).  1 from then on, 0 not yet
+ * (doubt).
  */
 int nc__notify_mounts_known(void)
 {

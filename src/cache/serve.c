@@ -289,6 +289,7 @@ static void verdict(const struct nc_hint *h)
 void nc__serve_hint(const struct nc_hint *h)
 {
 	st.fills++;
+	nc__mount_fence_open();
 	if (h->op == NC_HINT_LIST) {
 		nc__fill_list(h->path);
 	} else {
@@ -296,6 +297,7 @@ void nc__serve_hint(const struct nc_hint *h)
 		if (h->op == NC_HINT_ACCESS || h->op == NC_HINT_STATX)
 			verdict(h);
 	}
+	nc__mount_fence_close();
 	after();
 }
 

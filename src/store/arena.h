@@ -98,12 +98,13 @@ struct nc_arena_hdr {
 	uint32_t world_ok;
 	uint32_t w_uid, w_gid, w_ngroups, w_pad;
 	uint64_t w_ghash, w_root_mnt, w_root_dev, w_root_ino;
-	/* The mount table the writer last applied (cache/mounts.c): a hash
-	 * of its text, then a count of applications, both written while
-	 * drain_seq is odd, after the dentries it changes were dropped. */
+	/* Applications of mount changes (cache/notify.c: mount_apply): each
+	 * takes the number mount_start + 1 before it reads the table, and
+	 * when its drops are done (drain_seq odd) publishes the hash of the
+	 * text it read, then its number in mount_seq. */
 	uint64_t mount_hash;
 	uint32_t mount_seq;
-	uint32_t mount_pad;
+	uint32_t mount_start;
 };
 
 struct nc_arena {

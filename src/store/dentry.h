@@ -163,8 +163,36 @@ static inline bool nc__d_read_retry(const struct nc_dentry *d, unsigned v)
 	return ck_sequence_read_retry(&d->seq, v);
 }
 
+/*
+ * Writer: the dentries written while a mount fence is open (notify.c:
+ * nc__mount_fence_open), and whether each was made then (nc__d_add) or
+ * only changed.  A mount change during the fence may have been seen by
+ * the real calls those writes record; they are then forgotten.  More
+ * than NC_WLOG_MAX: n counts on, and the cache is flushed instead.
+ */
+#define NC_WLOG_MAX 256
+struct nc__wlog {
+	int on;
+	uint32_t n;
+	struct nc_dentry *d[NC_WLOG_MAX];
+	unsigned char made[NC_WLOG_MAX];
+};
+extern struct nc__wlog nc__wlog;
+
+static inline void nc__wlog_note(struct nc_dentry *d, int made)
+{
+	if (nc__wlog.on) {
+		if (nc__wlog.n < NC_WLOG_MAX) {
+			nc__wlog.d[nc__wlog.n] = d;
+			nc__wlog.made[nc__wlog.n] = (unsigned char)made;
+		}
+		nc__wlog.n++;
+	}
+}
+
 static inline void nc__d_write_begin(struct nc_dentry *d)
 {
+	nc__wlog_note(d, 0);
 	ck_sequence_write_begin(&d->seq);
 }
 

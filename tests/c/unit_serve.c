@@ -10,19 +10,28 @@
  * yet moved, a client could trust an entry whose change was lost.
  * The header names the instances a client attaching without the socket
  * takes, and an overflow is counted once, as one flush.
+ *
+ * The mount fence (notify.c): a fill whose real calls saw a mount that
+ * came and went before the daemon read the table again leaves nothing of
+ * what it saw (comparing the two tables, identical, would name nothing),
+ * and a mount elsewhere during a fill drops that fill's entries only.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache/cache_int.h"
 #include "cache/serve.h"
 #include "harness.h"
 #include "store/arena.h"
+#include "store/walk.h"
 
 static long read_long(const char *path)
 {
@@ -103,6 +112,89 @@ TEST(a_drain_that_flushes_is_one_odd_window)
 	}
 	snprintf(path, sizeof(path), "%s/f", dir);
 	unlink(path);
+	rmdir(dir);
+}
+
+/* Is @path cached (a positive or negative dentry at its end)? */
+static int cached(const char *path)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	struct nc_walk w;
+	int r = nc__walk(&w, a, a->hdr->generation, nc__c.root_idx,
+			 nc__c.root_ident, nc__c.root_idx, nc__c.root_ident,
+			 path, 1);
+
+	return r == W_FOUND || (r == W_ERR && w.neg);
+}
+
+TEST(a_mount_that_came_and_went_during_a_fill_leaves_nothing)
+{
+	char dir[] = "/tmp/nc-unit-fence-XXXXXX", p[96], x[96], y[96], o[96];
+	char keep[96];
+	struct nc_serve_stats st;
+	int memfd = memfd_create("nc-unit-serve", MFD_CLOEXEC);
+
+	if (geteuid() != 0)
+		NC_SKIP("mounts need root");
+	if (unshare(CLONE_NEWNS) < 0)
+		NC_SKIP("no mount namespace: %s", strerror(errno));
+	CHECK(mount("none", "/", "", MS_REC | MS_PRIVATE, NULL));
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(p, sizeof(p), "%s/p", dir);   /* the mount point */
+	snprintf(x, sizeof(x), "%s/x", dir);   /* what is bound over it */
+	snprintf(y, sizeof(y), "%s/p/y", dir); /* only in x */
+	snprintf(o, sizeof(o), "%s/o", dir);   /* a mount elsewhere */
+	snprintf(keep, sizeof(keep), "%s/k", dir);
+	CHECK(mkdir(p, 0755));
+	CHECK(mkdir(x, 0755));
+	CHECK(mkdir(o, 0755));
+	snprintf(y, sizeof(y), "%s/x/y", dir);
+	close(open(y, O_CREAT | O_WRONLY, 0644));
+	close(open(keep, O_CREAT | O_WRONLY, 0644));
+	snprintf(y, sizeof(y), "%s/p/y", dir);
+	ASSERT(memfd >= 0);
+	ASSERT_EQ(nc__serve_start(memfd, 8u << 20), 0);
+	hint(keep);
+	ASSERT(cached(keep));
+
+	/* x bound over p and gone again, all while the fill ran: the
+	 * fill saw p/y, which is not there once it is over. */
+	nc__mount_fence_open();
+	CHECK(mount(x, p, NULL, MS_BIND, NULL));
+	nc__fill(y, 1);
+	ASSERT(cached(y));
+	CHECK(umount(p));
+	nc__mount_fence_close();
+	ASSERT(!cached(y));
+	/* Filled again now, it is the kernel's answer: absent. */
+	hint(y);
+	ASSERT(access(y, F_OK) < 0 && errno == ENOENT);
+	ASSERT(cached(y));
+	ASSERT(!cached(p) || access(y, F_OK) < 0);
+	/* A mount elsewhere during a fill: that fill's entries go, the rest
+	 * stays, and nothing is flushed. */
+	snprintf(x, sizeof(x), "%s/z", dir);
+	nc__mount_fence_open();
+	CHECK(mount("nc-test", o, "tmpfs", 0, NULL));
+	nc__fill(x, 1);
+	ASSERT(cached(x));
+	nc__mount_fence_close();
+	ASSERT(!cached(x));
+	ASSERT(cached(keep));
+	ASSERT(cached(y));
+	snprintf(x, sizeof(x), "%s/x", dir);
+	CHECK(umount(o));
+	nc__serve_drain(0);
+	nc__serve_stats(&st);
+	ASSERT_EQ(st.flushes, 0u);
+	ASSERT(st.mount_changes >= 2);
+	ASSERT(cached(keep));
+	unlink(keep);
+	snprintf(y, sizeof(y), "%s/x/y", dir);
+	unlink(y);
+	rmdir(x);
+	rmdir(p);
+	rmdir(o);
 	rmdir(dir);
 }
 
