@@ -597,18 +597,28 @@ static int hand(struct nc__handoff *h)
 	    ck_pr_load_64(&nc__c.arena.hdr->epoch) != nc__c.epoch ||
 	    !nc__notify_mounts_known() || nc__c.mfd < 0)
 		return 0;
+	/* Counted as a poller of mfd, as every other one is (probe_make):
+	 * a report another thread takes between our open and our poll is
+	 * either counted as owed when we look again, or that thread is
+	 * still at it (the count): no hand-down then. */
+	ck_pr_inc_32(&nc__c.mfd_polls);
 	p.fd = nc__c.mfd;
 	mfd = nc__notify_mount_file();
-	if (mfd < 0)
-		return 0;
-	pmfd = nc__notify_mount_file(); /* -1: the new image opens its own */
-	if (syscall(SYS_poll, &p, 1, 0) != 0) {
+	pmfd = mfd < 0 ? -1 : nc__notify_mount_file(); /* -1: its own */
+	if (mfd >= 0 && syscall(SYS_poll, &p, 1, 0) != 0)
 		nc__notify_mount_seen();
-		syscall(SYS_close, mfd);
+	ck_pr_fence_memory();
+	if (mfd < 0 || p.revents || ck_pr_load_32(&nc__c.mfd_polls) != 1 ||
+	    ck_pr_load_32(&nc__c.mount_heard) !=
+		ck_pr_load_32(&nc__c.mount_done)) {
+		ck_pr_dec_32(&nc__c.mfd_polls);
+		if (mfd >= 0)
+			syscall(SYS_close, mfd);
 		if (pmfd >= 0)
 			syscall(SYS_close, pmfd);
 		return 0;
 	}
+	ck_pr_dec_32(&nc__c.mfd_polls);
 	ours(h, mfd, pmfd);
 	return 1;
 }

@@ -113,12 +113,14 @@ struct nc__cache {
 	 * (notify.c): while they differ, lookups pass through */
 	uint32_t mount_heard;
 	uint32_t mount_done;
+	uint32_t mfd_polls; /* threads polling mfd now (attach.c: hand) */
 	/* shared: hdr->mount_start when the latest change was heard */
 	uint32_t mount_after;
 	/* shared: mount_heard and hdr->mount_seq at the last comparison
 	 * with the daemon's table (one per change on either side) */
 	uint32_t mount_tried_heard;
 	uint32_t mount_tried_seq;
+	uint32_t mount_tried_fence;
 	uint64_t mount_changes; /* applied without a flush (statistics) */
 	/* relaxed mode: when the queue was last found empty, and own_seq
 	 * (own.c) sampled before that question */

@@ -632,7 +632,11 @@ void nc__notify_thread_exit(void)
  *   - or the mount table, read by us after we heard the change, is the
  *     one the daemon last applied (hdr->mount_hash, mounts.c): when it
  *     had applied the change before we heard it.  Compared once per
- *     change on either side.
+ *     change on either side, and only with no fill of the daemon's open
+ *     across our reading (hdr->fence even and unchanged): a fill sees
+ *     the table of its moment, and one that came and went during it
+ *     leaves the table as it was, and the fill's entries visible until
+ *     the fence closes and forgets them.
  * Not the daemon's watch ring found clean: the kernel bumps the
  * namespace's event count (which our poll reads) before it wakes the
  * ring's poll, so a ring found clean in between says nothing of it.
@@ -641,10 +645,11 @@ void nc__notify_thread_exit(void)
  */
 static void mount_owed(void)
 {
-	uint32_t seen = nc__c.shared
-			    ? ck_pr_load_32(&nc__c.arena.hdr->mount_start)
-			    : 0,
-		 old = ck_pr_load_32(&nc__c.mount_after);
+	uint32_t seen, old;
+
+	ck_pr_fence_memory(); /* the number read after the hearing */
+	seen = nc__c.shared ? ck_pr_load_32(&nc__c.arena.hdr->mount_start) : 0;
+	old = ck_pr_load_32(&nc__c.mount_after);
 
 	/* The latest number heard with (a newer one only: another thread
 	 * may store an older one it read before). */
@@ -662,7 +667,7 @@ void nc__notify_mount_seen(void)
 int nc__notify_mount_settle(void)
 {
 	const struct nc_arena_hdr *h = nc__c.arena.hdr;
-	uint32_t want = ck_pr_load_32(&nc__c.mount_heard), seq;
+	uint32_t want = ck_pr_load_32(&nc__c.mount_heard), seq, f;
 	uint64_t all;
 
 	if (want == ck_pr_load_32(&nc__c.mount_done))
@@ -675,16 +680,24 @@ int nc__notify_mount_settle(void)
 		return ck_pr_load_32(&nc__c.mount_heard) ==
 		       ck_pr_load_32(&nc__c.mount_done);
 	}
+	ck_pr_fence_load();
 	seq = ck_pr_load_32(&h->mount_seq);
 	if ((int32_t)(seq - ck_pr_load_32(&nc__c.mount_after)) > 0)
 		goto done;
-	if (ck_pr_load_32(&nc__c.mount_tried_heard) == want &&
-	    ck_pr_load_32(&nc__c.mount_tried_seq) == seq)
+	f = ck_pr_load_32(&h->fence);
+	if ((f & 1) || (ck_pr_load_32(&nc__c.mount_tried_heard) == want &&
+			ck_pr_load_32(&nc__c.mount_tried_seq) == seq &&
+			ck_pr_load_32(&nc__c.mount_tried_fence) == f))
 		return 0;
 	ck_pr_store_32(&nc__c.mount_tried_heard, want);
 	ck_pr_store_32(&nc__c.mount_tried_seq, seq);
+	ck_pr_store_32(&nc__c.mount_tried_fence, f);
 	ck_pr_fence_load();
-	if (nc__mounts_hash(&all) < 0 || all != ck_pr_load_64(&h->mount_hash))
+	if (nc__mounts_hash(&all) < 0) /* a read: the system call orders */
+		return 0;
+	ck_pr_fence_load();
+	if (ck_pr_load_32(&h->fence) != f ||
+	    all != ck_pr_load_64(&h->mount_hash))
 		return 0;
 done:
 	ck_pr_store_32(&nc__c.mount_done, want);
@@ -731,7 +744,7 @@ static struct probe *probe_make(void)
 	struct epoll_event mev = {.events = EPOLLPRI, .data.u32 = 2};
 	struct epoll_event hev = {.events = EPOLLIN, .data.u32 = 4};
 	struct pollfd pfd = {.fd = nc__c.mfd, .events = POLLPRI};
-	int efd, mfd;
+	int efd, mfd, reported;
 
 	if (nc__c.ifd < 0 || nc__c.mfd < 0 || !nc__memo_thread_ok())
 		return NULL;
@@ -764,14 +777,19 @@ static struct probe *probe_make(void)
 	ck_pr_store_int(&p->mfd, mfd);
 	if (mfd < 0)
 		goto fail;
-	if (syscall(SYS_poll, &pfd, 1, 0) != 0) {
-		/* POLLPRI (or an error): a mount change nobody has applied */
+	/* POLLPRI (or an error): a mount change nobody has applied.  A
+	 * poller of mfd counts itself until the change is owed (attach.c:
+	 * hand() checks both). */
+	ck_pr_inc_32(&nc__c.mfd_polls);
+	ck_pr_fence_memory();
+	reported = syscall(SYS_poll, &pfd, 1, 0) != 0;
+	if (reported)
 		mount_owed();
-		if (!nc__c.shared) {
-			nc__mount_apply_locked();
-			if (nc__c.ifd < 0)
-				goto fail;
-		}
+	ck_pr_dec_32(&nc__c.mfd_polls);
+	if (reported && !nc__c.shared) {
+		nc__mount_apply_locked();
+		if (nc__c.ifd < 0)
+			goto fail;
 	}
 	efd = nc__fd_rehome((int)syscall(SYS_epoll_create1, EPOLL_CLOEXEC));
 	ck_pr_store_int(&p->efd, efd);
@@ -1242,13 +1260,15 @@ void nc__forget(uint32_t idx)
 }
 
 /*
- * A dentry a fence logged, when a mount change came during the fence:
- * made then, it goes (with whatever was made below it); a directory that
- * was there before keeps its entries, which were learnt before, and
- * forgets what the fence may have learnt of it (attributes, listing,
- * verdicts, searchable); anything else goes.  -1: the root (flush).
+ * A dentry a fence logged (@before: its flags then), when a mount change
+ * came during the fence: made then, it goes (with whatever was made below
+ * it); a directory that was there before, watched before, keeps its
+ * entries, which were learnt before, and forgets what the fence may have
+ * learnt of it (attributes, listing, verdicts, searchable); anything else
+ * goes (a directory first watched in the fence may be watched through
+ * the mount, on another inode).  -1: the root (flush).
  */
-static int fence_forget(struct nc_dentry *d, int made)
+static int fence_forget(struct nc_dentry *d, int made, uint32_t before)
 {
 	const struct nc_arena *a = &nc__c.arena;
 	uint32_t idx =
@@ -1256,7 +1276,8 @@ static int fence_forget(struct nc_dentry *d, int made)
 
 	if (!(d->flags & NC_D_LIVE))
 		return 0;
-	if (made || !(d->flags & NC_D_DIR))
+	if (made || !(d->flags & NC_D_DIR) ||
+	    ((d->flags & NC_D_WATCHED) && !(before & NC_D_WATCHED)))
 		return drop(idx);
 	forget_attrs(d, 1);
 	nc__d_write_begin(d);
@@ -1314,15 +1335,17 @@ static int mount_apply(int logged)
 	if (logged && r == 0 && nc__wlog.n > NC_WLOG_MAX)
 		r = -1;
 	for (uint32_t i = 0; logged && r == 0 && i < nc__wlog.n; i++)
-		if (fence_forget(nc__wlog.d[i], nc__wlog.made[i]) < 0)
+		if (fence_forget(nc__wlog.d[i], nc__wlog.made[i],
+				 nc__wlog.flags[i]) < 0)
 			r = -1;
 	/* Published on a flush too (the table was read): nothing is cached
 	 * then, so the table is as applied as can be. */
-	if (r == 0 || r == -1) {
+	if (r == 0 || r == -1)
 		ck_pr_store_64(&h->mount_hash, all);
-		ck_pr_fence_store();
-		ck_pr_store_32(&h->mount_seq, start);
-	}
+	/* Done, in this window: by its drops, or by the flush that follows
+	 * (the table unread, too). */
+	ck_pr_fence_store();
+	ck_pr_store_32(&h->mount_seq, start);
 	ck_pr_fence_store();
 	if (hot)
 		ck_pr_store_32(&h->hot_seq, h->hot_seq + 1);
@@ -1393,18 +1416,28 @@ int nc__mount_quiet(void)
  */
 void nc__mount_fence_open(void)
 {
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+
 	nc__mount_quiet();
 	nc__wlog.n = 0;
 	nc__wlog.on = 1;
+	/* Odd while open: what the fill makes is visible at once, and a
+	 * client must not take the table it reads then for one applied. */
+	ck_pr_store_32(&h->fence, h->fence + 1);
+	ck_pr_fence_memory();
 }
 
 void nc__mount_fence_close(void)
 {
+	struct nc_arena_hdr *h = nc__c.arena.hdr;
+
 	nc__wlog.on = 0;
-	if (!mfd_reports())
-		return;
-	mount_owed();
-	apply_locked(1);
+	if (mfd_reports()) {
+		mount_owed();
+		apply_locked(1);
+	}
+	ck_pr_fence_store();
+	ck_pr_store_32(&h->fence, h->fence + 1);
 }
 
 /* A cold directory @idx received writes: move it to the hot instance at

@@ -105,6 +105,10 @@ struct nc_arena_hdr {
 	uint64_t mount_hash;
 	uint32_t mount_seq;
 	uint32_t mount_start;
+	/* Odd while the writer's mount fence is open around a fill
+	 * (notify.c): a table read then is no proof of anything. */
+	uint32_t fence;
+	uint32_t fence_pad;
 };
 
 struct nc_arena {

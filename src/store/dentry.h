@@ -175,6 +175,7 @@ struct nc__wlog {
 	int on;
 	uint32_t n;
 	struct nc_dentry *d[NC_WLOG_MAX];
+	uint32_t flags[NC_WLOG_MAX]; /* d->flags before the write */
 	unsigned char made[NC_WLOG_MAX];
 };
 extern struct nc__wlog nc__wlog;
@@ -184,6 +185,7 @@ static inline void nc__wlog_note(struct nc_dentry *d, int made)
 	if (nc__wlog.on) {
 		if (nc__wlog.n < NC_WLOG_MAX) {
 			nc__wlog.d[nc__wlog.n] = d;
+			nc__wlog.flags[nc__wlog.n] = d->flags;
 			nc__wlog.made[nc__wlog.n] = (unsigned char)made;
 		}
 		nc__wlog.n++;
