@@ -636,15 +636,19 @@ static int have_cwd(void)
 		return 1;
 	if (!nc__writer_trylock())
 		return 0;
-	if (nc__c.shared)
-		find_cwd();
-	else if (nc__c.cwd_admit == 1) {
+	if (nc__c.shared || nc__c.cwd_admit != 1) {
+		if (nc__c.shared)
+			find_cwd();
+		if (nc__c.cwd_admit < 2)
+			nc__c.cwd_admit++;
+	} else {
+		/* 2: tried; again only after a chdir or a flush (set before
+		 * the fill, which may flush) */
+		nc__c.cwd_admit = 2;
 		nc__mount_fence_open();
 		nc__fill_cwd();
 		nc__mount_fence_close();
 	}
-	if (nc__c.cwd_admit < 2)
-		nc__c.cwd_admit++; /* 2: tried; again only after chdir */
 	nc__writer_unlock();
 	return ck_pr_load_64(&nc__c.cwd_ident) != 0;
 }

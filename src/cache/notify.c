@@ -1576,6 +1576,10 @@ void nc__flush_locked(void)
 	nc__c.wd_used = 0;
 	memset(ignored_recent, 0, sizeof(ignored_recent));
 	ck_pr_store_64(&nc__c.cwd_ident, 0);
+	/* Learnt again at the next relative lookup (had it been tried
+	 * already, relative lookups would stay cold until a chdir). */
+	if (nc__c.cwd_admit > 1)
+		nc__c.cwd_admit = 1;
 	ck_pr_store_int(&nc__c.flush_pending, 0);
 	nc__arena_flush(&nc__c.arena);
 	if (had) /* clients polling the old instance must detach */
