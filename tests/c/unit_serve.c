@@ -164,7 +164,7 @@ TEST(a_mount_that_came_and_went_during_a_fill_leaves_nothing)
 	/* x bound over p and gone again, all while the fill ran: the
 	 * fill saw p/y, which is not there once it is over. */
 	nc__mount_fence_open();
-	CHECK(mount(x, p, NULL, MS_BIND, NULL));
+	CHECK(mount(x, p, "", MS_BIND, NULL));
 	nc__fill(y, 1);
 	ASSERT(cached(y));
 	CHECK(umount(p));
