@@ -16,9 +16,10 @@
  * options: it keeps its entries.
  *
  * Why a reread finds every change heard: the kernel changes the mount
- * list under namespace_sem and then bumps the namespace's event count
- * (touch_mnt_namespace), which mounts_poll() compares; a change that was
- * heard is therefore complete before the reread starts.  The reread may
+ * list (under namespace_sem) or a mount's flags (under mount_lock) and
+ * then bumps the namespace's event count (touch_mnt_namespace), which
+ * mounts_poll() compares; a change that was heard is therefore complete
+ * before the reread starts.  The reread may
  * also show part of a change made while it runs (each read() holds the
  * lock for one buffer only); that change raises POLLPRI again, and the
  * next reread, compared with this one, names what this one missed: a
@@ -37,8 +38,9 @@
  *
  * A client of the daemon has no snapshot: it compares the hash of the
  * whole table, as it reads it after hearing a change, with the hash of
- * the table the daemon last applied (hdr->mount_hash).  Equal contents
- * mean every change the client heard is applied (notify.c).
+ * the table the daemon last applied (hdr->mount_hash).  Equal contents,
+ * with no fill of the daemon's open across the reading, mean every change
+ * the client heard is applied (notify.c: nc__notify_mount_settle).
  */
 #include <errno.h>
 #include <fcntl.h>
