@@ -1305,6 +1305,20 @@ static int mount_drop_path(const char *path)
 	}
 }
 
+/* Writer: has mfd a change to report (taken now)?  errno is kept. */
+static int mfd_reports(void)
+{
+	struct pollfd pf = {.fd = nc__c.mfd, .events = POLLPRI};
+	int e = errno, r;
+
+	if (pf.fd < 0)
+		return 0;
+	r = (int)syscall(SYS_poll, &pf, 1, 0) > 0 &&
+	    (pf.revents & (POLLPRI | POLLERR));
+	errno = e;
+	return r;
+}
+
 /*
  * Writer, inside an odd window of drain_seq: apply the mount changes
  * since the last time (mounts.c).  The process's mountinfo is polled
@@ -1315,7 +1329,6 @@ static int mount_drop_path(const char *path)
 static int mount_apply(int logged)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
-	struct pollfd pf = {.fd = nc__c.mfd, .events = POLLPRI};
 	int hot = !(h->hot_seq & 1), r;
 	uint32_t start = h->mount_start + 1;
 	uint64_t all;
@@ -1327,8 +1340,7 @@ static int mount_apply(int logged)
 	 * that this reading comes after its change (settle). */
 	ck_pr_store_32(&h->mount_start, start);
 	ck_pr_fence_memory();
-	if (pf.fd >= 0)
-		syscall(SYS_poll, &pf, 1, 0);
+	(void)mfd_reports(); /* taken: the reread below reads it */
 	r = nc__mounts_apply(mount_drop_path, &all);
 	/* What a fence logged may describe the change (nc__mount_fence_close):
 	 * forgotten too, or, more than the log holds, a flush. */
@@ -1376,20 +1388,6 @@ static void apply_locked(int logged)
 void nc__mount_apply_locked(void)
 {
 	apply_locked(0);
-}
-
-/* Writer: has mfd a change to report (taken now)?  errno is kept. */
-static int mfd_reports(void)
-{
-	struct pollfd pf = {.fd = nc__c.mfd, .events = POLLPRI};
-	int e = errno, r;
-
-	if (pf.fd < 0)
-		return 0;
-	r = (int)syscall(SYS_poll, &pf, 1, 0) > 0 &&
-	    (pf.revents & (POLLPRI | POLLERR));
-	errno = e;
-	return r;
 }
 
 int nc__mount_quiet(void)

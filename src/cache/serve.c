@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,14 +197,14 @@ void nc__serve_drain(int hot)
 int nc__serve_mount(int heard)
 {
 	uint64_t epoch = nc__c.arena.hdr->epoch;
-	struct pollfd p = {.fd = nc__c.mfd, .events = POLLPRI};
 
 	/* @heard: our epoll's look at mfd took the report (mounts_poll()
-	 * gives it once per open file), mfd would not say it again. */
-	if (!heard && (syscall(SYS_poll, &p, 1, 0) <= 0 ||
-		       !(p.revents & (POLLPRI | POLLERR))))
+	 * gives it once per open file), mfd would not say it again; else
+	 * mfd is asked, and a change applied (nc__mount_quiet). */
+	if (heard)
+		nc__mount_apply_locked();
+	else if (nc__mount_quiet())
 		return 0;
-	nc__mount_apply_locked();
 	if (nc__c.arena.hdr->epoch != epoch)
 		st.flushes++;
 	after();
