@@ -829,7 +829,7 @@ static int query(struct nc_query *q)
 	if (ck_pr_load_32(&nc__c.mount_heard) !=
 		ck_pr_load_32(&nc__c.mount_done) &&
 	    !nc__notify_mount_settle()) {
-		q->doubt = NC_DOUBT_EVENTS; /* a mount change not applied */
+		q->doubt = NC_DOUBT_MOUNT; /* a mount change not applied */
 		return NC_Q_MISS;
 	}
 	if (q->path[0] != '/' && ck_pr_load_int(&nc__c.cwd_unstable) > 0) {
@@ -884,10 +884,10 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		uint32_t s = ck_pr_load_32(&a->hdr->drain_seq), hs;
 		uint64_t g, topo, start, root_ident;
 		uint32_t root_idx;
-		int r, c;
+		int r, c, why;
 
 		if (s & 1) {
-			q->doubt = NC_DOUBT_EVENTS;
+			q->doubt = NC_DOUBT_DRAINING;
 			return NC_Q_MISS;
 		}
 		hs = ck_pr_load_32(&a->hdr->hot_seq);
@@ -996,9 +996,9 @@ static __attribute__((noinline)) int lookup(struct nc_query *q, uint64_t hash)
 		if (q->op == NC_OP_LIST && ans.ret >= 0 &&
 		    !list_open(q, &ans.st))
 			return NC_Q_MISS;
-		c = nc__coherent(ans.own, w.hot);
+		c = nc__coherent(ans.own, w.hot, &why);
 		if (c == 0 || c == NC_COHERENT_HOT) {
-			q->doubt = c ? NC_DOUBT_HOT : NC_DOUBT_EVENTS;
+			q->doubt = why;
 			if (nc__c.shared)
 				daemon_alive();
 			return NC_Q_MISS;
@@ -1088,7 +1088,7 @@ int nc__stamp_valid(const struct nc_stamp *s)
 {
 	const struct nc_arena *a = &nc__c.arena;
 	const struct nc_dentry *d;
-	int saved = errno, ok = 0, hot;
+	int saved = errno, ok = 0, hot, why;
 	uint32_t ds, hs;
 	unsigned v;
 
@@ -1107,7 +1107,7 @@ int nc__stamp_valid(const struct nc_stamp *s)
 	    ck_pr_load_64(&d->ident) != s->ident)
 		goto out;
 	hot = !!(ck_pr_load_32(&d->flags) & NC_D_HOT);
-	if ((hot && (hs & 1)) || nc__coherent(0, hot) != 1)
+	if ((hot && (hs & 1)) || nc__coherent(0, hot, &why) != 1)
 		goto out;
 	ck_pr_fence_load();
 	ok = ck_pr_load_32(&a->hdr->drain_seq) == ds &&

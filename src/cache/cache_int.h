@@ -298,8 +298,8 @@ void nc__notify_thread_exit(void);
  * events were applied (walk again).  @own: the answer is the attributes
  * of an inode this process writes (own.c), which relaxed mode must check
  * like strict mode.  @hot: the walk passed a dentry of the hot instance,
- * whose queue must be empty too. */
-int nc__coherent(int own, int hot);
+ * whose queue must be empty too.  *@why: the doubt, when not 1. */
+int nc__coherent(int own, int hot, int *why);
 #define NC_COHERENT_HOT 2 /* pass through: the hot queue alone (hot) */
 /* Writer: read and apply every queued event (of the hot instance). */
 void nc__drain(void);

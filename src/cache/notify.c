@@ -2074,12 +2074,13 @@ int nc__notify_mounts_known(void)
 	return 1;
 }
 
-int nc__coherent(int own, int hot)
+int nc__coherent(int own, int hot, int *why)
 {
 	struct probe *p;
 	uint64_t now = 0, seen = 0, slack = 0;
 	int n, mount = 0, queue = 0;
 
+	*why = NC_DOUBT_NOCHECK;
 	if (ck_pr_load_int(&nc__c.ifd) < 0)
 		return 0; /* nothing is watched, so nothing is cached */
 	if (nc__c.mode == 1 /* relaxed */) {
@@ -2107,8 +2108,10 @@ int nc__coherent(int own, int hot)
 		}
 		return 1;
 	}
-	if (nc__c.shared && !nc__notify_mounts_known())
+	if (nc__c.shared && !nc__notify_mounts_known()) {
+		*why = NC_DOUBT_MOUNT;
 		return 0;
+	}
 	p = probe_get();
 	if (!p)
 		return 0;
@@ -2116,8 +2119,10 @@ int nc__coherent(int own, int hot)
 	 * polls nc__c.mfd, and its own mountinfo, opened after, hears
 	 * nothing of it) leaves this walk in doubt until it is settled. */
 	if (nc__c.shared && ck_pr_load_32(&nc__c.mount_heard) !=
-				ck_pr_load_32(&nc__c.mount_done))
+				ck_pr_load_32(&nc__c.mount_done)) {
+		*why = NC_DOUBT_MOUNT;
 		return 0;
+	}
 	/* Relaxed mode asks about both queues, for the walks to come. */
 	n = probe_check(p, hot || now, &mount, &queue);
 	if (n >= 0 && now && !mount) {
@@ -2144,10 +2149,14 @@ int nc__coherent(int own, int hot)
 		/* The daemon drains and applies; until it has, doubt. */
 		if (mount)
 			mount_owed();
+		*why = mount		? NC_DOUBT_MOUNT
+		       : (queue & 1) ? NC_DOUBT_EVENTS
+				     : NC_DOUBT_HOT;
 		return !mount && !(queue & 1) ? NC_COHERENT_HOT : 0;
 	}
 	if (mount)
 		mount_owed();
+	*why = NC_DOUBT_BUSY;
 	if (!nc__writer_trylock())
 		return 0;
 	if (ck_pr_load_int(&nc__c.flush_pending)) {

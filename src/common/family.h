@@ -69,19 +69,22 @@ enum nc_outcome {
  * (not cached yet); the others are doubts: the cache held something but
  * could not prove it current, or does not serve that call.
  */
-#define NC_DOUBTS(X)                                                         \
-	X(MODE, "off")	      /* cache off or unusable in this process */    \
-	X(ARGS, "args")	      /* dirfd, flags or path shape not served */    \
-	X(FIRST, "first")     /* first lookup of this path by the process */ \
-	X(WARMUP, "warmup")   /* too few repeated lookups yet to pay off */  \
-	X(COLD, "cold")	      /* not cached yet */                           \
-	X(EXISTS, "exists")   /* open of an existing file: needs the fd */   \
-	X(BUSY, "busy")	      /* another thread holds the writer role */     \
-	X(CHANGED, "changed") /* concurrent change (seqcount, generation) */ \
-	X(EVENTS, "events")   /* changes queued and not drained */           \
-	X(HOT, "hot")	      /* changes queued in written directories */    \
-	X(VERDICT, "verdict") /* access/statx answer not memoized yet */     \
-	X(ATTACH, "attach")   /* the daemon's reply has not come yet */
+#define NC_DOUBTS(X)                                                           \
+	X(MODE, "off")		/* cache off or unusable in this process */    \
+	X(ARGS, "args")		/* dirfd, flags or path shape not served */    \
+	X(FIRST, "first")	/* first lookup of this path by the process */ \
+	X(WARMUP, "warmup")	/* too few repeated lookups yet to pay off */  \
+	X(COLD, "cold")		/* not cached yet */                           \
+	X(EXISTS, "exists")	/* open of an existing file: needs the fd */   \
+	X(BUSY, "busy")		/* another thread holds the writer role */     \
+	X(CHANGED, "changed")	/* concurrent change (seqcount, generation) */ \
+	X(EVENTS, "events")	/* changes queued and not drained */           \
+	X(DRAINING, "draining") /* the queue being drained and applied */      \
+	X(MOUNT, "mount")	/* a mount change not applied yet */           \
+	X(NOCHECK, "nocheck")	/* the thread cannot ask for changes */        \
+	X(HOT, "hot")		/* changes queued in written directories */    \
+	X(VERDICT, "verdict")	/* access/statx answer not memoized yet */     \
+	X(ATTACH, "attach")	/* the daemon's reply has not come yet */
 
 /*
  * Why a process image used its own cache rather than the shared one
