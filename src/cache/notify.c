@@ -98,7 +98,8 @@
  * own drain sequence (hdr->drain_seq, hdr->hot_seq).
  *   - Which instance holds a watch: a directory's is hot iff its inode
  *     is in the hot set (promoted once, kept until the daemon exits; a
- *     directory named .git joins it at its first watch, born_hot); a
+ *     directory named .git, /dev and those below it join it at their
+ *     first watch, born_hot); a
  *     file's is its directory's.  Watch keys carry the instance
  *     (HOT_BIAS), so the watch map and d->wd need no other change.
  *   - Moving a directory D (promote_all, inside a cold drain, so that
@@ -1055,19 +1056,31 @@ static int release_cut_off_watch(dev_t dev, ino_t ino)
 }
 
 /*
- * A directory hot from its first watch: a git repository's .git.  Every
- * git command takes .git/index.lock before it stats the work tree, so
- * the first such write into a cold .git put every lookup of the tree in
- * doubt until the daemon had drained it and moved .git to the hot
- * instance (the second `git status` of make demo, 5,000 files, lost a
- * tenth of its hits one run in eight).  Hot from the start, nothing moves.
+ * A directory hot from its first watch: one that every program writes
+ * into, or closes a file of after writing, as a matter of course.
+ *   - A git repository's .git.  Every git command takes .git/index.lock
+ *     before it stats the work tree, so the first such write into a cold
+ *     .git put every lookup of the tree in doubt until the daemon had
+ *     drained it and moved .git to the hot instance (the second `git
+ *     status` of make demo, 5,000 files, lost a tenth of its hits one run
+ *     in eight).
+ *   - /dev and the directories below it.  Every git command opens
+ *     /dev/null for reading and writing at its start, and closing it
+ *     queues IN_CLOSE_WRITE on the null device's own watch; shells write
+ *     to it and to terminals all the time.  Cold, the first such close
+ *     put every lookup of every client in doubt until the daemon had
+ *     woken, drained and moved /dev.
+ * Hot from the start, nothing moves, and only walks through them wait
+ * for the hot queue.
  */
 static int born_hot(const struct nc_dentry *d, const char *path)
 {
 	size_t n = strlen(path);
 
-	return (d->flags & NC_D_DIR) && n >= 5 &&
-	       !strcmp(path + n - 5, "/.git");
+	if (!(d->flags & NC_D_DIR))
+		return 0;
+	return (n >= 5 && !strcmp(path + n - 5, "/.git")) ||
+	       !strcmp(path, "/dev") || !strncmp(path, "/dev/", 5);
 }
 
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path)
@@ -2149,7 +2162,7 @@ int nc__coherent(int own, int hot, int *why)
 		/* The daemon drains and applies; until it has, doubt. */
 		if (mount)
 			mount_owed();
-		*why = mount		? NC_DOUBT_MOUNT
+		*why = mount	     ? NC_DOUBT_MOUNT
 		       : (queue & 1) ? NC_DOUBT_EVENTS
 				     : NC_DOUBT_HOT;
 		return !mount && !(queue & 1) ? NC_COHERENT_HOT : 0;

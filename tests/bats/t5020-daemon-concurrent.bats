@@ -101,7 +101,7 @@ teardown() {
 	[ ! -s "$T/second.out" ] || fail "git status: $(cat "$T/second.out")"
 	ncd_assert_all "$T/second.rec" cache=shared
 	# Every path was filled: the second run's lstat calls miss only as
-	# the coherence check says (git writes its index: "events"), not as
+	# the coherence check says (git writes its index: "hot"), not as
 	# "cold" (when threads that found the ring taken dropped their hints,
 	# and the ring was smaller, 2-95% of them were left cold).
 	local calls cold

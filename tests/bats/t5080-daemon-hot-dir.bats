@@ -214,3 +214,20 @@ elsewhere() {
 	ncd_status_value "hot directories"
 	assert_equal "$REPLY" $((before + 1))
 }
+
+@test "/dev is hot from its first watch: a close of /dev/null after writing leaves other walks hits" {
+	# Every git command opens /dev/null read-write at its start, and the
+	# close queues IN_CLOSE_WRITE on the null device's own watch.  In a
+	# cold /dev that event would put every walk of every client in doubt
+	# until the daemon had drained it; here the daemon is stopped, so it
+	# never does: readers of other directories must not wait for it.
+	echo /dev/null >"$D/dev.list"
+	ncd_hits_soon dev "$D/dev.list"
+	ncd_settled
+	readers_start devnull 1500 "$D/rel.list"
+	kill -STOP "$NCD_PID"
+	: <>/dev/null
+	readers_wait devnull
+	kill -CONT "$NCD_PID"
+	ncd_assert_hit_share "$T/devnull.rec" 90
+}

@@ -15,9 +15,14 @@
  * came and went before the daemon read the table again leaves nothing of
  * what it saw (comparing the two tables, identical, would name nothing),
  * and a mount elsewhere during a fill drops that fill's entries only.
+ *
+ * Directories every program writes into are hot from their first watch
+ * (notify.c, born_hot): /dev, whose null device every git command opens
+ * read-write and closes, queues that close on the hot instance only.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +205,45 @@ TEST(a_mount_that_came_and_went_during_a_fill_leaves_nothing)
 	rmdir(p);
 	rmdir(o);
 	rmdir(dir);
+}
+
+/* The dentry @path names, or NULL. */
+static const struct nc_dentry *dentry_of(const char *path)
+{
+	const struct nc_arena *a = &nc__c.arena;
+	struct nc_walk w;
+
+	if (nc__walk(&w, a, a->hdr->generation, nc__c.root_idx,
+		     nc__c.root_ident, nc__c.root_idx, nc__c.root_ident, path,
+		     1) != W_FOUND)
+		return NULL;
+	return nc__dentry_at(a, w.fidx);
+}
+
+TEST(dev_is_hot_from_its_first_watch)
+{
+	const struct nc_dentry *dev, *null;
+	struct pollfd pf = {.events = POLLIN};
+	int memfd = memfd_create("nc-unit-serve", MFD_CLOEXEC), fd;
+
+	ASSERT(memfd >= 0);
+	ASSERT_EQ(nc__serve_start(memfd, 8u << 20), 0);
+	hint("/dev/null");
+	/* No drain ran: hot from the watch, not moved there by an event.
+	 * Its file's watch is its directory's instance's. */
+	dev = dentry_of("/dev");
+	null = dentry_of("/dev/null");
+	ASSERT(dev && null);
+	ASSERT(dev->flags & NC_D_HOT);
+	ASSERT(dev->wd >= (1 << 30) && null->wd >= (1 << 30));
+	/* git's first act: /dev/null opened read-write, and closed.  Its
+	 * IN_CLOSE_WRITE is the hot queue's. */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT(fd >= 0);
+	close(fd);
+	pf.fd = nc__serve_hifd();
+	ASSERT_EQ(poll(&pf, 1, 0), 1);
+	ASSERT(pf.revents & POLLIN);
 }
 
 int main(int argc, char **argv)
