@@ -28,9 +28,10 @@ LOOKUP_FAMILIES = ("stat", "lstat", "statx", "access", "readlink",
                    "realpath", "open", "fopen")
 # Lookups answered by the real call because a change might be pending
 # (docs/statistics.md): the strict check's doubt, from the queue of
-# directories that receive writes (hot), the other queue (events), or a
-# change seen during the walk.
-DOUBT_REASONS = ("events", "hot", "changed")
+# directories that receive writes (hot), the other queue (events, and
+# draining while it is applied), a mount change not applied yet (mount),
+# or a change seen during the walk.
+DOUBT_REASONS = ("events", "draining", "mount", "hot", "changed")
 # Lookups no cache answers: opens of existing files, unserved arguments.
 NOT_ANSWERABLE = ("exists", "args")
 CALLS = ("stat", "lstat", "statx", "access", "readlink", "realpath", "open",
