@@ -636,18 +636,18 @@ static int have_cwd(void)
 		return 1;
 	if (!nc__writer_trylock())
 		return 0;
-	if (nc__c.shared || nc__c.cwd_admit != 1) {
-		if (nc__c.shared)
-			find_cwd();
-		if (nc__c.cwd_admit < 2)
-			nc__c.cwd_admit++;
-	} else {
+	if (!nc__c.shared && nc__c.cwd_admit == 1) {
 		/* 2: tried; again only after a chdir or a flush (set before
-		 * the fill, which may flush) */
+		 * the fill, which may flush and set it back to 1) */
 		nc__c.cwd_admit = 2;
 		nc__mount_fence_open();
 		nc__fill_cwd();
 		nc__mount_fence_close();
+	} else {
+		if (nc__c.shared)
+			find_cwd();
+		if (nc__c.cwd_admit < 2)
+			nc__c.cwd_admit++;
 	}
 	nc__writer_unlock();
 	return ck_pr_load_64(&nc__c.cwd_ident) != 0;
