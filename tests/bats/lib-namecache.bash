@@ -271,3 +271,18 @@ nc_python() {
 	[ -x "$py" ] || skip "python3 is not installed"
 	echo "$py"
 }
+
+# nc_umount DIR: unmount DIR, again for up to 2 s while the kernel says it
+# is busy.  A daemon filling a path on that filesystem (what a client
+# looked up) holds the mount for the length of its system call, as any
+# process looking a path up there does, and an unmount that lands in
+# that moment fails with EBUSY.  Used inside `bash -c` scripts too,
+# through "$(declare -f nc_umount)".
+nc_umount() {
+	local i
+	for ((i = 0; i < 40; i++)); do
+		umount "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	umount "$1"
+}

@@ -126,7 +126,7 @@ EOF
 	# Descriptor 5 named as every descriptor of a hand-down that is not
 	# ours: it keeps its flags (the child still inherits it), and the
 	# image makes its own attachment.
-	run strace -f -o /tmp/t3.tr bash -c "exec 5</dev/null; NAMECACHE_ATTACH=2,5,5,-1,5,5,4096,1,1,0,1,0,0,0,0,1,1,1 \
+	run bash -c "exec 5</dev/null; NAMECACHE_ATTACH=2,5,5,-1,5,5,4096,1,1,0,1,0,0,0,0,1,1,1 \
 		NAMECACHE_STATS='$T/b.rec' LD_PRELOAD='$SHIM' bash -c '[ -e \"$f\" ]; readlink /proc/self/fd/5; env | grep -c NAMECACHE_ATTACH || true'"
 	assert_success
 	assert_output $'/dev/null\n0'
@@ -154,6 +154,7 @@ EOF
 	mkfifo "$T/go"
 	warm bash -c "[ -e '$D/m/x' ]"
 	run env NAMECACHE_STATS="$T/m.rec" "$NC_CLI" run -- bash -c "
+		$(declare -f nc_umount)
 		[ -e '$D/m/x' ] && echo early
 		( [ -e '$D/m/x' ] && echo child-early; read _ <'$T/go'
 		  [ -e '$D/m/x' ] && echo child-sees ) &
@@ -162,7 +163,7 @@ EOF
 		echo >'$T/go'
 		wait
 		[ -e '$D/m/x' ] && echo parent-sees
-		umount '$D/m'"
+		nc_umount '$D/m'"
 	assert_success
 	assert_output $'child-sees\nparent-sees'
 	[ "$(ncd_count "$T/m.rec" via=fork)" -ge 1 ] || fail "no fork child attached: $(cat "$T/m.rec")"
@@ -190,6 +191,7 @@ EOF
 		ncd_settled
 		run env NAMECACHE_STATS="$r/$check.rec" NAMECACHE_CHECK=$check \
 			"$NC_CLI" run -- bash -c "
+			$(declare -f nc_umount)
 			[ -e '$m/x' ] || echo absent
 			bash -c '[ -e \"$m/x\" ] || echo child-absent
 				read _
@@ -199,7 +201,7 @@ EOF
 				mount -t tmpfs nc-test '$m' && touch '$m/x'
 				echo go)
 			kill -CONT $NCD_PID
-			umount '$m'"
+			nc_umount '$m'"
 		assert_success
 		assert_output $'absent\nchild-absent\nchild-sees'
 		# The child answered from the arena before the mount.
@@ -233,7 +235,7 @@ EOF
 	kill -CONT "$NCD_PID"
 	local got=$output
 	run "$LOOKUP" show "$m/d" "$m/x"
-	umount "$m"
+	nc_umount "$m"
 	assert_equal "$got" "$output"
 	[ "$(ncd_count "$r/p.rec" via=pidfd)" -eq 1 ] ||
 		fail "not attached through the daemon's descriptors: $(cat "$r/p.rec")"
@@ -255,7 +257,7 @@ EOF
 	ncd_status_value flushes
 	f0=$REPLY
 	mount -t tmpfs nc-test "$other"
-	umount "$other"
+	nc_umount "$other"
 	mount -t tmpfs nc-test "$m"
 	touch "$m/x"
 	# At once, whether or not the daemon has read the table yet.
@@ -266,7 +268,7 @@ EOF
 	# The daemon filled $m/x, on the tmpfs: its unmount reports
 	# IN_UNMOUNT on that watch, which flushes nothing either.
 	ncd_settled
-	umount "$m"
+	nc_umount "$m"
 	ncd_settled
 	ncd_status_value flushes
 	[ "$REPLY" -eq "$f0" ] || fail "the daemon flushed ($f0 -> $REPLY flushes)"
