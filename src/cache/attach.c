@@ -951,8 +951,9 @@ int nc__attach_inherit(void)
  *     them, keeps drain_seq odd throughout), and if each is an inotify
  *     instance (inotify_add_watch on "" fails with ENOENT on one, EINVAL
  *     on anything else: a corrupt header cannot make us poll a socket);
- *   - the daemon has a watch ring.  A walk through cold directories is
- *     checked with it alone, mount changes included (its mount poll).
+ *   - the daemon has a watch ring.  A walk is checked with its rings
+ *     alone (the cold one's, and the hot one's for a walk through hot
+ *     directories), mount changes included (the cold ring's mount poll).
  *     Our mountinfo, which a probe and a hand-down rely on, is opened
  *     only when one is first needed, and a mount change before that may
  *     not be in the arena yet (the socket's daemon looks at its own
@@ -1003,7 +1004,8 @@ int nc__attach_pidfd(void)
 	hd = ar.hdr;
 	if (ck_pr_load_32((const uint32_t *)&hd->daemon_pid) != (uint32_t)pid ||
 	    !ck_pr_load_32(&hd->world_ok) ||
-	    (int32_t)ck_pr_load_32((const uint32_t *)&hd->wring_fd) < 0)
+	    (int32_t)ck_pr_load_32(
+		(const uint32_t *)&hd->wring[NC_WR_COLD].fd) < 0)
 		goto out;
 	ck_pr_fence_load();
 	if (nc__own_world(&w, g) < 0 || !w.root_mnt)
@@ -1040,8 +1042,8 @@ int nc__attach_pidfd(void)
 	nc__c.attach_tries++;
 	nc__c.arena = ar;
 	take(&h, &w, NC_VIA_PIDFD);
-	/* A first walk through cold directories (most are) checks the
-	 * watch ring: its view made now, while the pidfd is open. */
+	/* A first walk checks the watch rings: their views made now,
+	 * while the pidfd is open. */
 	nc__notify_wview_early(pfd);
 	syscall(SYS_close, pfd);
 	return 1;

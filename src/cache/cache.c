@@ -53,10 +53,14 @@ struct nc__cache nc__c = {
     .hifd = -1,
     .sfd = -1,
     .afd = -1,
-    .wring = {.fd = -1, .efd = -1, .mfd = -1},
-    .wring_mem = -1,
-    .wring_mfd = -1,
-    .wring_efd = -1,
+    .wring = {{.ring = {.fd = -1, .efd = -1, .mfd = -1},
+	       .mem = -1,
+	       .mfd = -1,
+	       .efd = -1},
+	      {.ring = {.fd = -1, .efd = -1, .mfd = -1},
+	       .mem = -1,
+	       .mfd = -1,
+	       .efd = -1}},
     .ho = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1, .pmfd = -1}};
 static int was_attached NC_STARTUP;
 char nc__cwd_path[4096];

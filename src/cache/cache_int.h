@@ -46,7 +46,7 @@
 #include "policy.h"
 #include "uring.h"
 
-#define NC_WVIEWS 4 /* views of the daemon's watch ring an image makes */
+#define NC_WVIEWS 8 /* views of the daemon's watch rings an image makes */
 
 enum { NC_ST_NONE, NC_ST_STARTING, NC_ST_READY, NC_ST_OFF };
 
@@ -84,22 +84,26 @@ struct nc__cache {
 	int spare_mfd;	 /* a mountinfo handed down for the first probe */
 	int hifd;	 /* the hot inotify instance (notify.c); -1: none */
 	int hot_enabled; /* the daemon's writer: make hifd with ifd */
-	struct nc__ring wring; /* the daemon's watch ring (uring.c) ... */
-	int wring_mem;	       /* ... its page's memfd, ... */
-	int wring_mfd;	       /* ... the mountinfo it polls, and ... */
-	int wring_efd;	       /* ... the eventfd it signals; -1: none */
-	/* A client's views of the daemon's watch ring (notify.c): at most
-	 * one made per epoch, kept mapped until the image ends. */
+	/* The daemon's watch rings (uring.c): [NC_WR_COLD] over ifd and
+	 * the mount table, [NC_WR_HOT] over hifd. */
+	struct nc__wring {
+		struct nc__ring ring;
+		int mem; /* its page's memfd; -1: no ring */
+		int mfd; /* the mountinfo it polls (cold only); -1 */
+		int efd; /* the eventfd it signals; -1 */
+	} wring[2];
+	/* A client's views of the daemon's watch rings (notify.c): at most
+	 * one of each made per epoch, kept mapped until the image ends. */
 	struct nc__wview wviews[NC_WVIEWS];
-	struct nc__wview *wview; /* the latest (atomic), or NULL */
-	int wview_state;	 /* enum nc_wview_state */
-	int wview_made;		 /* wviews used */
-	uint64_t wview_tried;	 /* 1 + the epoch last tried; 0: none */
-	uint64_t promoted;	 /* directories moved to hifd, or watched there
-				  * from the start (statistics) */
-	uint64_t events[2];	 /* events read from ifd, hifd (statistics) */
-	uint64_t hot_lost;	 /* hifd overflows: hot dentries forgotten */
-	uint64_t q_overflows;	 /* overflows read that flushed (writer) */
+	struct nc__wview *wview[2]; /* the latest of each (atomic), or NULL */
+	int wview_state;	    /* enum nc_wview_state */
+	int wview_made;		    /* wviews used */
+	uint64_t wview_tried[2];    /* 1 + the epoch last tried; 0: none */
+	uint64_t promoted;    /* directories moved to hifd, or watched there
+			       * from the start (statistics) */
+	uint64_t events[2];   /* events read from ifd, hifd (statistics) */
+	uint64_t hot_lost;    /* hifd overflows: hot dentries forgotten */
+	uint64_t q_overflows; /* overflows read that flushed (writer) */
 	uint32_t root_idx;
 	uint64_t root_ident;
 	uint32_t cwd_idx;

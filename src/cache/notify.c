@@ -44,14 +44,19 @@
  * NAMECACHE_CHECK=epoll|uring forces either (the latter from the first
  * check, where the kernel allows it).
  *
- * In shared mode the daemon keeps a watch ring over its cold instance
- * (uring.c), made with each instance (wring_make) and run at the start of
- * every cold drain, inside the odd window; a client maps its page once
- * (wview_make) and a walk that passed no hot dentry is checked with three
- * loads of it, from the first lookup of the image: no probe, no system
- * call.  A walk through a hot dentry, NAMECACHE_CHECK=epoll, a kernel
- * without IORING_SETUP_NO_MMAP (before 6.5) or io_uring refused to the
- * daemon: the probe's checks, as above.
+ * In shared mode the daemon keeps a watch ring over each of its instances
+ * (uring.c): the cold one's polls the cold queue and a mountinfo of the
+ * daemon's, the hot one's the hot queue.  Each is made with its instance
+ * (wring_make) and run at the start of every drain of that instance,
+ * inside its odd window; a client maps their pages once (wview_make) and
+ * a walk is checked with three loads of the cold ring's page, and three
+ * of the hot one's when it passed a hot dentry, from the first lookup of
+ * the image: no probe, no system call (a short process whose working
+ * directory is hot paid some 25 us for a probe's epoll instance and
+ * mountinfo).  NAMECACHE_CHECK=epoll, a kernel without
+ * IORING_SETUP_NO_MMAP (before 6.5), io_uring refused to the daemon, or a
+ * ring that says something may be pending: the probe's checks, as
+ * above.
  *
  * The kernel queues an inotify event before the modifying system call
  * returns (research: fsnotify runs in the modifying task), so a lookup
@@ -324,9 +329,9 @@ int nc__fd_rehome(int fd)
 	return hi;
 }
 
-/* ---- the daemon's watch ring (uring.c) ------------------------------ */
+/* ---- the daemon's watch rings (uring.c) ----------------------------- */
 
-/* Close those of the watch ring's descriptors that are open. */
+/* Close those of a watch ring's descriptors that are open. */
 static void wring_fds_close(int mem, int mfd, int efd)
 {
 	const int fd[] = {mem, mfd, efd};
@@ -336,48 +341,57 @@ static void wring_fds_close(int mem, int mfd, int efd)
 			syscall(SYS_close, fd[i]);
 }
 
-/* Unpublish and close the watch ring: closing it makes the kernel cancel
- * its polls, which leaves every client that still reads its page in
- * doubt (uring.c). */
+/* Unpublish and close the watch rings: closing one makes the kernel
+ * cancel its polls, which leaves every client that still reads its page
+ * in doubt (uring.c). */
 static void wring_close(void)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
 
-	if (nc__c.wring_mem < 0)
-		return;
-	ck_pr_store_32((uint32_t *)&h->wring_fd, (uint32_t)-1);
-	ck_pr_fence_store();
-	nc__ring_close(&nc__c.wring);
-	wring_fds_close(nc__c.wring_mem, nc__c.wring_mfd, nc__c.wring_efd);
-	nc__c.wring_mem = nc__c.wring_mfd = nc__c.wring_efd = -1;
+	for (int i = 0; i < 2; i++) {
+		struct nc__wring *w = &nc__c.wring[i];
+
+		if (w->mem < 0)
+			continue;
+		ck_pr_store_32((uint32_t *)&h->wring[i].fd, (uint32_t)-1);
+		ck_pr_fence_store();
+		nc__ring_close(&w->ring);
+		wring_fds_close(w->mem, w->mfd, w->efd);
+		w->mem = w->mfd = w->efd = -1;
+	}
 }
 
 /*
- * The daemon (hot_enabled): a watch ring over the new cold instance, made
- * before anything is watched on it (so nothing can be queued unseen by
- * its poll), published in the arena's header for the clients, who open
- * the page through /proc/PID/fd (notify's wview_make: an io_uring
- * descriptor cannot be sent, and the page needs none).
+ * The daemon (hot_enabled): a watch ring over a new instance, made before
+ * anything is watched on it (so nothing can be queued unseen by its
+ * poll), published in the arena's header for the clients, who open the
+ * page through /proc/PID/fd or a pidfd (wview_make: an io_uring
+ * descriptor cannot be sent, and the page needs none).  The cold one
+ * (NC_WR_COLD, over ifd) polls a mountinfo of its own too; the hot one
+ * (NC_WR_HOT, over hifd) lets a walk through hot directories be checked
+ * with loads as well.
  */
-static void wring_make(void)
+static void wring_make(int which)
 {
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
+	struct nc__wring *w = &nc__c.wring[which];
+	int ifd = which == NC_WR_HOT ? nc__c.hifd : nc__c.ifd;
 	struct nc_wring_layout lay;
 	static int logged NC_STARTUP;
 	struct stat st;
-	int mem = -1, mfd, efd, r = -1;
+	int mem = -1, mfd = -1, efd, r = -1;
 
-	if (!nc__c.hot_enabled || !h || nc__c.ifd < 0)
+	if (!nc__c.hot_enabled || !h || ifd < 0)
 		return;
-	mfd = nc__notify_mount_file();
+	if (which == NC_WR_COLD)
+		mfd = nc__notify_mount_file();
 	efd = nc__fd_rehome(
 	    (int)syscall(SYS_eventfd2, 0, EFD_NONBLOCK | EFD_CLOEXEC));
-	if (mfd >= 0 && efd >= 0)
-		r = nc__wring_open(&nc__c.wring, nc__c.ifd, mfd, efd, &mem,
-				   &lay);
+	if ((mfd >= 0 || which == NC_WR_HOT) && efd >= 0)
+		r = nc__wring_open(&w->ring, ifd, mfd, efd, &mem, &lay);
 	if (r < 0 || syscall(SYS_fstat, mem, &st) < 0) {
 		if (r >= 0)
-			nc__ring_close(&nc__c.wring);
+			nc__ring_close(&w->ring);
 		wring_fds_close(mem, mfd, efd);
 		if (!logged) {
 			logged = 1;
@@ -389,17 +403,17 @@ static void wring_make(void)
 	}
 	if (r > 0) /* the mount table changed before the poll: flush */
 		nc__c.flush_pending = 1;
-	nc__c.wring_mem = mem;
-	nc__c.wring_mfd = mfd;
-	nc__c.wring_efd = efd;
-	h->wring_flags = lay.flags;
-	h->wring_head = lay.head;
-	h->wring_tail = lay.tail;
-	h->wring_dev = st.st_dev;
-	h->wring_ino = st.st_ino;
-	h->wring_epoch = h->epoch;
+	w->mem = mem;
+	w->mfd = mfd;
+	w->efd = efd;
+	h->wring[which].flags = lay.flags;
+	h->wring[which].head = lay.head;
+	h->wring[which].tail = lay.tail;
+	h->wring[which].dev = st.st_dev;
+	h->wring[which].ino = st.st_ino;
+	h->wring[which].epoch = h->epoch;
 	ck_pr_fence_store();
-	ck_pr_store_32((uint32_t *)&h->wring_fd, (uint32_t)mem);
+	ck_pr_store_32((uint32_t *)&h->wring[which].fd, (uint32_t)mem);
 }
 
 /* A new inotify instance in ifd (and hifd for the daemon); probes made
@@ -425,7 +439,8 @@ static int new_inotify(void)
 		ck_pr_store_32((uint32_t *)&h->ifd_no, (uint32_t)fd);
 		ck_pr_store_32((uint32_t *)&h->hifd_no, (uint32_t)nc__c.hifd);
 	}
-	wring_make();
+	wring_make(NC_WR_COLD);
+	wring_make(NC_WR_HOT);
 	return 0;
 }
 
@@ -1837,25 +1852,25 @@ static void read_queue(int fd, int hot, int *flush, int *lost)
  * again: one set after the reset signals again, and brings the daemon
  * back (nc__serve_wring_efd); one set before it is seen here.
  */
-static int wring_flag(void)
+static int wring_flag(struct nc__wring *w)
 {
 	uint64_t n;
 
-	if (__atomic_load_n(nc__c.wring.sq_flags, __ATOMIC_ACQUIRE) &
+	if (__atomic_load_n(w->ring.sq_flags, __ATOMIC_ACQUIRE) &
 	    IORING_SQ_TASKRUN)
 		return 1;
-	(void)!syscall(SYS_read, nc__c.wring_efd, &n, sizeof(n));
-	return !!(__atomic_load_n(nc__c.wring.sq_flags, __ATOMIC_ACQUIRE) &
+	(void)!syscall(SYS_read, w->efd, &n, sizeof(n));
+	return !!(__atomic_load_n(w->ring.sq_flags, __ATOMIC_ACQUIRE) &
 		  IORING_SQ_TASKRUN);
 }
 
-/* The daemon's watch ring, run inside a cold drain: 0, or 1 when the
+/* A watch ring, run inside a drain of its instance: 0, or 1 when the
  * cache must be flushed (a mount change, a broken ring). */
-static int wring_drain(void)
+static int wring_drain(struct nc__wring *w)
 {
 	int mount = 0;
 
-	if (nc__wring_run(&nc__c.wring, &mount) < 0) {
+	if (nc__wring_run(&w->ring, &mount) < 0) {
 		nc__cache_log("watch ring failed: cache flushed");
 		return 1;
 	}
@@ -1866,13 +1881,13 @@ static int wring_drain(void)
 
 /*
  * A drain: the sequence odd, the queue read until empty and applied
- * (promotions too), the sequence even.  With the daemon's watch ring, a
- * cold drain runs the ring first (its flag cleared inside the window,
- * before the read() that takes what set it: uring.c), and again, with
- * another read, as long as the flag was set behind it: applying events
- * changes watches, and a removed watch queues IN_IGNORED, which wakes
- * the instance.  The flag is left clear unless events keep coming for
- * WRING_ROUNDS rounds; then the ring's eventfd, which the kernel
+ * (promotions too), the sequence even.  With the daemon's watch ring of
+ * the instance, a drain runs the ring first (its flag cleared inside the
+ * window, before the read() that takes what set it: uring.c), and again,
+ * with another read, as long as the flag was set behind it: applying
+ * events changes watches, and a removed watch queues IN_IGNORED, which
+ * wakes the instance.  The flag is left clear unless events keep coming
+ * for WRING_ROUNDS rounds; then the ring's eventfd, which the kernel
  * signalled when it set the flag, brings the daemon back for another
  * drain (nc__serve_wring_efd).
  */
@@ -1881,7 +1896,8 @@ static void drain(int hot)
 	struct nc_arena_hdr *h = nc__c.arena.hdr;
 	uint32_t *seq = hot ? &h->hot_seq : &h->drain_seq;
 	int fd = hot ? nc__c.hifd : nc__c.ifd;
-	int flush = 0, lost = 0, ring = !hot && nc__c.wring_mem >= 0;
+	struct nc__wring *w = &nc__c.wring[hot ? NC_WR_HOT : NC_WR_COLD];
+	int flush = 0, lost = 0, ring = w->mem >= 0;
 
 	if (fd < 0)
 		return;
@@ -1889,7 +1905,7 @@ static void drain(int hot)
 	ck_pr_fence_store();
 	for (int round = 0;; round++) {
 		if (ring && !flush)
-			flush = wring_drain();
+			flush = wring_drain(w);
 		read_queue(fd, hot, &flush, &lost);
 		if (!flush && lost) {
 			nc__cache_log("hot inotify queue overflowed: written "
@@ -1901,7 +1917,7 @@ static void drain(int hot)
 			promote_all();
 		npromote = 0;
 		/* Set still after WRING_ROUNDS: its eventfd brings us back. */
-		if (!ring || flush || !wring_flag() ||
+		if (!ring || flush || !wring_flag(w) ||
 		    round + 1 >= WRING_ROUNDS)
 			break;
 	}
@@ -1939,8 +1955,8 @@ static uint64_t now_ns(void)
 }
 
 /*
- * A client's view of the daemon's watch ring (uring.c): the page is
- * opened through /proc/PID/fd/N of the daemon named by the attachment
+ * A client's view of one of the daemon's watch rings (uring.c): the page
+ * is opened through /proc/PID/fd/N of the daemon named by the attachment
  * (the kernel lets a process of the same user, and no other, open it),
  * or taken with @pidfd, a pidfd of the daemon (the same permission; no
  * path walk in procfs, which costs a new process 15-25 us), and kept
@@ -1948,13 +1964,14 @@ static uint64_t now_ns(void)
  * inode) for the current epoch; mapped read-only, then closed.  One
  * thread makes it, in a slot of its own that is published whole (a
  * pointer store) and never changed or unmapped after: another thread may
- * be reading it.  At most one attempt through /proc per epoch (the
- * daemon's flush makes a new ring), NC_WVIEWS in all; an image without
- * one checks with its probes.
+ * be reading it.  At most one attempt through /proc per ring and epoch
+ * (the daemon's flush makes new rings), NC_WVIEWS in all; an image
+ * without one checks with its probes.
  */
-static struct nc__wview *wview_make(uint64_t epoch_now, int pidfd)
+static struct nc__wview *wview_make(int which, uint64_t epoch_now, int pidfd)
 {
 	const struct nc_arena_hdr *h = nc__c.arena.hdr;
+	const struct nc_wring_pub *pub = &h->wring[which];
 	struct nc__wview *v = NULL;
 	struct nc_wring_layout lay;
 	struct nc__buf b;
@@ -1968,21 +1985,21 @@ static struct nc__wview *wview_make(uint64_t epoch_now, int pidfd)
 					 NC_WVIEW_MAKING, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return NULL;
-	if (__atomic_load_n(&nc__c.wview_tried, __ATOMIC_ACQUIRE) ==
+	if (__atomic_load_n(&nc__c.wview_tried[which], __ATOMIC_ACQUIRE) ==
 		epoch_now + 1 ||
 	    nc__c.wview_made >= NC_WVIEWS)
 		goto out;
 	if (pidfd < 0)
-		__atomic_store_n(&nc__c.wview_tried, epoch_now + 1,
+		__atomic_store_n(&nc__c.wview_tried[which], epoch_now + 1,
 				 __ATOMIC_RELEASE);
-	epoch = ck_pr_load_64(&h->wring_epoch);
+	epoch = ck_pr_load_64(&pub->epoch);
 	ck_pr_fence_load();
-	dfd = (int32_t)ck_pr_load_32((const uint32_t *)&h->wring_fd);
+	dfd = (int32_t)ck_pr_load_32((const uint32_t *)&pub->fd);
 	ck_pr_fence_load();
 	lay.size = 4096;
-	lay.flags = ck_pr_load_32(&h->wring_flags);
-	lay.head = ck_pr_load_32(&h->wring_head);
-	lay.tail = ck_pr_load_32(&h->wring_tail);
+	lay.flags = ck_pr_load_32(&pub->flags);
+	lay.head = ck_pr_load_32(&pub->head);
+	lay.tail = ck_pr_load_32(&pub->tail);
 	if (dfd < 0 || nc__c.daemon_pid <= 0 || nc__c.check == NC_CHECK_EPOLL ||
 	    epoch != epoch_now)
 		goto out;
@@ -2005,16 +2022,15 @@ static struct nc__wview *wview_make(uint64_t epoch_now, int pidfd)
 	v = &nc__c.wviews[nc__c.wview_made];
 	if (syscall(SYS_fstat, fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size != lay.size ||
-	    (uint64_t)st.st_dev != ck_pr_load_64(&h->wring_dev) ||
-	    (uint64_t)st.st_ino != ck_pr_load_64(&h->wring_ino) ||
+	    (uint64_t)st.st_dev != ck_pr_load_64(&pub->dev) ||
+	    (uint64_t)st.st_ino != ck_pr_load_64(&pub->ino) ||
 	    nc__wview_map(v, fd, &lay) < 0)
 		v = NULL;
 	syscall(SYS_close, fd);
 	/* Still the ring it was when we read where it is. */
 	ck_pr_fence_load();
-	if (v &&
-	    ((int32_t)ck_pr_load_32((const uint32_t *)&h->wring_fd) != dfd ||
-	     ck_pr_load_64(&h->wring_epoch) != epoch)) {
+	if (v && ((int32_t)ck_pr_load_32((const uint32_t *)&pub->fd) != dfd ||
+		  ck_pr_load_64(&pub->epoch) != epoch)) {
 		nc__wview_unmap(v); /* never published */
 		v = NULL;
 	}
@@ -2022,25 +2038,27 @@ static struct nc__wview *wview_make(uint64_t epoch_now, int pidfd)
 		v->aino = aino;
 		v->epoch = epoch;
 		nc__c.wview_made++;
-		__atomic_store_n(&nc__c.wview, v, __ATOMIC_RELEASE);
+		__atomic_store_n(&nc__c.wview[which], v, __ATOMIC_RELEASE);
 	}
 out:
 	__atomic_store_n(&nc__c.wview_state, NC_WVIEW_IDLE, __ATOMIC_RELEASE);
 	return v;
 }
 
-/* Shared mode, a walk through cold dentries only: 1 nothing pending, 0
- * something may be (the probe's check then says), -1 no view. */
-static int wview_check(void)
+/* Shared mode: 1 nothing pending on the daemon's cold (@which
+ * NC_WR_COLD: the mount table too) or hot instance, 0 something may be
+ * (the probe's check then says), -1 no view. */
+static int wview_check(int which)
 {
 	uint64_t epoch = ck_pr_load_64(&nc__c.arena.hdr->epoch);
-	struct nc__wview *v = __atomic_load_n(&nc__c.wview, __ATOMIC_ACQUIRE);
+	struct nc__wview *v =
+	    __atomic_load_n(&nc__c.wview[which], __ATOMIC_ACQUIRE);
 
 	if (!v || v->aino != nc__c.aino || v->epoch != epoch) {
-		if (__atomic_load_n(&nc__c.wview_tried, __ATOMIC_ACQUIRE) ==
-		    epoch + 1)
+		if (__atomic_load_n(&nc__c.wview_tried[which],
+				    __ATOMIC_ACQUIRE) == epoch + 1)
 			return -1;
-		v = wview_make(epoch, -1);
+		v = wview_make(which, epoch, -1);
 		if (!v)
 			return -1;
 	}
@@ -2051,7 +2069,10 @@ static int wview_check(void)
 
 void nc__notify_wview_early(int pidfd)
 {
-	wview_make(ck_pr_load_64(&nc__c.arena.hdr->epoch), pidfd);
+	uint64_t epoch = ck_pr_load_64(&nc__c.arena.hdr->epoch);
+
+	wview_make(NC_WR_COLD, epoch, pidfd);
+	wview_make(NC_WR_HOT, epoch, pidfd);
 }
 
 /*
@@ -2081,7 +2102,7 @@ int nc__notify_mounts_known(void)
 						 __ATOMIC_ACQUIRE))
 			syscall(SYS_close, fd);
 	}
-	if (wview_check() <= 0)
+	if (wview_check(NC_WR_COLD) <= 0)
 		return 0;
 	ck_pr_store_int(&nc__c.mounts_known, 1);
 	return 1;
@@ -2112,12 +2133,16 @@ int nc__coherent(int own, int hot, int *why)
 			 nc__c.max_stale_ns))
 			return 1;
 	}
-	/* A walk through cold directories, attached: the daemon's ring;
-	 * if it says something may be pending, the probe tells. */
-	if (nc__c.shared && !hot && wview_check() > 0) {
+	/* Attached: the daemon's rings, the cold one (and the mount
+	 * table), and the hot one for a walk through hot directories; if
+	 * either says something may be pending, the probe tells. */
+	if (nc__c.shared && wview_check(NC_WR_COLD) > 0 &&
+	    (!hot || wview_check(NC_WR_HOT) > 0)) {
 		if (now) {
 			ck_pr_store_64(&nc__c.checked_ns, now);
 			ck_pr_store_64(&nc__c.checked_own, seen);
+			if (hot)
+				ck_pr_store_64(&nc__c.checked_hot_ns, now);
 		}
 		return 1;
 	}

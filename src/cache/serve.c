@@ -147,9 +147,9 @@ int nc__serve_mfd(void)
 	return nc__c.mfd;
 }
 
-int nc__serve_wring_efd(void)
+int nc__serve_wring_efd(int hot)
 {
-	return nc__c.wring_efd;
+	return nc__c.wring[hot ? NC_WR_HOT : NC_WR_COLD].efd;
 }
 
 static void after(void)

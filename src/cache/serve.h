@@ -44,7 +44,9 @@ uint64_t nc__serve_arena_size(void);
 int nc__serve_ifd(void);
 int nc__serve_hifd(void); /* the hot instance (notify.c); -1: none */
 int nc__serve_mfd(void);
-int nc__serve_wring_efd(void); /* readable: a cold drain is due; -1 */
+/* The eventfd of the cold (@hot 0) or hot watch ring; readable: a drain
+ * of that instance is due; -1: none. */
+int nc__serve_wring_efd(int hot);
 /* Read and apply the inotify queue, or the hot one's (flushing on
  * overflow). */
 void nc__serve_drain(int hot);

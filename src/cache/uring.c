@@ -397,9 +397,10 @@ fail:
 }
 
 /*
- * The daemon's watch ring.  The same ring as a thread's (the flags, two
+ * The daemon's watch rings.  The same ring as a thread's (the flags, two
  * multishot polls: POLLIN on the daemon's cold inotify instance itself,
- * POLLPRI on a mountinfo of the daemon's that nothing else polls), owned
+ * POLLPRI on a mountinfo of the daemon's that nothing else polls; the hot
+ * instance's ring has the first poll only, on the hot instance), owned
  * and entered by the daemon alone, with its rings in memory the daemon
  * provides (IORING_SETUP_NO_MMAP, Linux 6.5): one page of a memfd,
  * sealed against writable mappings, shrinking and growing once the
@@ -409,13 +410,15 @@ fail:
  * it.  The SQEs are in an anonymous page of the daemon's.
  *
  * The daemon runs the ring (nc__wring_run: GETEVENTS, reap, re-arm) only
- * inside a cold drain, while drain_seq is odd, before it reads the queue;
- * and it makes drain_seq even only after applying what it read.  So K3
+ * inside a drain of its instance, while that instance's sequence
+ * (drain_seq, or hot_seq for the hot ring) is odd, before it reads the
+ * queue; and it makes the sequence even only after applying what it
+ * read.  So K3
  * holds for every reader of the page: once the daemon's GETEVENTS has
  * returned, every later wake of the instance or of the mount table
  * leaves IORING_SQ_TASKRUN set until the daemon's next drain, and a
- * reader that finds it clear, the CQ consumed (head == tail) and
- * drain_seq even and unchanged across its walk has missed no event (the
+ * reader that finds it clear, the CQ consumed (head == tail) and the
+ * sequence even and unchanged across its walk has missed no event (the
  * argument above, with the daemon's drain as step (1) and its read() as
  * step (3)).  Arming a poll on a file that is already ready queues its
  * task work at once, so a re-arm inside the window misses nothing.
@@ -498,7 +501,7 @@ int nc__wring_open(struct nc__ring *r, int ifd, int mfd, int efd, int *memfd,
 	r->cqes = (const struct io_uring_cqe *)((char *)mem + p.cq_off.cqes);
 	r->efd = ifd;
 	r->mfd = mfd;
-	r->rearm = NC_RING_Q | NC_RING_M;
+	r->rearm = NC_RING_Q | (mfd >= 0 ? NC_RING_M : 0);
 	r->fd = fd;
 	if (run(r, &mount) < 0) {
 		e = errno;

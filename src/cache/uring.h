@@ -90,8 +90,8 @@ struct nc_wring_layout {
 	uint32_t head, tail; /* offsets of the CQ head and tail */
 };
 
-/* Daemon: make the watch ring over the cold inotify instance @ifd and
- * @mfd (a mountinfo of its own that nothing else polls), signalling the
+/* Daemon: make a watch ring over the inotify instance @ifd and @mfd (a
+ * mountinfo of its own that nothing else polls; -1: none), signalling the
  * eventfd @efd whenever its flag is set.  *@memfd gets the page clients
  * map, *@lay what they need to read it.  0; 1 when arming the mount poll
  * reported a change (flush); -1 with errno (a kernel before 6.5,
@@ -99,7 +99,8 @@ struct nc_wring_layout {
 int nc__wring_open(struct nc__ring *r, int ifd, int mfd, int efd, int *memfd,
 		   struct nc_wring_layout *lay);
 
-/* Daemon, in a cold drain with drain_seq odd, before the read(): run the
+/* Daemon, in a drain of the ring's instance with its sequence odd,
+ * before the read(): run the
  * ring (GETEVENTS, reap, re-arm).  *@mount: the mount table changed.
  * 0, or -1 with errno (the ring is broken: close it). */
 int nc__wring_run(struct nc__ring *r, int *mount);
@@ -116,8 +117,9 @@ int nc__wview_map(struct nc__wview *v, int memfd,
 		  const struct nc_wring_layout *lay);
 void nc__wview_unmap(struct nc__wview *v);
 
-/* Nothing pending on the daemon's cold instance or mount table since its
- * last drain: the flag clear, no CQE left unreaped.  Three loads. */
+/* Nothing pending on the ring's instance (and mount table) since the
+ * daemon's last drain of it: the flag clear, no CQE left unreaped.
+ * Three loads. */
 static inline int nc__wview_clean(const struct nc__wview *v)
 {
 	return !(__atomic_load_n(v->flags, __ATOMIC_ACQUIRE) &

@@ -612,15 +612,16 @@ static int listen_on(const char *sock, int *lockfd)
  * a registration lives as long as its file: it must be removed through a
  * descriptor that is still open, ours.  Called again after every flush.
  */
-static int qfd[3] = {-1, -1, -1};
+static int qfd[4] = {-1, -1, -1, -1};
 
 static int watch_queues(void)
 {
-	/* The cold instance, the hot one, and the watch ring's eventfd
-	 * (a flag of the ring set behind a drain: drain the cold one). */
-	int fd[3] = {nc__serve_ifd(), nc__serve_hifd(), nc__serve_wring_efd()};
+	/* The cold instance, the hot one, and their watch rings' eventfds
+	 * (a flag of a ring set behind a drain: drain its instance). */
+	int fd[4] = {nc__serve_ifd(), nc__serve_hifd(), nc__serve_wring_efd(0),
+		     nc__serve_wring_efd(1)};
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (qfd[i] >= 0) {
 			epoll_ctl(epfd, EPOLL_CTL_DEL, qfd[i], NULL);
 			close(qfd[i]);
@@ -630,7 +631,7 @@ static int watch_queues(void)
 			continue;
 		qfd[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, 0);
 		if (qfd[i] < 0 ||
-		    ep_add(qfd[i], EPOLLIN, i == 1 ? K_HOT : K_NOTIFY) < 0)
+		    ep_add(qfd[i], EPOLLIN, i % 2 ? K_HOT : K_NOTIFY) < 0)
 			return -1;
 	}
 	return 0;

@@ -78,7 +78,7 @@ int nc__arena_create(struct nc_arena *a, const struct nc_arena_params *p)
 	h->magic = NC_ARENA_MAGIC;
 	h->version = NC_ARENA_VERSION;
 	h->hdr_size = sizeof(*h);
-	h->wring_fd = -1;
+	h->wring[NC_WR_COLD].fd = h->wring[NC_WR_HOT].fd = -1;
 	h->ifd_no = h->hifd_no = -1;
 	h->size = l.size;
 	h->generation = 1;

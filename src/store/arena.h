@@ -43,8 +43,10 @@
 #include <stdint.h>
 
 #define NC_ARENA_MAGIC 0x314e524143454e4eULL /* "NNECARN1", little-endian */
-#define NC_ARENA_VERSION 7
+#define NC_ARENA_VERSION 8
 #define NC_NONE UINT32_MAX
+#define NC_WR_COLD 0 /* the watch rings (wring[]) */
+#define NC_WR_HOT 1
 
 struct nc_arena_hdr {
 	uint64_t magic;
@@ -79,14 +81,17 @@ struct nc_arena_hdr {
 	uint32_t hot_seq;    /* drain_seq of the hot instance (notify.c) */
 	uint32_t pad;
 	uint64_t stx_off; /* the statx array (dentry_max slots) */
-	/* The daemon's watch ring (cache/uring.c): its page is the memfd
-	 * open as descriptor wring_fd in the daemon (pid in the attach
-	 * reply), identified by wring_dev/wring_ino; the offsets of sq_flags
-	 * and the CQ head and tail in it.  Valid while wring_epoch is the
-	 * epoch; wring_fd < 0: none. */
-	int32_t wring_fd;
-	uint32_t wring_flags, wring_head, wring_tail;
-	uint64_t wring_dev, wring_ino, wring_epoch;
+	/* The daemon's watch rings (cache/uring.c), [NC_WR_COLD] over the
+	 * cold instance and the mount table, [NC_WR_HOT] over the hot
+	 * instance: each ring's page is the memfd open as descriptor fd in
+	 * the daemon (daemon_pid), identified by dev/ino; the offsets of
+	 * sq_flags and the CQ head and tail in it.  Valid while its epoch
+	 * is the arena's; fd < 0: none. */
+	struct nc_wring_pub {
+		int32_t fd;
+		uint32_t flags, head, tail;
+		uint64_t dev, ino, epoch;
+	} wring[2];
 	/* Attaching without the socket (cache/attach.c): the daemon's pid
 	 * and the descriptor numbers of its inotify instances in it (set by
 	 * the flush that makes them, while drain_seq is odd: valid while

@@ -237,3 +237,36 @@ elsewhere() {
 	kill -CONT "$NCD_PID"
 	ncd_assert_hit_share "$T/devnull.rec" 90
 }
+
+@test "walks through a hot directory are checked with loads alone, from a process's first lookup" {
+	# The daemon keeps a watch ring over its hot instance as over its
+	# cold one: a client checks a walk through a hot directory with a
+	# few loads from the ring's page, and makes no probe of its own (an
+	# epoll instance and two mountinfo descriptors: some 25 us for a new
+	# process).
+	nc_require strace
+	ncd_settled
+	ncd_status_value "hot directories"
+	local before=$REPLY
+	echo x >"$W/made" # a name created in $W: it turns hot
+	ncd_settled
+	ncd_status_value "hot directories"
+	assert_equal "$REPLY" $((before + 1))
+	printf '%s\n' "$W" "$W/w1" "$W/sub" "$W/sub/deeper/x" "$W/a8" >"$D/hot.list"
+	# Its entries are filled again under the hot watch, and answered.
+	(cd "$D" && ncd_hits_soon hot "$D/hot.list")
+	# A new process, traced: hits, through the daemon's rings, and not
+	# one epoll instance or mountinfo opened.
+	(cd "$D" && NAMECACHE_WARMUP=0 NAMECACHE_STATS="$T/traced.rec" \
+		timeout -k 2 60 strace -f -qq -o "$T/traced.strace" \
+		-e trace=epoll_create1,epoll_wait,openat,open \
+		-E LD_PRELOAD="$SHIM" "$LOOKUP" diff -r 2 -f "$D/hot.list" \
+		>"$T/traced.out" 2>"$T/traced.err" </dev/null &&
+		echo 0 >"$T/traced.rc" || echo $? >"$T/traced.rc")
+	ncd_assert_no_difference traced
+	ncd_assert_all "$T/traced.rec" cache=shared
+	ncd_assert_all "$T/traced.rec" check=shared
+	ncd_assert_hit_share "$T/traced.rec" 90 "stat lstat"
+	run grep -E 'epoll_create1|epoll_wait|mountinfo' "$T/traced.strace"
+	assert_output ""
+}

@@ -19,6 +19,12 @@
  * Directories every program writes into are hot from their first watch
  * (notify.c, born_hot): /dev, whose null device every git command opens
  * read-write and closes, queues that close on the hot instance only.
+ *
+ * Each instance has a watch ring whose page clients read (uring.c): an
+ * event on the hot instance sets the hot ring's flag, the moment the
+ * system call that caused it returns, and not the cold one's; the ring's
+ * eventfd, which brings the daemon to drain, is signalled; the hot drain
+ * clears the flag inside its odd window.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -244,6 +250,61 @@ TEST(dev_is_hot_from_its_first_watch)
 	pf.fd = nc__serve_hifd();
 	ASSERT_EQ(poll(&pf, 1, 0), 1);
 	ASSERT(pf.revents & POLLIN);
+}
+
+/* A client's view of the daemon's watch ring @which, mapped from its
+ * memfd as a client maps it. */
+static void view_of(int which, struct nc__wview *v)
+{
+	const struct nc_wring_pub *pub = &nc__c.arena.hdr->wring[which];
+	struct nc_wring_layout lay = {.size = 4096,
+				      .flags = pub->flags,
+				      .head = pub->head,
+				      .tail = pub->tail};
+
+	memset(v, 0, sizeof(*v));
+	ASSERT(pub->fd >= 0);
+	ASSERT_EQ(pub->fd, nc__c.wring[which].mem);
+	ASSERT_EQ(nc__wview_map(v, pub->fd, &lay), 0);
+}
+
+TEST(the_hot_instance_has_a_watch_ring_of_its_own)
+{
+	struct pollfd pf = {.events = POLLIN};
+	struct nc__wview cold, hot;
+	uint32_t h0;
+	int memfd = memfd_create("nc-unit-serve", MFD_CLOEXEC), fd;
+
+	ASSERT(memfd >= 0);
+	ASSERT_EQ(nc__serve_start(memfd, 8u << 20), 0);
+	hint("/dev/null");
+	nc__serve_drain(0);
+	nc__serve_drain(1);
+	view_of(NC_WR_COLD, &cold);
+	view_of(NC_WR_HOT, &hot);
+	ASSERT_EQ(nc__c.arena.hdr->wring[NC_WR_HOT].epoch,
+		  nc__c.arena.hdr->epoch);
+	ASSERT(nc__wview_clean(&cold));
+	ASSERT(nc__wview_clean(&hot));
+	/* An event on the hot instance: its ring's flag is set when
+	 * close() returns; the cold ring is left clean. */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT(fd >= 0);
+	close(fd);
+	ASSERT(!nc__wview_clean(&hot));
+	ASSERT(nc__wview_clean(&cold));
+	/* The daemon's wake-up: the kernel signals the ring's eventfd from
+	 * an RCU callback, moments later. */
+	pf.fd = nc__serve_wring_efd(1);
+	ASSERT_EQ(poll(&pf, 1, 2000), 1);
+	/* The hot drain clears it, inside one odd window. */
+	h0 = nc__c.arena.hdr->hot_seq;
+	nc__serve_drain(1);
+	ASSERT_EQ(nc__c.arena.hdr->hot_seq, h0 + 2);
+	ASSERT(nc__wview_clean(&hot));
+	ASSERT(nc__wview_clean(&cold));
+	nc__wview_unmap(&cold);
+	nc__wview_unmap(&hot);
 }
 
 int main(int argc, char **argv)
