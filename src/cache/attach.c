@@ -959,8 +959,9 @@ int nc__attach_inherit(void)
  *     not be in the arena yet (the socket's daemon looks at its own
  *     before it replies; here nobody does): until one look at the ring
  *     after that open finds nothing pending (nc__notify_mounts_known),
- *     a walk that the ring does not check, and a hand-down, doubt.  A
- *     process whose walks stay cold never pays that open (30-50 us).
+ *     a walk that the rings do not vouch for, and a hand-down, doubt.
+ *     A process whose checks all find the rings clean never pays that
+ *     open (30-50 us).
  * 1 attached, 0 not this way, -1 refused (nc__c.why).
  */
 int nc__attach_pidfd(void)

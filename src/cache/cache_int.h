@@ -46,7 +46,7 @@
 #include "policy.h"
 #include "uring.h"
 
-#define NC_WVIEWS 8 /* views of the daemon's watch rings an image makes */
+#define NC_WVIEWS 16 /* views of the daemon's watch rings an image makes */
 
 enum { NC_ST_NONE, NC_ST_STARTING, NC_ST_READY, NC_ST_OFF };
 
@@ -288,8 +288,8 @@ int nc__mounts_hash(uint64_t *all);
 /* Shared: does our mountinfo hear every mount change the arena may not
  * hold yet?  1, or 0 (doubt; nc__attach_pidfd). */
 int nc__notify_mounts_known(void);
-/* At an attachment through @pidfd, a pidfd of the daemon: make the view
- * of its watch ring with it (notify.c: wview_make). */
+/* At an attachment through @pidfd, a pidfd of the daemon: make the views
+ * of its watch rings with it (notify.c: wview_make). */
 void nc__notify_wview_early(int pidfd);
 /* Shared mode: poll @ifd and @hifd (-1: none), the daemon's inotify
  * instances, from now on. */
@@ -308,6 +308,9 @@ int nc__coherent(int own, int hot, int *why);
 /* Writer: read and apply every queued event (of the hot instance). */
 void nc__drain(void);
 void nc__drain_hot(void);
+/* Daemon: the eventfd of the cold (@hot 0) or hot watch ring was
+ * readable: reset it; 1 when the ring's flag is set (a drain is due). */
+int nc__wring_due(int hot);
 /* Writer: watch the directory @d (index @idx) at @path.  0 or -1. */
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path);
 /* Writer: watch the inode at @path (a non-directory), in the hot

@@ -377,7 +377,7 @@ static void wring_make(int which)
 	struct nc__wring *w = &nc__c.wring[which];
 	int ifd = which == NC_WR_HOT ? nc__c.hifd : nc__c.ifd;
 	struct nc_wring_layout lay;
-	static int logged NC_STARTUP;
+	static int logged[2] NC_STARTUP;
 	struct stat st;
 	int mem = -1, mfd = -1, efd, r = -1;
 
@@ -393,11 +393,18 @@ static void wring_make(int which)
 		if (r >= 0)
 			nc__ring_close(&w->ring);
 		wring_fds_close(mem, mfd, efd);
-		if (!logged) {
-			logged = 1;
-			nc__cache_log("no watch ring (io_uring refused, or a "
-				      "kernel before 6.5): clients check on "
-				      "their own");
+		if (!logged[which]) {
+			logged[which] = 1;
+			nc__cache_log(
+			    which == NC_WR_HOT
+				? "no watch ring of the hot queue "
+				  "(io_uring refused, a kernel before "
+				  "6.5, or no descriptor left): "
+				  "clients check it on their own"
+				: "no watch ring (io_uring refused, a "
+				  "kernel before 6.5, or no "
+				  "descriptor left): clients check "
+				  "on their own");
 		}
 		return;
 	}
@@ -1864,6 +1871,18 @@ static int wring_flag(struct nc__wring *w)
 		  IORING_SQ_TASKRUN);
 }
 
+int nc__wring_due(int hot)
+{
+	struct nc__wring *w = &nc__c.wring[hot ? NC_WR_HOT : NC_WR_COLD];
+	uint64_t n;
+
+	if (w->mem < 0)
+		return 0;
+	(void)!syscall(SYS_read, w->efd, &n, sizeof(n));
+	return !!(__atomic_load_n(w->ring.sq_flags, __ATOMIC_ACQUIRE) &
+		  (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW));
+}
+
 /* A watch ring, run inside a drain of its instance: 0, or 1 when the
  * cache must be flushed (a mount change, a broken ring). */
 static int wring_drain(struct nc__wring *w)
@@ -1887,9 +1906,9 @@ static int wring_drain(struct nc__wring *w)
  * with another read, as long as the flag was set behind it: applying
  * events changes watches, and a removed watch queues IN_IGNORED, which
  * wakes the instance.  The flag is left clear unless events keep coming
- * for WRING_ROUNDS rounds; then the ring's eventfd, which the kernel
- * signalled when it set the flag, brings the daemon back for another
- * drain (nc__serve_wring_efd).
+ * for WRING_ROUNDS rounds; then the ring's eventfd, signalled again by
+ * the drain (wring_flag() may have taken the kernel's signal), brings
+ * the daemon back for another drain (nc__serve_wring_efd).
  */
 static void drain(int hot)
 {
@@ -1916,10 +1935,16 @@ static void drain(int hot)
 		if (!flush && npromote)
 			promote_all();
 		npromote = 0;
-		/* Set still after WRING_ROUNDS: its eventfd brings us back. */
-		if (!ring || flush || !wring_flag(w) ||
-		    round + 1 >= WRING_ROUNDS)
+		if (!ring || flush || !wring_flag(w))
 			break;
+		if (round + 1 >= WRING_ROUNDS) {
+			/* Set still: its eventfd brings us back.  wring_flag()
+			 * may have taken the kernel's signal of it: ours. */
+			uint64_t one = 1;
+
+			(void)!syscall(SYS_write, w->efd, &one, sizeof(one));
+			break;
+		}
 	}
 	if (flush || nc__c.flush_pending) {
 		nc__flush_locked(); /* ends our odd window with its own */
@@ -1965,8 +1990,8 @@ static uint64_t now_ns(void)
  * thread makes it, in a slot of its own that is published whole (a
  * pointer store) and never changed or unmapped after: another thread may
  * be reading it.  At most one attempt through /proc per ring and epoch
- * (the daemon's flush makes new rings), NC_WVIEWS in all; an image
- * without one checks with its probes.
+ * (the daemon's flush makes new rings), NC_WVIEWS in all (eight
+ * flushes); an image without one checks with its probes.
  */
 static struct nc__wview *wview_make(int which, uint64_t epoch_now, int pidfd)
 {
@@ -1989,9 +2014,6 @@ static struct nc__wview *wview_make(int which, uint64_t epoch_now, int pidfd)
 		epoch_now + 1 ||
 	    nc__c.wview_made >= NC_WVIEWS)
 		goto out;
-	if (pidfd < 0)
-		__atomic_store_n(&nc__c.wview_tried[which], epoch_now + 1,
-				 __ATOMIC_RELEASE);
 	epoch = ck_pr_load_64(&pub->epoch);
 	ck_pr_fence_load();
 	dfd = (int32_t)ck_pr_load_32((const uint32_t *)&pub->fd);
@@ -2000,6 +2022,15 @@ static struct nc__wview *wview_make(int which, uint64_t epoch_now, int pidfd)
 	lay.flags = ck_pr_load_32(&pub->flags);
 	lay.head = ck_pr_load_32(&pub->head);
 	lay.tail = ck_pr_load_32(&pub->tail);
+	/* A flush makes the rings while drain_seq is odd: one not
+	 * published yet is looked for again after it.  Anything else is
+	 * this epoch's one attempt. */
+	if ((dfd < 0 || epoch != epoch_now) &&
+	    (ck_pr_load_32(&h->drain_seq) & 1))
+		goto out;
+	if (pidfd < 0)
+		__atomic_store_n(&nc__c.wview_tried[which], epoch_now + 1,
+				 __ATOMIC_RELEASE);
 	if (dfd < 0 || nc__c.daemon_pid <= 0 || nc__c.check == NC_CHECK_EPOLL ||
 	    epoch != epoch_now)
 		goto out;

@@ -152,6 +152,11 @@ int nc__serve_wring_efd(int hot)
 	return nc__c.wring[hot ? NC_WR_HOT : NC_WR_COLD].efd;
 }
 
+int nc__serve_ring_due(int hot)
+{
+	return nc__wring_due(hot);
+}
+
 static void after(void)
 {
 	if (nc__c.flush_pending) {

@@ -111,9 +111,9 @@
  * close wrappers (notify.c, nc__notify_owns): a program that closes or
  * dup2s over it turns the cache off.
  *
- * In shared mode a client has a better answer for walks through cold
- * directories: the daemon's own watch ring, read in place (end of this
- * file); a thread's ring then serves only walks through hot ones.
+ * In shared mode a client has a better answer: the daemon's own watch
+ * rings, read in place (end of this file); a thread's ring then serves
+ * only where one is missing or says something may be pending.
  *
  * Everything here is raw system calls and plain memory: no liburing, no
  * allocation, nothing exported.

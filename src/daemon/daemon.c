@@ -76,6 +76,8 @@ enum {
 	K_LISTEN = 1,
 	K_NOTIFY,
 	K_HOT,
+	K_NOTIFY_RING, /* the eventfds of the instances' watch rings */
+	K_HOT_RING,
 	K_MOUNT,
 	K_SIGNAL,
 	K_OWNER,
@@ -631,7 +633,9 @@ static int watch_queues(void)
 			continue;
 		qfd[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, 0);
 		if (qfd[i] < 0 ||
-		    ep_add(qfd[i], EPOLLIN, i % 2 ? K_HOT : K_NOTIFY) < 0)
+		    ep_add(qfd[i], EPOLLIN,
+			   (uint64_t[]){K_NOTIFY, K_HOT, K_NOTIFY_RING,
+					K_HOT_RING}[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -703,19 +707,35 @@ static void ready_now(int lfd)
 		one_round(lfd, ev, n);
 }
 
+/*
+ * A batch of ready descriptors.  An instance is drained once per batch,
+ * and for its watch ring's eventfd only when the ring's flag is set: one
+ * event makes the instance readable and signals the eventfd, often a
+ * moment later (the kernel may defer it to an RCU callback), after the
+ * drain it caused.  A second drain, finding nothing, would only open
+ * another odd window for the clients' walks to fall into.
+ */
 static void one_round(int lfd, struct epoll_event *ev, int n)
 {
+	int drained = 0;
+
 	for (int i = 0; i < n; i++) {
 		uint64_t k = ev[i].data.u64;
+		int hot = k == K_HOT || k == K_HOT_RING;
 
-		if (k == K_MOUNT)
+		if (k == K_MOUNT) {
 			nc__serve_mount(1);
-		else if (k == K_NOTIFY)
-			nc__serve_drain(0);
-		else if (k == K_HOT)
-			nc__serve_drain(1);
-		else if (k == K_SIGNAL || k == K_OWNER)
+		} else if (k == K_NOTIFY || k == K_HOT || k == K_NOTIFY_RING ||
+			   k == K_HOT_RING) {
+			if ((k == K_NOTIFY_RING || k == K_HOT_RING) &&
+			    !nc__serve_ring_due(hot))
+				continue;
+			if (!(drained & (1 << hot)))
+				nc__serve_drain(hot);
+			drained |= 1 << hot;
+		} else if (k == K_SIGNAL || k == K_OWNER) {
 			stopping = 1;
+		}
 	}
 	for (int i = 0; i < n; i++) {
 		uint64_t k = ev[i].data.u64;

@@ -23,8 +23,8 @@
  * Each instance has a watch ring whose page clients read (uring.c): an
  * event on the hot instance sets the hot ring's flag, the moment the
  * system call that caused it returns, and not the cold one's; the ring's
- * eventfd, which brings the daemon to drain, is signalled; the hot drain
- * clears the flag inside its odd window.
+ * eventfd, which brings the daemon to drain, is signalled (possibly a
+ * moment later); the hot drain clears the flag inside its odd window.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -293,8 +293,9 @@ TEST(the_hot_instance_has_a_watch_ring_of_its_own)
 	close(fd);
 	ASSERT(!nc__wview_clean(&hot));
 	ASSERT(nc__wview_clean(&cold));
-	/* The daemon's wake-up: the kernel signals the ring's eventfd from
-	 * an RCU callback, moments later. */
+	/* The daemon's wake-up: the ring's eventfd is signalled, here
+	 * moments after close() returned (the kernel may defer the signal
+	 * to an RCU callback). */
 	pf.fd = nc__serve_wring_efd(1);
 	ASSERT_EQ(poll(&pf, 1, 2000), 1);
 	/* The hot drain clears it, inside one odd window. */
