@@ -309,7 +309,8 @@ int nc__coherent(int own, int hot, int *why);
 void nc__drain(void);
 void nc__drain_hot(void);
 /* Daemon: the eventfd of the cold (@hot 0) or hot watch ring was
- * readable: reset it; 1 when the ring's flag is set (a drain is due). */
+ * readable: 1 when the ring's flag is set (a drain is due, which resets
+ * the eventfd), else the eventfd is reset and 0. */
 int nc__wring_due(int hot);
 /* Writer: watch the directory @d (index @idx) at @path.  0 or -1. */
 int nc__watch(struct nc_dentry *d, uint32_t idx, const char *path);

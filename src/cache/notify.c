@@ -1874,13 +1874,8 @@ static int wring_flag(struct nc__wring *w)
 int nc__wring_due(int hot)
 {
 	struct nc__wring *w = &nc__c.wring[hot ? NC_WR_HOT : NC_WR_COLD];
-	uint64_t n;
 
-	if (w->mem < 0)
-		return 0;
-	(void)!syscall(SYS_read, w->efd, &n, sizeof(n));
-	return !!(__atomic_load_n(w->ring.sq_flags, __ATOMIC_ACQUIRE) &
-		  (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW));
+	return w->mem >= 0 && wring_flag(w);
 }
 
 /* A watch ring, run inside a drain of its instance: 0, or 1 when the

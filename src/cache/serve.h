@@ -47,8 +47,8 @@ int nc__serve_mfd(void);
 /* The eventfd of the cold (@hot 0) or hot watch ring; readable: a drain
  * of that instance is due; -1: none. */
 int nc__serve_wring_efd(int hot);
-/* That eventfd was readable: reset it; 1 when the ring's flag is set (a
- * drain of the instance is due), 0 when a drain since took what set it. */
+/* That eventfd was readable: 1 when the ring's flag is set (a drain of
+ * the instance is due), 0 when a drain since took what set it. */
 int nc__serve_ring_due(int hot);
 /* Read and apply the inotify queue, or the hot one's (flushing on
  * overflow). */
