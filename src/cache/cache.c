@@ -53,14 +53,8 @@ struct nc__cache nc__c = {
     .hifd = -1,
     .sfd = -1,
     .afd = -1,
-    .wring = {{.ring = {.fd = -1, .efd = -1, .mfd = -1},
-	       .mem = -1,
-	       .mfd = -1,
-	       .efd = -1},
-	      {.ring = {.fd = -1, .efd = -1, .mfd = -1},
-	       .mem = -1,
-	       .mfd = -1,
-	       .efd = -1}},
+    .wring =
+	{[0 ... 1] = {.ring = NC_RING_INIT, .mem = -1, .mfd = -1, .efd = -1}},
     .ho = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1, .pmfd = -1}};
 static int was_attached NC_STARTUP;
 char nc__cwd_path[4096];
