@@ -92,7 +92,8 @@ struct client {
 };
 
 static struct client *clients;
-static int nclients; /* slots in use, attached or not */
+static int nclients;   /* slots in use, attached or not */
+static int client_top; /* every slot from here on is free */
 static int attached;
 static int epfd = -1;
 static int memfd = -1;
@@ -243,6 +244,25 @@ static void client_hangup(struct client *c)
 		attached--;
 }
 
+/* A slot taken: the loops over clients look at it from now on. */
+static void slot_take(struct client *c, int fd)
+{
+	c->fd = fd;
+	nclients++;
+	if (c - clients >= client_top)
+		client_top = (int)(c - clients) + 1;
+}
+
+/* A slot free again.  Slots are taken lowest first, so the loops, which
+ * run on every wake-up, look only at as many as were in use at once. */
+static void slot_free(struct client *c)
+{
+	c->fd = -1;
+	nclients--;
+	while (client_top > 0 && clients[client_top - 1].fd == -1)
+		client_top--;
+}
+
 /* The slot is freed, with the ring and anything left in it. */
 static void client_close(struct client *c)
 {
@@ -250,8 +270,7 @@ static void client_close(struct client *c)
 	if (c->ring)
 		munmap(c->ring, NC_HINT_RING_BYTES);
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	nclients--;
+	slot_free(c);
 }
 
 /*
@@ -358,7 +377,7 @@ static void do_status(struct client *c)
 	int n;
 
 	nc__serve_stats(&s);
-	for (int i = 0; i < MAX_CLIENTS; i++)
+	for (int i = 0; i < client_top; i++)
 		if (clients[i].fd != -1 && clients[i].attached)
 			pending += __atomic_load_n(&clients[i].ring->tail,
 						   __ATOMIC_ACQUIRE) -
@@ -480,13 +499,11 @@ static void accept_all(int lfd)
 		for (int i = 0; i < MAX_CLIENTS && !c; i++)
 			if (clients[i].fd == -1)
 				c = &clients[i];
-		c->fd = fd;
-		nclients++;
+		slot_take(c, fd);
 		if (ep_add(fd, EPOLLIN | EPOLLRDHUP,
 			   K_CLIENT + (uint64_t)(c - clients)) < 0) {
 			close(fd);
-			c->fd = -1;
-			nclients--;
+			slot_free(c);
 			continue;
 		}
 		request(c);
@@ -566,7 +583,7 @@ static int serve_ring(struct client *c)
 
 static int rings_pending(void)
 {
-	for (int i = 0; i < MAX_CLIENTS; i++) {
+	for (int i = 0; i < client_top; i++) {
 		struct client *c = &clients[i];
 
 		if (c->fd != -1 && c->attached && published(c))
@@ -817,7 +834,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		n = epoll_wait(epfd, ev, 64, 0);
 		if (n > 0)
 			one_round(lfd, ev, n);
-		for (int i = 0; i < MAX_CLIENTS && !stopping; i++) {
+		for (int i = 0; i < client_top && !stopping; i++) {
 			if (clients[i].fd == -1 || !clients[i].attached)
 				continue;
 			/* Gone, and nothing published is left (a position
@@ -858,7 +875,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 		/* Sleep, unless a hint came in meanwhile (hint.h): each
 		 * ring's wake-up allowed again, then the flag, a full fence,
 		 * and a last look at every ring. */
-		for (int i = 0; i < MAX_CLIENTS; i++)
+		for (int i = 0; i < client_top; i++)
 			if (clients[i].fd != -1 && clients[i].attached)
 				__atomic_store_n(&clients[i].ring->woken, 0,
 						 __ATOMIC_RELAXED);
@@ -875,7 +892,7 @@ int nc_daemon_run(const struct nc_daemon_opts *o)
 	}
 out:
 	link_drop();
-	for (int i = 0; i < MAX_CLIENTS; i++)
+	for (int i = 0; i < client_top; i++)
 		if (clients[i].fd != -1)
 			client_close(&clients[i]);
 	if (o->listen_fd < 0 && lfd >= 0) {
