@@ -2134,6 +2134,27 @@ int nc__notify_mounts_known(void)
 	return 1;
 }
 
+/*
+ * Relaxed mode: a question at @now, with own_seq sampled as @seen before
+ * it, found the cold queue empty, and the hot one too if @hot_clean.
+ * @seen was sampled before the question: a change racing with it leaves
+ * checked_own behind, and the next hit asks again.  A hot queue that
+ * holds events may hold one of our own changes, which checked_own now
+ * covers: the hot stamp is cleared first, so that a walk through a hot
+ * directory asks again rather than trust an older answer about it.
+ */
+static void checked(uint64_t now, uint64_t seen, int hot_clean)
+{
+	if (!hot_clean) {
+		ck_pr_store_64(&nc__c.checked_hot_ns, 0);
+		ck_pr_fence_store();
+	}
+	ck_pr_store_64(&nc__c.checked_ns, now);
+	ck_pr_store_64(&nc__c.checked_own, seen);
+	if (hot_clean)
+		ck_pr_store_64(&nc__c.checked_hot_ns, now);
+}
+
 int nc__coherent(int own, int hot, int *why)
 {
 	struct probe *p;
@@ -2160,17 +2181,23 @@ int nc__coherent(int own, int hot, int *why)
 			return 1;
 	}
 	/* Attached: the daemon's rings, the cold one (and the mount
-	 * table), and the hot one for a walk through hot directories; if
-	 * either says something may be pending, the probe tells. */
-	if (nc__c.shared && wview_check(NC_WR_COLD) > 0 &&
-	    (!hot || wview_check(NC_WR_HOT) > 0)) {
-		if (now) {
-			ck_pr_store_64(&nc__c.checked_ns, now);
-			ck_pr_store_64(&nc__c.checked_own, seen);
-			if (hot)
-				ck_pr_store_64(&nc__c.checked_hot_ns, now);
+	 * table), and the hot one for a walk through hot directories.  A
+	 * flag set on the hot ring says an event came after the daemon's
+	 * last hot drain, which only the next drain takes (uring.h): the
+	 * hot walk is in doubt, as the probe would say, without one.  A
+	 * ring that says nothing (none, or the cold one unclean): the
+	 * probe tells. */
+	if (nc__c.shared && wview_check(NC_WR_COLD) > 0) {
+		int h = hot || now ? wview_check(NC_WR_HOT) : 1;
+
+		if (now)
+			checked(now, seen, h > 0);
+		if (h > 0 || !hot)
+			return 1;
+		if (h == 0) {
+			*why = NC_DOUBT_HOT;
+			return NC_COHERENT_HOT;
 		}
-		return 1;
 	}
 	if (nc__c.shared && !nc__notify_mounts_known()) {
 		*why = NC_DOUBT_MOUNT;
@@ -2190,15 +2217,10 @@ int nc__coherent(int own, int hot, int *why)
 	/* Relaxed mode asks about both queues, for the walks to come. */
 	n = probe_check(p, hot || now, &mount, &queue);
 	if (n >= 0 && now && !mount) {
-		/* @seen was sampled before the question: a change racing
-		 * with it leaves checked_own behind, and the next hit asks
-		 * again. */
-		if (!(queue & 1)) {
-			ck_pr_store_64(&nc__c.checked_ns, now);
-			ck_pr_store_64(&nc__c.checked_own, seen);
-		}
-		if (!(queue & 2))
-			ck_pr_store_64(&nc__c.checked_hot_ns, now);
+		if (!(queue & 1))
+			checked(now, seen, !(queue & 2));
+		else if (queue & 2)
+			ck_pr_store_64(&nc__c.checked_hot_ns, 0);
 		if (!(queue & (hot ? 3 : 1)))
 			return 1;
 	} else if (n == 0) {

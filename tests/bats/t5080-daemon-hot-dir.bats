@@ -271,3 +271,59 @@ elsewhere() {
 	run grep -E 'epoll_|mountinfo' "$T/traced.strace"
 	assert_output ""
 }
+
+@test "a walk through a hot directory whose queue holds events is in doubt at once, without a probe" {
+	# The hot ring's flag, set by an event the daemon has not drained
+	# yet, says what a probe would: the walk is in doubt (notify.c:
+	# nc__coherent).  No epoll instance is made for it.
+	nc_require strace
+	ncd_settled
+	echo x >"$W/made"
+	ncd_settled
+	printf '%s\n' "$W" "$W/w1" "$W/sub" "$W/sub/deeper/x" "$W/a8" >"$D/hot.list"
+	(cd "$D" && ncd_hits_soon hot "$D/hot.list")
+	writer p 1500 100
+	sleep 0.2
+	(cd "$D" && NAMECACHE_WARMUP=0 NAMECACHE_STATS="$T/traced.rec" \
+		timeout -k 2 60 strace -f -qq -o "$T/traced.strace" \
+		-e 'trace=/^epoll_' -E LD_PRELOAD="$SHIM" \
+		"$LOOKUP" diff -r 50 -s "$PAGE" -f "$D/hot.list" \
+		>"$T/traced.out" 2>"$T/traced.err" </dev/null &&
+		echo 0 >"$T/traced.rc" || echo $? >"$T/traced.rc")
+	wait "$writer"
+	ncd_assert_no_difference traced
+	ncd_assert_all "$T/traced.rec" cache=shared
+	run grep -cE 'doubt\.(l?stat)=([a-z]+:[0-9]+,)*hot:' "$T/traced.rec"
+	[ "$output" -ge 1 ] || fail "no hot doubt: $(cat "$T/traced.rec")"
+	run grep -E 'epoll_' "$T/traced.strace"
+	assert_output ""
+}
+
+@test "relaxed mode: a process's own new files in a hot directory are seen at once" {
+	# The names are looked up (missing) until the daemon has cached
+	# them, then created one by one, each looked up three times at
+	# once.  Their events wait in the hot queue for the daemon's next
+	# drain; a lookup that asks while one waits finds the queue busy,
+	# and the next ones, within relaxed mode's time bound, must not take
+	# that question's clean cold queue for an answer about the hot one
+	# (notify.c: checked()).
+	ncd_settled
+	echo x >"$W/made" # a name created in $W: it turns hot
+	ncd_settled
+	local script='cd "$1" || exit 2
+		for r in 1 2 3 4; do
+			for ((i = 0; i < 200; i++)); do [ -e own$i ]; done
+			sleep 0.1
+		done
+		for ((i = 0; i < 200; i++)); do
+			: >own$i
+			for k in 1 2 3; do [ -e own$i ] || echo "stale own$i"; done
+		done
+		echo done'
+	ncd_shim own env NAMECACHE_MODE=relaxed NAMECACHE_MAX_STALE_US=60000000 \
+		bash -c "$script" bash "$W"
+	assert_equal "$(cat "$T/own.rc")" 0
+	assert_equal "$(cat "$T/own.out")" done
+	ncd_assert_all "$T/own.rec" cache=shared
+	ncd_assert_hit_share "$T/own.rec" 25 "stat"
+}
