@@ -28,7 +28,7 @@ With --strace DIR, after a benchmark's rounds every configuration runs
 once more under `strace -f -c -o DIR/BENCH.CONFIG.txt` (after PREPARE),
 tracing only the path-lookup calls and namecache's own (TRACED) through a
 seccomp filter, so that the other calls of a build run at full speed.
-With --stats DIR, after that, every configuration but "plain" runs once
+With --stats DIR, after that, every configuration but "plain*" runs once
 more with NAMECACHE_STATS=DIR/BENCH.CONFIG.rec (after PREPARE), so that
 its statistics records (hits, lookups not answered and why) are those of
 one run, untimed and without changing the timed runs.
@@ -171,7 +171,7 @@ def run_bench(entries, args, out):
                       "-e", "trace=" + ",".join(TRACED), "-o", path, "--"))
     if args.stats:
         for e in entries:
-            if e["config"] == "plain":
+            if e["config"].startswith("plain"):
                 continue
             path = os.path.join(args.stats, "%s.%s.rec" % (
                 safe(e["bench"]), safe(e["config"])))

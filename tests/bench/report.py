@@ -757,15 +757,33 @@ def record_figures(agg):
     return answerable, doubt / answerable, agg["hits"] / answerable
 
 
+def stopped_cell(cfg, modes):
+    """The build with the daemon stopped (run.sh: run_builds), and the
+    ratio of plain and of each mode to it, with their verdicts: what the
+    daemon's reaction to the build's writes costs every process."""
+    if "plain-stopped" not in cfg:
+        return "–"
+    s = cfg["plain-stopped"]["wall"]
+    sw = median(s)
+    parts = ["%s **%s** %s" % (c, fmt_ratio(median(cfg[c]["wall"]) / sw),
+                               verdict(s, cfg[c]["wall"]))
+             for c in ("plain",) + tuple(modes) if c in cfg]
+    return "%s (%s–%s); %s" % (fmt_ms(sw), fmt_ms(min(s)), fmt_ms(max(s)),
+                               ", ".join(parts))
+
+
 def build_tables(stats, res):
     """The build scenarios: time, doubt and hits; and summary figures."""
     rows, figs = [], {}
     modes = present(stats, SHARED)
+    stopped = any("plain-stopped" in cfg for cfg in stats.values())
     for b, cfg in stats.items():
         if "plain" not in cfg:
             continue
         pw = median(cfg["plain"]["wall"])
         row = [b] + versus_plain(cfg, modes, fmt_ms, True)
+        if stopped:
+            row.insert(3, stopped_cell(cfg, modes))
         for m in modes:
             agg = read_records(os.path.join(res, "records", "%s.%s.rec" % (
                 safe(b), safe(m))))
@@ -785,7 +803,9 @@ def build_tables(stats, res):
         rows.append(row)
     if not rows:
         return "", figs
-    head = ["build", "runs each", "plain ms (min–max)"] + [
+    head = ["build", "runs each", "plain ms (min–max)"] + (
+        ["plain, daemon stopped ms (min–max); ratios to it"]
+        if stopped else []) + [
         "%s ms (min–max), ratio, verdict" % m for m in modes]
     for m in modes:
         if m == "shared-strict":

@@ -146,6 +146,8 @@ start_daemon() {
 
 stop_daemons() {
 	local s
+	# A daemon the builds left stopped (run_builds) must hear the stop.
+	[ -z "${BUILDS_DAEMON_PID:-}" ] || kill -CONT "$BUILDS_DAEMON_PID" 2>/dev/null || true
 	for s in $DAEMON_SOCKETS; do
 		NAMECACHE_SOCKET=$s "$CLI" daemon stop >/dev/null 2>&1 || true
 		rm -rf "${s%/socket}"
@@ -432,7 +434,12 @@ run_memory() {
 }
 
 # The build scenarios: time, then one more run of each namecache
-# configuration with statistics records (doubt, hits).
+# configuration with statistics records (doubt, hits).  Besides plain
+# (the daemon running, as a user's would: it watches the trees and
+# drains the events the build's writes queue) runs plain-stopped: the
+# same with the daemon stopped (SIGSTOP), so that it wakes for nothing;
+# the kernel still queues the events.  Every other configuration
+# continues it first.
 run_builds() {
 	local t=$WORK/trees b=$WORK/trees/build-$CLEAN_TARGETS n
 	local touch10="" i
@@ -440,6 +447,9 @@ run_builds() {
 		n=$((i * CLEAN_TARGETS / 10))
 		touch10="$touch10 src/d$(printf %02d $((n / 100)))/u$(printf %04d "$n").c"
 	done
+	BUILDS_DAEMON_PID=$(NAMECACHE_SOCKET=$SOCK "$CLI" daemon status |
+		sed -n 's/^pid: *//p')
+	[[ $BUILDS_DAEMON_PID =~ ^[0-9]+$ ]] || die "no pid in the daemon's status"
 	{
 		work_configs "make -j2, clean, $CLEAN_TARGETS files" "$b" \
 			"find mk -type f -delete" "shared-strict shared-relaxed" make -j2
@@ -450,11 +460,28 @@ run_builds() {
 		work_configs "make -j2, clean, beside a git status loop" "$b" \
 			"find mk -type f -delete" "shared-strict shared-relaxed" \
 			"$HERE/beside-git.sh" "$t/git-$GIT_FILES/repo" make -j2
-	} >"$RES/builds.spec"
+	} | awk -F'\t' -v OFS='\t' -v pid="$BUILDS_DAEMON_PID" '{
+		prep = $4 == "-" ? "" : "; " $4
+		if ($2 == "plain") {
+			stopped = $0
+			sub(/\tplain\t/, "\tplain-stopped\t", stopped)
+			split(stopped, f, "\t")
+			f[4] = "kill -STOP " pid prep
+			stopped = f[1] OFS f[2] OFS f[3] OFS f[4] OFS f[5]
+		}
+		$4 = "kill -CONT " pid prep
+		print
+		if ($2 == "plain")
+			print stopped
+	}' >"$RES/builds.spec"
 	say "builds: $ROUNDS interleaved rounds, then one run with statistics records"
 	"$PY" "$HERE/abrun.py" --out "$RES/builds.tsv" --rounds "$ROUNDS" \
 		--warmup "$WARMUP" --warmup-first --warmup-also '^shared-' \
-		--stats "$RES/records" --errdir "$RES/err" <"$RES/builds.spec"
+		--stats "$RES/records" --errdir "$RES/err" <"$RES/builds.spec" || {
+		kill -CONT "$BUILDS_DAEMON_PID"
+		die "the builds failed"
+	}
+	kill -CONT "$BUILDS_DAEMON_PID"
 }
 
 # Build the report, print its tables, draw the plots.
