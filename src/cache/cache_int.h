@@ -127,10 +127,12 @@ struct nc__cache {
 	uint32_t mount_tried_fence;
 	uint64_t mount_changes; /* applied without a flush (statistics) */
 	/* relaxed mode: when the queue was last found empty, and own_seq
-	 * (own.c) sampled before that question */
+	 * (own.c) sampled before that question; the three written and read
+	 * together under checked_seq (notify.c: checked()) */
 	uint64_t checked_ns;
 	uint64_t checked_own;
 	uint64_t checked_hot_ns; /* ... and the hot queue (notify.c) */
+	uint32_t checked_seq;
 	/* writer: watch descriptors -> dentries (open addressing) */
 	struct nc__wd *wds;
 	uint32_t wd_cap;

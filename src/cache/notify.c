@@ -586,6 +586,10 @@ void nc__notify_fork_child(void)
 		nc__ring_unmap(&probes[i].ring);
 	ck_pr_store_int(&check_used, NC_CHECK_NONE);
 	ck_pr_store_32(&checks_all, 0);
+	/* A thread of the parent may have been writing the stamps: none
+	 * trusted, the next hit asks. */
+	nc__c.checked_ns = nc__c.checked_hot_ns = 0;
+	nc__c.checked_seq = 0;
 	nc__notify_close();
 }
 
@@ -2140,19 +2144,51 @@ int nc__notify_mounts_known(void)
  * @seen was sampled before the question: a change racing with it leaves
  * checked_own behind, and the next hit asks again.  A hot queue that
  * holds events may hold one of our own changes, which checked_own now
- * covers: the hot stamp is cleared first, so that a walk through a hot
+ * covers: the hot stamp is cleared, so that a walk through a hot
  * directory asks again rather than trust an older answer about it.
+ *
+ * The three stamps are one answer: an older question's hot stamp beside
+ * a newer one's checked_own would claim the hot queue empty after a
+ * change it may hold.  So they are written under checked_seq, odd while
+ * a thread writes them, taken with a compare-and-swap; a thread that
+ * finds it taken (another thread, or the code a signal handler
+ * interrupted) stores nothing, which only makes the next hit ask.
+ * Readers (stamps_fresh) copy the three and use them only if the
+ * sequence was even and unchanged around the copy: no lock, no wait.
  */
 static void checked(uint64_t now, uint64_t seen, int hot_clean)
 {
-	if (!hot_clean) {
-		ck_pr_store_64(&nc__c.checked_hot_ns, 0);
-		ck_pr_fence_store();
-	}
+	uint32_t s = ck_pr_load_32(&nc__c.checked_seq);
+
+	if ((s & 1) || !ck_pr_cas_32(&nc__c.checked_seq, s, s + 1))
+		return;
+	ck_pr_fence_store();
 	ck_pr_store_64(&nc__c.checked_ns, now);
 	ck_pr_store_64(&nc__c.checked_own, seen);
-	if (hot_clean)
-		ck_pr_store_64(&nc__c.checked_hot_ns, now);
+	ck_pr_store_64(&nc__c.checked_hot_ns, hot_clean ? now : 0);
+	ck_pr_fence_store();
+	ck_pr_store_32(&nc__c.checked_seq, s + 2);
+}
+
+/* Relaxed mode: may a hit at @now trust the last question's answer
+ * (checked())?  A walk through hot directories (@hot) needs the hot
+ * queue's answer too. */
+static int stamps_fresh(uint64_t now, uint64_t slack, int hot)
+{
+	uint32_t s = ck_pr_load_32(&nc__c.checked_seq);
+	uint64_t ns, own, hot_ns;
+
+	if (s & 1)
+		return 0;
+	ck_pr_fence_load();
+	ns = ck_pr_load_64(&nc__c.checked_ns);
+	own = ck_pr_load_64(&nc__c.checked_own);
+	hot_ns = ck_pr_load_64(&nc__c.checked_hot_ns);
+	ck_pr_fence_load();
+	if (ck_pr_load_32(&nc__c.checked_seq) != s)
+		return 0;
+	return nc__own_clean(own) && now - ns + slack < nc__c.max_stale_ns &&
+	       (!hot || now - hot_ns + slack < nc__c.max_stale_ns);
 }
 
 int nc__coherent(int own, int hot, int *why)
@@ -2172,12 +2208,7 @@ int nc__coherent(int own, int hot, int *why)
 		 * queue's too).  The coarse clock lags by up to a jiffy:
 		 * count that in. */
 		slack = nc__c.max_stale_ns >= 20000000 ? 10000000 : 0;
-		if (!own && nc__own_clean(ck_pr_load_64(&nc__c.checked_own)) &&
-		    now - ck_pr_load_64(&nc__c.checked_ns) + slack <
-			nc__c.max_stale_ns &&
-		    (!hot ||
-		     now - ck_pr_load_64(&nc__c.checked_hot_ns) + slack <
-			 nc__c.max_stale_ns))
+		if (!own && stamps_fresh(now, slack, hot))
 			return 1;
 	}
 	/* Attached: the daemon's rings, the cold one (and the mount
@@ -2219,8 +2250,6 @@ int nc__coherent(int own, int hot, int *why)
 	if (n >= 0 && now && !mount) {
 		if (!(queue & 1))
 			checked(now, seen, !(queue & 2));
-		else if (queue & 2)
-			ck_pr_store_64(&nc__c.checked_hot_ns, 0);
 		if (!(queue & (hot ? 3 : 1)))
 			return 1;
 	} else if (n == 0) {
