@@ -462,17 +462,13 @@ run_builds() {
 			"$HERE/beside-git.sh" "$t/git-$GIT_FILES/repo" make -j2
 	} | awk -F'\t' -v OFS='\t' -v pid="$BUILDS_DAEMON_PID" '{
 		prep = $4 == "-" ? "" : "; " $4
-		if ($2 == "plain") {
-			stopped = $0
-			sub(/\tplain\t/, "\tplain-stopped\t", stopped)
-			split(stopped, f, "\t")
-			f[4] = "kill -STOP " pid prep
-			stopped = f[1] OFS f[2] OFS f[3] OFS f[4] OFS f[5]
-		}
 		$4 = "kill -CONT " pid prep
 		print
-		if ($2 == "plain")
-			print stopped
+		if ($2 == "plain") {
+			$2 = "plain-stopped"
+			$4 = "kill -STOP " pid prep
+			print
+		}
 	}' >"$RES/builds.spec"
 	say "builds: $ROUNDS interleaved rounds, then one run with statistics records"
 	"$PY" "$HERE/abrun.py" --out "$RES/builds.tsv" --rounds "$ROUNDS" \
