@@ -245,7 +245,7 @@ lint:
 		'-DElfW(type)=Elf64_##type' \
 		--suppress=missingIncludeSystem -Iinclude src
 	@# One file per run: clang-tidy 14 carries analyzer state between the
-	@# files of one invocation (a false va_list report in src/cli/main.c).
+	@# files of one invocation (a false va_list report in src/cli/msg.c).
 	$(Q)for f in $(wildcard src/*/*.c); do \
 		clang-tidy --quiet $$f -- $(BASE_CFLAGS) -MF /dev/null || exit 1; \
 	done

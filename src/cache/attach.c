@@ -603,8 +603,8 @@ static int hand(struct nc__handoff *h)
 	 * still at it (the count): no hand-down then. */
 	ck_pr_inc_32(&nc__c.mfd_polls);
 	p.fd = nc__c.mfd;
-	mfd = nc__notify_mount_file();
-	pmfd = mfd < 0 ? -1 : nc__notify_mount_file(); /* -1: its own */
+	mfd = nc__mounts_file();
+	pmfd = mfd < 0 ? -1 : nc__mounts_file(); /* -1: its own */
 	if (mfd >= 0 && syscall(SYS_poll, &p, 1, 0) != 0)
 		nc__notify_mount_seen();
 	ck_pr_fence_memory();

@@ -46,19 +46,7 @@
 #include "memo.h"
 #include "../store/walk.h"
 
-struct nc__cache nc__c = {
-    .ifd = -1,
-    .mfd = -1,
-    .spare_mfd = -1,
-    .hifd = -1,
-    .sfd = -1,
-    .afd = -1,
-    .wring =
-	{[0 ... 1] = {.ring = NC_RING_INIT, .mem = -1, .mfd = -1, .efd = -1}},
-    .ho = {.afd = -1, .ifd = -1, .hifd = -1, .mfd = -1, .pmfd = -1}};
 static int was_attached NC_STARTUP;
-char nc__cwd_path[4096];
-int nc__cache_state NC_STARTUP;
 
 /* Set by the shim's constructor (NC_STARTUP: util.h). */
 static int cfg_mode NC_STARTUP = 0; /* NC_MODE_STRICT */

@@ -1,15 +1,19 @@
 /*
  * Private state of the cache, shared by its files, which call each other
- * in one direction only (no circle):
+ * in one direction only (no circle; tests/bats/t0000-build.bats checks
+ * the objects' symbols):
  *
- *   serve.c  (the daemon's entry)  -> cache.c, fill.c, notify.c, writer.c
+ *   serve.c  (the daemon's entry)  -> attach.c, cache.c, fill.c,
+ *                                     notify.c, writer.c
  *   cache.c  (queries, life cycle) -> attach.c, fill.c, notify.c, memo.c,
  *                                     own.c, writer.c
- *   attach.c (the shared client)   -> notify.c
- *   fill.c   (the writer's fill)   -> notify.c, policy.c
- *   notify.c (inotify, probes)     -> memo.c, own.c, policy.c, uring.c,
- *                                     writer.c
- *   memo.c, own.c, policy.c, uring.c, writer.c: none of the others
+ *   attach.c (the shared client)   -> mounts.c, notify.c, writer.c
+ *   fill.c   (the writer's fill)   -> notify.c, policy.c, writer.c
+ *   notify.c (inotify, probes)     -> memo.c, mounts.c, own.c, policy.c,
+ *                                     uring.c, writer.c
+ *   memo.c, mounts.c, own.c, policy.c, uring.c, writer.c: none of the
+ *   others
+ *   global.c (nc__c, the state):   used by all, calls none
  *
  * What protects what:
  *   - nc__c.writer: a try-lock taken by the one thread that drains or
@@ -246,13 +250,10 @@ void nc__notify_fork_child(void);
 /* enum nc_check: the best check this image used so far. */
 int nc__notify_check_used(void);
 /* Move descriptor @fd to a high, close-on-exec number (if it can be):
- * the new number, or @fd. */
+ * the new number, or @fd (global.c). */
 int nc__fd_rehome(int fd);
 /* Is one of our descriptors in [first, last]?  Any thread. */
 int nc__notify_owns(unsigned int first, unsigned int last);
-/* A new descriptor of /proc/self/mountinfo (rehomed, close-on-exec),
- * or -1; nobody has polled it yet. */
-int nc__notify_mount_file(void);
 /* Shared mode (attach.c): open the process's own mountinfo, before the
  * attach request is sent (the daemon answers only after it looked at
  * its own: a mount change before ours was opened is in the arena it
@@ -287,6 +288,9 @@ int nc__mounts_base(uint64_t *all);
 int nc__mounts_apply(int (*drop_path)(const char *path), uint64_t *all);
 /* mounts.c (a shared client): the hash of the mount table now. */
 int nc__mounts_hash(uint64_t *all);
+/* mounts.c: a new descriptor of /proc/self/mountinfo (rehomed,
+ * close-on-exec), or -1; nobody has polled it yet. */
+int nc__mounts_file(void);
 /* Shared: does our mountinfo hear every mount change the arena may not
  * hold yet?  1, or 0 (doubt; nc__attach_pidfd). */
 int nc__notify_mounts_known(void);

@@ -180,7 +180,6 @@
 #define NC_FILE_MASK                                               \
 	(IN_MASK_CREATE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | \
 	 IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW)
-#define FD_FLOOR 900 /* our descriptors live at or above this number */
 /* Watch keys of the hot instance: its wd plus HOT_BIAS (wds are small
  * positive numbers; 2^30 of them is never reached). */
 #define HOT_BIAS (1 << 30)
@@ -313,22 +312,6 @@ static uint32_t ifd_gen NC_STARTUP; /* bumped when ifd is replaced, closed */
 static __thread int my_probe	    /* slot + 1; 0: none */
     __attribute__((tls_model("initial-exec")));
 
-/* Move @fd (close-on-exec already, as every descriptor of ours is made)
- * to a high number if the limit allows; one there already stays (an
- * image handed its attachment gets the parent's high numbers). */
-int nc__fd_rehome(int fd)
-{
-	int hi;
-
-	if (fd < 0 || fd >= FD_FLOOR)
-		return fd;
-	hi = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, FD_FLOOR);
-	if (hi < 0)
-		return fd;
-	syscall(SYS_close, fd);
-	return hi;
-}
-
 /* ---- the daemon's watch rings (uring.c) ----------------------------- */
 
 /* Close those of a watch ring's descriptors that are open. */
@@ -384,7 +367,7 @@ static void wring_make(int which)
 	if (!nc__c.hot_enabled || !h || ifd < 0)
 		return;
 	if (which == NC_WR_COLD)
-		mfd = nc__notify_mount_file();
+		mfd = nc__mounts_file();
 	efd = nc__fd_rehome(
 	    (int)syscall(SYS_eventfd2, 0, EFD_NONBLOCK | EFD_CLOEXEC));
 	if ((mfd >= 0 || which == NC_WR_HOT) && efd >= 0)
@@ -451,13 +434,6 @@ static int new_inotify(void)
 	return 0;
 }
 
-int nc__notify_mount_file(void)
-{
-	return nc__fd_rehome((int)syscall(SYS_openat, AT_FDCWD,
-					  "/proc/self/mountinfo",
-					  O_RDONLY | O_CLOEXEC));
-}
-
 /* Once a process image (the kernel does not change under it). */
 static int kernel_ok(void)
 {
@@ -495,7 +471,7 @@ int nc__notify_open(void)
 	}
 	/* mountinfo first: it must hear every mount change after anything
 	 * is cached, and the inotify instance marks "open" (notify_ready). */
-	ck_pr_store_int(&nc__c.mfd, nc__notify_mount_file());
+	ck_pr_store_int(&nc__c.mfd, nc__mounts_file());
 	if (nc__c.mfd >= 0 && nc__c.hot_enabled) {
 		uint64_t all = 0;
 
@@ -733,7 +709,7 @@ done:
 
 int nc__notify_mount_open(void)
 {
-	int fd = nc__notify_mount_file();
+	int fd = nc__mounts_file();
 
 	ck_pr_store_int(&nc__c.mfd, fd);
 	return fd;
@@ -800,7 +776,7 @@ static struct probe *probe_make(void)
 	close_pair(&p->efd, &p->mfd);
 	mfd = __atomic_exchange_n(&nc__c.spare_mfd, -1, __ATOMIC_ACQ_REL);
 	if (mfd < 0)
-		mfd = nc__notify_mount_file();
+		mfd = nc__mounts_file();
 	ck_pr_store_int(&p->mfd, mfd);
 	if (mfd < 0)
 		goto fail;
@@ -2123,7 +2099,7 @@ int nc__notify_mounts_known(void)
 	if (!nc__in_owner())
 		return 0;
 	if (ck_pr_load_int(&nc__c.mfd) < 0) {
-		int fd = nc__notify_mount_file(), expect = -1;
+		int fd = nc__mounts_file(), expect = -1;
 
 		if (fd < 0)
 			return 0;

@@ -8,7 +8,7 @@
 
 #define NC_EXIT_USAGE 2
 
-/* Print "namecache: <msg>\n" to stderr. */
+/* Print "namecache: <msg>\n" to stderr (msg.c). */
 void nc__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int nc__cmd_run(int argc, char **argv);

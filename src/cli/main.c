@@ -13,7 +13,6 @@
  * status 2 for usage errors; `run` otherwise exits with the command's
  * status (128+N when a signal N killed it).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,17 +56,6 @@ static const char usage[] =
     "NAMECACHE_MAX_STALE_US, NAMECACHE_WARMUP, NAMECACHE_INHERIT,\n"
     "NAMECACHE_SOCKET, NAMECACHE_ARENA_MB; see\n"
     "namecache(1).\n";
-
-void nc__err(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "namecache: %s\n", msg);
-}
 
 int main(int argc, char **argv)
 {

@@ -174,18 +174,6 @@ static int carried(const char *e)
 #endif
 }
 
-static void setup_failed(const char *why)
-{
-	char msg[256];
-	struct nc__buf b;
-
-	nc__buf_init(&b, msg, sizeof(msg));
-	nc__buf_str(&b, NC_ENV_INHERIT ": ");
-	nc__buf_str(&b, why);
-	nc__buf_str(&b, "; new images get the environment the program gives");
-	nc__log(0, msg);
-}
-
 /* Which loaded object holds an address (dladdr() would also scan the
  * object's symbols for the nearest one: 4-6 us here, once per image). */
 struct whose {
@@ -215,8 +203,9 @@ static int own_object(struct dl_phdr_info *info, size_t size, void *data)
  * Called by the constructor when NAMECACHE_INHERIT=1.  Only a shim that
  * was itself preloaded is carried on: a program that links the library
  * for the nc_ API, or dlopen()s it, gets its environment as it built it.
+ * Returns NULL, or why nothing will be carried (the caller logs it).
  */
-void nc__inherit_setup(void)
+const char *nc__inherit_setup(void)
 {
 	const char *pre = getenv("LD_PRELOAD");
 	char path[PATH_MAX];
@@ -227,21 +216,21 @@ void nc__inherit_setup(void)
 
 	if (dl_iterate_phdr(own_object, &self) != 1 || !self.name ||
 	    !self.name[0])
-		return setup_failed("cannot find the library's own path");
+		return "cannot find the library's own path";
 	nc__buf_init(&b, path, sizeof(path));
 	if (self.name[0] != '/') {
 		char cwd[PATH_MAX];
 
 		if (syscall(SYS_getcwd, cwd, sizeof(cwd)) < 0)
-			return setup_failed("cannot find the library's path");
+			return "cannot find the library's path";
 		nc__buf_str(&b, cwd);
 		nc__buf_chr(&b, '/');
 	}
 	nc__buf_str(&b, self.name);
 	if (b.overflow || strpbrk(path, " :\t\n"))
-		return setup_failed("the library's path cannot be preloaded");
+		return "the library's path cannot be preloaded";
 	if (raw_stat(AT_FDCWD, path, &st, 0) < 0)
-		return setup_failed("the library's path cannot be examined");
+		return "the library's path cannot be examined";
 	carry.shim = keep(path, b.len);
 	carry.shim_len = b.len;
 	carry.base = strrchr(carry.shim, '/') + 1;
@@ -249,7 +238,7 @@ void nc__inherit_setup(void)
 	carry.ino = st.st_ino;
 	at = pre ? find_shim(pre, 1) : -1;
 	if (at < 0)
-		return; /* not preloaded */
+		return NULL; /* not preloaded */
 #if defined(__SANITIZE_ADDRESS__)
 	/* The sanitizer runtime must stay first in the list. */
 	while (at > 0 && strchr(" :", pre[at - 1]))
@@ -266,12 +255,13 @@ void nc__inherit_setup(void)
 			continue;
 		if (carry.nvars == NC__CARRY_MAX ||
 		    !(carry.var[carry.nvars] = keep(*e, strlen(*e))))
-			return setup_failed("too many or too long settings");
+			return "too many or too long settings";
 		carry.name_len[carry.nvars++] = (size_t)(eq - *e) + 1;
 	}
 	if (!carry.front)
-		return setup_failed("too long a preload list");
+		return "too long a preload list";
 	__atomic_store_n(&carry.ready, 1, __ATOMIC_RELEASE);
+	return NULL;
 }
 
 /* ---- the plan: what a new environment lacks ----------------------------- */

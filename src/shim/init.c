@@ -80,6 +80,22 @@ void nc__log(int to_stderr, const char *msg)
 	errno = saved;
 }
 
+/* NAMECACHE_INHERIT=1: carry the shim into new images, or say why not. */
+static void inherit_setup(void)
+{
+	const char *why = nc__inherit_setup();
+	char msg[256];
+	struct nc__buf b;
+
+	if (!why)
+		return;
+	nc__buf_init(&b, msg, sizeof(msg));
+	nc__buf_str(&b, NC_ENV_INHERIT ": ");
+	nc__buf_str(&b, why);
+	nc__buf_str(&b, "; new images get the environment the program gives");
+	nc__log(0, msg);
+}
+
 /* The cache's reports go to NAMECACHE_LOG only: the program's stderr is
  * its own. */
 static void cache_log(const char *msg)
@@ -288,7 +304,7 @@ __attribute__((constructor)) static void nc_constructor(void)
 	nc__init();
 	if (__atomic_load_n(&shim_start.state, __ATOMIC_ACQUIRE) == 2 &&
 	    shim_start.cfg.inherit)
-		nc__inherit_setup();
+		inherit_setup();
 	nc__cache_chain(chain);
 	pthread_atfork(nc__cache_fork_prepare, nc__cache_fork_parent,
 		       nc__proc_child);

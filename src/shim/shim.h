@@ -222,8 +222,9 @@ enum { NC_TARGET_PATH, NC_TARGET_FD, NC_TARGET_SEARCH };
 /* The real call, made with the environment it is given. */
 typedef int (*nc__exec_call)(void *ctx, char *const envp[]);
 
-/* Constructor: with NAMECACHE_INHERIT=1, note what new images must keep. */
-void nc__inherit_setup(void);
+/* Constructor: with NAMECACHE_INHERIT=1, note what new images must keep;
+ * NULL, or why nothing will be kept. */
+const char *nc__inherit_setup(void);
 
 /*
  * Make the exec/spawn call @call with @envp, or with a copy of @envp that

@@ -12,6 +12,11 @@
 #include "dentry.h"
 #include "table.h"
 
+/* The writer's log of dentry writes (dentry.h): here, with the dentry
+ * pool every write starts from, so that dcache.c and this file do not
+ * call each other. */
+struct nc__wlog nc__wlog;
+
 #define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
 #define PAGE_ALIGN(x) (((x) + 4095) & ~(uint64_t)4095)
 

@@ -54,8 +54,6 @@ uint32_t nc__d_lookup(const struct nc_arena *a, uint64_t gen,
 	return NC_NONE;
 }
 
-struct nc__wlog nc__wlog;
-
 struct nc_dentry *nc__d_add(struct nc_arena *a, const struct nc_dentry *parent,
 			    uint32_t pidx, const char *name, size_t len,
 			    uint32_t *idx)

@@ -116,6 +116,50 @@ print(n > 0, lib.nc_access(b"/", os.F_OK, 0))' "$shim"
 	assert_output "True 0"
 }
 
+# Each folder of src/ is a subsystem whose files call each other in one
+# direction only (src/cache/cache_int.h draws the cache's order): no
+# circle of files through the symbols one object file uses from another.
+@test "no files of one folder of src/ call each other in a circle" {
+	command -v python3 >/dev/null ||
+		skip "python3 is not installed (Debian package python3)"
+	[ -d "$build/obj/cache" ] || skip "no object files in $build/obj"
+	run python3 - "$build/obj" <<'PY'
+import collections, glob, os, subprocess, sys
+
+bad = 0
+for folder in sorted(glob.glob(os.path.join(sys.argv[1], "*"))):
+    defs, uses = {}, collections.defaultdict(set)
+    for obj in glob.glob(os.path.join(folder, "*.o")):
+        name = os.path.basename(obj)[:-2]
+        out = subprocess.run(["nm", obj], capture_output=True, text=True,
+                             check=True).stdout
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 3 and f[1] in "TDBRVW":
+                defs[f[2]] = name
+            elif len(f) == 2 and f[0] == "U":
+                uses[name].add(f[1])
+    calls = {a: {defs[s] for s in syms if s in defs and defs[s] != a}
+             for a, syms in uses.items()}
+    # A circle: a file reached again from one of the files it calls.
+    for start in sorted(calls):
+        seen, todo = set(), list(calls[start])
+        while todo:
+            f = todo.pop()
+            if f == start:
+                print(f"{os.path.basename(folder)}: {start}.c is in a circle")
+                bad = 1
+                break
+            if f not in seen:
+                seen.add(f)
+                todo.extend(calls.get(f, ()))
+print("folders checked:", len(glob.glob(os.path.join(sys.argv[1], "*"))))
+sys.exit(bad)
+PY
+	assert_success
+	assert_output --partial "folders checked: 6"
+}
+
 # What every process pays to load the shim: the start-up data
 # (NC_STARTUP, src/common/util.h) in one page, the page the loader
 # writes anyway, and the start-up code (NC_START_TEXT) together.
