@@ -95,7 +95,7 @@ SHIM_OBJ := $(SHIM_SRC:src/%.c=$(OBJ)/%.o)
 CLI_OBJ := $(CLI_SRC:src/%.c=$(OBJ)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:src/%.c=$(OBJ)/%.o)
 
-.PHONY: all check check-nodeps check-c check-bats check-tsan check-valgrind demo bench \
+.PHONY: all check check-nodeps check-c check-bats check-tsan check-valgrind check-suites demo bench \
 	install uninstall clean style format lint
 .SUFFIXES:
 
@@ -174,6 +174,13 @@ check-valgrind: $(UNIT_BINS)
 
 demo:
 	$(Q)contrib/demo.sh
+
+# Real programs' own test suites with and without namecache (minutes, and
+# the network: not part of check).
+check-suites:
+	$(Q)contrib/deps.sh suites
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/suites/run.sh
 
 bench:
 	$(Q)contrib/deps.sh bench

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages each make target needs, installed when missing.
 #
-#   contrib/deps.sh PURPOSE...      PURPOSE: build, demo, check, bench
+#   contrib/deps.sh PURPOSE...      PURPOSE: build, demo, check, bench, suites
 #   contrib/deps.sh --list PURPOSE  print the required and optional lists
 #
 # Required packages are those a target cannot run without; optional ones
@@ -34,9 +34,13 @@ pkgs_check="bats bats-assert bats-support inotify-tools git python3 binutils"
 # verify, systemd-socket-activate).
 opt_check="bindfs xfsprogs btrfs-progs strace libjemalloc2 ninja-build systemd"
 pkgs_bench="ninja-build gnuplot-nox python3 git bats"
+# Real programs' own test suites (tests/suites/run.sh): apt-get source
+# unpacks with dpkg-source, GNU make's tarball needs autoreconf, git
+# links zlib.
+pkgs_suites="dpkg-dev autoconf automake autopoint gettext texinfo zlib1g-dev"
 
 usage() {
-	echo "usage: contrib/deps.sh [--list] build|demo|check|bench..." >&2
+	echo "usage: contrib/deps.sh [--list] build|demo|check|bench|suites..." >&2
 	exit 2
 }
 
@@ -47,6 +51,7 @@ lists() {
 	demo) required="$pkgs_build $pkgs_demo" optional= ;;
 	check) required="$pkgs_build $pkgs_check" optional=$opt_check ;;
 	bench) required="$pkgs_build $pkgs_bench" optional= ;;
+	suites) required="$pkgs_build $pkgs_suites" optional= ;;
 	*) usage ;;
 	esac
 }
