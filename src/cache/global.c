@@ -11,7 +11,7 @@
  * Its name sorts before notify.c's on purpose: the files are linked in
  * that order, which puts nc__c on the first page of .data beside
  * notify.c's probes, the page the loader writes anyway (nc__cwd_path in
- * cache_int.h).
+ * cache_int.h; tests/bats/t0000-build.bats checks it).
  */
 #include <fcntl.h>
 #include <sys/syscall.h>

@@ -116,6 +116,22 @@ print(n > 0, lib.nc_access(b"/", os.F_OK, 0))' "$shim"
 	assert_output "True 0"
 }
 
+# The cache's state (nc__c, src/cache/global.c) and the probes after it
+# (notify.c) share the first page of .data, which the loader writes
+# anyway: a first lookup faults in no page of .data of its own.
+@test "the cache's state and its probes are on the first page of .data" {
+	local data a
+	data=$(readelf -S -W "$shim" | awk '$2 == ".data" {print $4}')
+	[ -n "$data" ]
+	data=$((16#$data))
+	for sym in nc__c probes; do
+		a=$(nm "$shim" | awk -v s="$sym" '$3 == s {print $1}')
+		[ -n "$a" ] || fail "$sym: not in the symbol table"
+		[ $((16#$a / 4096)) -eq $((data / 4096)) ] ||
+			fail "$sym: not on the first page of .data"
+	done
+}
+
 # Each folder of src/ is a subsystem whose files call each other in one
 # direction only (src/cache/cache_int.h draws the cache's order): no
 # circle of files through the symbols one object file uses from another.
